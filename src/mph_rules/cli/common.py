@@ -1,0 +1,34 @@
+"""Argument helpers shared by subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from mph_rules.errors import EventError, Problem
+
+
+def as_of(text: str) -> dt.date | dt.datetime:
+    """Parse --as-of: a date, or a moment with a UTC offset."""
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise EventError(
+            [
+                Problem(
+                    f"--as-of: expected a date like 2024-06-01 or a moment with offset, "
+                    f"found {text!r}"
+                )
+            ]
+        ) from None
+    if moment.utcoffset() is None:
+        raise EventError([Problem(f"--as-of: {text!r} needs a UTC offset, e.g. +01:00")])
+    return moment
+
+
+def add_pack_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pack", required=True, help="bundled pack name (e.g. hilversum) or path to a YAML file"
+    )

@@ -1,0 +1,249 @@
+"""Pack -> CompiledPack: indexes so evaluation never scans every rule.
+
+The access matrix is expanded once into cells keyed by (role, category, phase, action); a
+cell whose rules carry no condition and no purpose gets its verdict precomputed, so the
+common ``check_access`` is a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from mph_rules.decision import TraceEntry, Verdict
+from mph_rules.schema import (
+    AccessRule,
+    Action,
+    DataCategory,
+    Effect,
+    InformationDuty,
+    Pack,
+    Precondition,
+    ProcessDeadline,
+    RetentionClock,
+    Right,
+    RightKind,
+    SharingRule,
+    Transition,
+)
+
+Cell = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class CompiledPack:
+    """Read-only indexes over one resolved pack."""
+
+    pack: Pack
+    origins: dict[str, str]
+    sources: dict[str, str]  # rule id -> "document article"
+    initial: str
+    phases: tuple[str, ...]
+    accepts: dict[str, frozenset[str]]
+    always: frozenset[str]
+    transitions: dict[tuple[str, str], tuple[Transition, ...]]
+    preconditions: dict[str, tuple[Precondition, ...]]
+    duties_by_trigger: dict[str, tuple[InformationDuty, ...]]
+    duties: dict[str, InformationDuty]
+    fulfilling_events: frozenset[str]
+    deadlines_by_start: dict[str, tuple[ProcessDeadline, ...]]
+    deadlines_by_until: dict[str, tuple[ProcessDeadline, ...]]
+    clocks_by_trigger: dict[str, tuple[RetentionClock, ...]]
+    clocks_by_cancel: dict[str, tuple[RetentionClock, ...]]
+    scopes: tuple[str, ...]
+    clocks: tuple[RetentionClock, ...]
+    rights: dict[RightKind, Right]
+    categories: dict[str, DataCategory]
+    roles: frozenset[str]
+    parties: frozenset[str]
+    grounds: frozenset[str]
+    event_types: frozenset[str]
+    access_cells: dict[Cell, tuple[AccessRule, ...]]
+    access_fixed: dict[Cell, Verdict]
+    sharing_by_category: dict[str, tuple[SharingRule, ...]]
+    overridden: dict[str, str] = field(default_factory=dict)
+
+    def cite(self, rule_id: str) -> str | None:
+        return self.sources.get(rule_id)
+
+
+def _group(pairs: list[tuple[Any, Any]]) -> dict[Any, tuple[Any, ...]]:
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for key, value in pairs:
+        grouped[key].append(value)
+    return {k: tuple(v) for k, v in grouped.items()}
+
+
+def compile_pack(pack: Pack) -> CompiledPack:
+    """Build the indexes; called once per pack (an Engine holds the result)."""
+    from mph_rules.events import CORE_EVENTS
+
+    prov = pack.provenance
+    lifecycle = pack.lifecycle
+    phases = tuple(p.id for p in lifecycle.phases) if lifecycle else ("open",)
+    initial = lifecycle.initial if lifecycle else "open"
+    sources: dict[str, str] = {}
+    for section in (
+        "legal_bases",
+        "information_duties",
+        "preconditions",
+        "access",
+        "sharing",
+        "retention",
+        "rights",
+        "data_categories",
+        "exception_grounds",
+    ):
+        for item in getattr(pack, section):
+            sources[item.id] = item.source.cite()
+    if lifecycle:
+        for item in (*lifecycle.phases, *lifecycle.transitions, *lifecycle.deadlines):
+            sources[item.id] = item.source.cite()
+    if pack.intake:
+        for crit in pack.intake.criteria:
+            sources[crit.id] = crit.source.cite()
+    categories = {c.id: c for c in pack.data_categories}
+    roles = frozenset(r.id for r in pack.roles)
+    event_types = frozenset(CORE_EVENTS) | frozenset(e.type for e in pack.events)
+    always = frozenset(lifecycle.always_accepted) if lifecycle else event_types
+    accepts = {p.id: frozenset(p.accepts) for p in lifecycle.phases} if lifecycle else {}
+    transitions = _group(
+        [((src, t.on), t) for t in (lifecycle.transitions if lifecycle else ()) for src in t.from_]
+    )
+    duties = {d.id: d for d in pack.information_duties}
+    fulfilling = {"notification_sent", "household_informed"} | {
+        ref.event for d in pack.information_duties for ref in d.fulfilled_by
+    }
+    cells, fixed = _access_matrix(pack, roles, tuple(categories), phases, sources, prov.origins)
+    sharing = _group(
+        [
+            (cat, rule)
+            for rule in pack.sharing
+            for cat in (categories if rule.categories == "*" else rule.categories)
+        ]
+    )
+    scopes = tuple(dict.fromkeys(c.scope for c in pack.retention))
+    return CompiledPack(
+        pack=pack,
+        origins=prov.origins,
+        sources=sources,
+        initial=initial,
+        phases=phases,
+        accepts=accepts,
+        always=always,
+        transitions=transitions,
+        preconditions=_group([(p.event, p) for p in pack.preconditions]),
+        duties_by_trigger=_group([(d.trigger.event, d) for d in pack.information_duties]),
+        duties=duties,
+        fulfilling_events=frozenset(fulfilling),
+        deadlines_by_start=_group(
+            [(d.start.event, d) for d in (lifecycle.deadlines if lifecycle else ())]
+        ),
+        deadlines_by_until=_group(
+            [(d.until.event, d) for d in (lifecycle.deadlines if lifecycle else ())]
+        ),
+        clocks_by_trigger=_group([(c.trigger.event, c) for c in pack.retention]),
+        clocks_by_cancel=_group([(ref.event, c) for c in pack.retention for ref in c.cancelled_by]),
+        scopes=scopes,
+        clocks=pack.retention,
+        rights={r.right: r for r in pack.rights},
+        categories=categories,
+        roles=roles,
+        parties=frozenset(p.id for p in pack.parties),
+        grounds=frozenset(g.id for g in pack.exception_grounds),
+        event_types=event_types,
+        access_cells=cells,
+        access_fixed=fixed,
+        sharing_by_category=sharing,
+        overridden=dict(prov.overridden),
+    )
+
+
+def _access_matrix(
+    pack: Pack,
+    roles: frozenset[str],
+    categories: tuple[str, ...],
+    phases: tuple[str, ...],
+    sources: dict[str, str],
+    origins: dict[str, str],
+) -> tuple[dict[Cell, tuple[AccessRule, ...]], dict[Cell, Verdict]]:
+    cells: dict[Cell, list[AccessRule]] = defaultdict(list)
+    for rule in pack.access:
+        cats = categories if rule.categories == "*" else rule.categories
+        rule_phases = phases if rule.phases == "*" else rule.phases
+        for role in rule.roles:
+            for cat in cats:
+                for phase in rule_phases:
+                    for action in rule.actions:
+                        cells[(role, cat, phase, action.value)].append(rule)
+    frozen = {k: tuple(v) for k, v in cells.items()}
+    fixed: dict[Cell, Verdict] = {}
+    for role in sorted(roles):
+        for cat in categories:
+            forbidden = pack_category_forbidden(pack, cat)
+            for phase in phases:
+                for action_name in (Action.READ.value, Action.WRITE.value):
+                    key = (role, cat, phase, action_name)
+                    rules = frozen.get(key, ())
+                    if any(r.when is not None or r.purposes is not None for r in rules):
+                        continue
+                    fixed[key] = decide_access(key, rules, forbidden, sources, origins, None)
+    return frozen, fixed
+
+
+def pack_category_forbidden(pack: Pack, category: str) -> DataCategory | None:
+    for cat in pack.data_categories:
+        if cat.id == category and cat.forbidden:
+            return cat
+    return None
+
+
+def decide_access(
+    cell: Cell,
+    rules: tuple[AccessRule, ...],
+    forbidden: DataCategory | None,
+    sources: dict[str, str],
+    origins: dict[str, str],
+    applies: Any,
+) -> Verdict:
+    """Deny wins over allow; no applicable allow means default deny. ``applies(rule)`` tests
+    purpose and condition (None: every candidate applies)."""
+    role, category, phase, action = cell
+    trace: list[TraceEntry] = []
+    if forbidden is not None and action == Action.WRITE.value:
+        reason = f"{category} may never be recorded ({forbidden.label})"
+        entry = TraceEntry(
+            forbidden.id, "denied", reason, forbidden.source.cite(), origins.get(forbidden.id)
+        )
+        return Verdict(False, (forbidden.id,), (reason,), (entry,))
+    allow: list[AccessRule] = []
+    deny: list[AccessRule] = []
+    for rule in rules:
+        ok, why = (True, "") if applies is None else applies(rule)
+        if not ok:
+            trace.append(
+                TraceEntry(
+                    rule.id, "not_applicable", why, sources.get(rule.id), origins.get(rule.id)
+                )
+            )
+            continue
+        (deny if rule.effect is Effect.DENY else allow).append(rule)
+    what = f"{role} {action} {category} in phase {phase}"
+    if deny:
+        reasons = tuple(f"{r.id} forbids {what}" for r in deny)
+        trace += [
+            TraceEntry(r.id, "denied", f"forbids {what}", sources.get(r.id), origins.get(r.id))
+            for r in deny
+        ]
+        return Verdict(False, tuple(r.id for r in deny), reasons, tuple(trace))
+    if allow:
+        reasons = tuple(f"{r.id} allows {what}" for r in allow)
+        trace += [
+            TraceEntry(r.id, "allowed", f"allows {what}", sources.get(r.id), origins.get(r.id))
+            for r in allow
+        ]
+        return Verdict(True, tuple(r.id for r in allow), reasons, tuple(trace))
+    reason = f"no rule allows {what} (default deny)"
+    trace.append(TraceEntry("default_deny", "default_deny", reason))
+    return Verdict(False, (), (reason,), tuple(trace))

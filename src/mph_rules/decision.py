@@ -1,0 +1,180 @@
+"""What the engine returns: verdicts, notifications, deadlines, deletions and the trace.
+
+Plain frozen dataclasses (cheap to build on the hot path); ``to_dict``/``to_json`` give the
+stable machine form: same input, same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+class _Serialisable:
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = _plain(self)
+        return result
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEntry(_Serialisable):
+    """One rule considered: what it did and why, with its citation."""
+
+    rule: str
+    outcome: str  # allowed | denied | fired | not_applicable | default_deny | overridden
+    reason: str
+    source: str | None = None
+    origin: str | None = None  # the pack the rule came from (covenant or baseline)
+    event: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict(_Serialisable):
+    """Answer to a point query or an event: allowed or not, which rules decided, why."""
+
+    allowed: bool
+    rules: tuple[str, ...]
+    reasons: tuple[str, ...]
+    trace: tuple[TraceEntry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeVerdict(_Serialisable):
+    eligible: bool
+    met: tuple[str, ...]
+    failed: tuple[str, ...]
+    undetermined: tuple[str, ...]
+    reasons: tuple[str, ...]
+    trace: tuple[TraceEntry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EventVerdict(_Serialisable):
+    index: int
+    type: str
+    at: dt.date | dt.datetime
+    allowed: bool
+    phase_before: str
+    phase_after: str
+    rules: tuple[str, ...]
+    reasons: tuple[str, ...]
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notification(_Serialisable):
+    """A required notification (information duty or answer to a data-subject request)."""
+
+    id: str
+    duty: str
+    recipient: str
+    informer: str
+    about: str
+    trigger_event: int
+    status: str  # pending | done | overdue | waived
+    due: dt.date | None
+    due_at: dt.datetime | None
+    asap: bool
+    counting: str | None
+    source: str
+    origin: str
+    done_event: int | None = None
+    late: bool = False
+    ground: str | None = None
+    reason: str | None = None
+    outcome: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessDeadlineStatus(_Serialisable):
+    id: str
+    rule: str
+    label: str
+    start_event: int
+    status: str  # pending | met | late | overdue
+    due: dt.date | None
+    counting: str | None
+    source: str
+    met_event: int | None = None
+    responsible: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion(_Serialisable):
+    """When a data scope must be deleted, or why no date is known yet."""
+
+    scope: str
+    date: dt.date | None
+    rule: str | None
+    reason: str
+    source: str | None = None
+    trigger_event: int | None = None
+    anchor: dt.date | None = None
+    steps: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    held: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AllowedAction(_Serialisable):
+    event: str
+    roles: tuple[str, ...] | str
+    allowed: bool
+    reason: str
+    rule: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleAccess(_Serialisable):
+    role: str
+    read: tuple[str, ...]
+    write: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PackRef(_Serialisable):
+    id: str
+    version: str
+    content_hash: str
+    engine_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDecision(_Serialisable):
+    """Everything the engine concludes about a case as of one moment."""
+
+    pack: PackRef
+    case_id: str
+    as_of: dt.date | dt.datetime
+    phase: str
+    events: tuple[EventVerdict, ...]
+    allowed_actions: tuple[AllowedAction, ...]
+    access: tuple[RoleAccess, ...]
+    notifications: tuple[Notification, ...]
+    deadlines: tuple[ProcessDeadlineStatus, ...]
+    deletions: tuple[Deletion, ...]
+    trace: tuple[TraceEntry, ...]
+    ignored_after_as_of: int = 0

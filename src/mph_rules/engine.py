@@ -1,0 +1,1193 @@
+"""Evaluate a case against a compiled pack: pure, deterministic, no clock.
+
+``Engine(pack).evaluate(case, as_of=...)`` replays the case's events in order. Each event is
+accepted or denied by the lifecycle, preconditions and the access/sharing matrix; accepted
+events move the phase, open and discharge notifications, start deadlines and retention clocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel, ValidationError
+
+from mph_rules import __version__
+from mph_rules.calendar import (
+    AMSTERDAM,
+    Duration,
+    anchor_date,
+    compute_deadline,
+    parse_duration,
+)
+from mph_rules.compile import CompiledPack, compile_pack, decide_access
+from mph_rules.conditions import MISSING, Condition, describe, holds
+from mph_rules.decision import (
+    AllowedAction,
+    CaseDecision,
+    Deletion,
+    EventVerdict,
+    IntakeVerdict,
+    Notification,
+    PackRef,
+    ProcessDeadlineStatus,
+    RoleAccess,
+    TraceEntry,
+    Verdict,
+)
+from mph_rules.errors import EventError, Problem
+from mph_rules.events import Case, Event
+from mph_rules.schema import (
+    Deadline,
+    Effect,
+    EventRef,
+    InformationDuty,
+    Pack,
+    RetentionClock,
+    Unspecified,
+)
+from mph_rules.suggestions import did_you_mean
+
+Moment = dt.date | dt.datetime
+
+
+def _instant(at: Moment, *, end_of_day: bool = False) -> dt.datetime:
+    """A comparable aware moment; a plain date is the start (or end) of that Amsterdam day."""
+    if isinstance(at, dt.datetime):
+        return at.astimezone(AMSTERDAM)
+    t = dt.time.max if end_of_day else dt.time.min
+    return dt.datetime.combine(at, t, tzinfo=AMSTERDAM)
+
+
+def _day(at: Moment) -> dt.date:
+    return at.astimezone(AMSTERDAM).date() if isinstance(at, dt.datetime) else at
+
+
+# --- mutable state of one evaluation (local to evaluate(); never shared) -----------------
+
+
+@dataclass
+class _Open:
+    """A notification being tracked while events are replayed."""
+
+    id: str
+    duty: str
+    recipient: str
+    informer: str
+    about: str
+    trigger: int
+    due: dt.date | None
+    due_at: dt.datetime | None
+    asap: bool
+    counting: str | None
+    source: str
+    origin: str
+    note: str | None = None
+    done: int | None = None
+    late: bool = False
+    ground: str | None = None
+    reason: str | None = None
+    outcome: str | None = None
+    request_id: str | None = None
+    right: Any = None
+    trigger_at: Moment = dt.date.min
+    extended: bool = False
+
+
+@dataclass
+class _Clock:
+    rule: RetentionClock
+    trigger: int
+    anchor: dt.date | None
+    date: dt.date | None
+    steps: tuple[str, ...]
+    cancelled_by: int | None = None
+
+
+@dataclass
+class _State:
+    phase: str
+    facts: dict[str, Any]
+    subjects: dict[str, Any]
+    occurred: dict[str, list[Event]] = field(default_factory=dict)
+    consents: dict[str, bool] = field(default_factory=dict)
+    notifications: list[_Open] = field(default_factory=list)
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
+    clocks: dict[str, _Clock] = field(default_factory=dict)
+    hold: tuple[int, str] | None = None
+    holds_seen: list[tuple[int, int | None]] = field(default_factory=list)
+    requests: dict[str, _Open] = field(default_factory=dict)
+    trace: list[TraceEntry] = field(default_factory=list)
+    counter: dict[str, int] = field(default_factory=dict)
+
+
+class _Context:
+    """The condition context for one event (see conditions.ConditionContext)."""
+
+    __slots__ = ("event", "payload", "state")
+
+    def __init__(self, state: _State, event: Event | None, payload: Any) -> None:
+        self.state = state
+        self.event = event
+        self.payload = payload
+
+    def lookup(self, path: str) -> Any:
+        head, _, rest = path.partition(".")
+        if head == "payload":
+            value: Any = self.payload
+        elif head == "facts":
+            value = self.state.facts
+        elif head == "actor":
+            value = self.event.actor if self.event is not None else None
+        else:
+            return MISSING
+        for part in rest.split(".") if rest else ():
+            if isinstance(value, BaseModel):
+                value = getattr(value, part, MISSING)
+            elif isinstance(value, Mapping):
+                value = value.get(part, MISSING)
+            else:
+                return MISSING
+            if value is MISSING:
+                return MISSING
+        return value
+
+    def occurred(self, event_type: str, where: Condition | None) -> bool:
+        earlier = self.state.occurred.get(event_type, ())
+        if where is None:
+            return bool(earlier)
+        return any(holds(where, _Context(self.state, e, e.parsed)) for e in earlier)
+
+    def has_consent(self, scope: str) -> bool:
+        return self.state.consents.get(scope, False)
+
+
+# --- the engine ---------------------------------------------------------------------------
+
+
+class Engine:
+    """Evaluates cases and point queries against one pack, compiled once."""
+
+    def __init__(self, pack: Pack | CompiledPack) -> None:
+        self.compiled = pack if isinstance(pack, CompiledPack) else compile_pack(pack)
+        self.pack = self.compiled.pack
+        prov = self.pack.provenance
+        self.ref = PackRef(
+            self.pack.pack.id, self.pack.pack.version, prov.content_hash, __version__
+        )
+
+    # point queries ----------------------------------------------------------------------
+
+    def check_access(
+        self,
+        role: str,
+        category: str,
+        *,
+        phase: str,
+        action: str = "read",
+        purpose: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> Verdict:
+        """May ``role`` read/write ``category`` in ``phase`` (for ``purpose``)? Default deny."""
+        cp = self.compiled
+        cell = (role, category, phase, action)
+        fixed = cp.access_fixed.get(cell)
+        if fixed is not None:
+            return fixed
+        self._check_names(role=role, category=category, phase=phase)
+        state = _State(phase, dict((context or {}).get("facts", {})), {})
+        state.consents = {s: True for s in (context or {}).get("consents", ())}
+        ctx = _Context(state, None, dict((context or {}).get("payload", {})))
+        return self._access(cell, purpose, ctx)
+
+    def check_sharing(
+        self,
+        from_role: str,
+        to_role: str,
+        categories: str | tuple[str, ...] | list[str],
+        *,
+        phase: str,
+        payload: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> Verdict:
+        """May ``from_role`` provide these categories to ``to_role`` in ``phase``?"""
+        cats = (categories,) if isinstance(categories, str) else tuple(categories)
+        for cat in cats:
+            self._check_names(role=from_role, category=cat, phase=phase)
+        self._check_names(role=to_role)
+        state = _State(phase, dict((context or {}).get("facts", {})), {})
+        state.consents = {s: True for s in (context or {}).get("consents", ())}
+        full = {
+            "from_role": from_role,
+            "to_role": to_role,
+            "categories": list(cats),
+            **dict(payload or {}),
+        }
+        ctx = _Context(state, None, full)
+        return self._sharing(from_role, to_role, cats, phase, ctx)
+
+    def check_intake(self, facts: Mapping[str, Any]) -> IntakeVerdict:
+        """Does a household with these facts meet the intake criteria?"""
+        intake = self.pack.intake
+        if intake is None:
+            return IntakeVerdict(True, (), (), (), ("the pack has no intake criteria",))
+        ctx = _Context(_State("", dict(facts), {}), None, {})
+        met: list[str] = []
+        failed: list[str] = []
+        undetermined: list[str] = []
+        reasons: list[str] = []
+        trace: list[TraceEntry] = []
+        eligible = True
+        for crit in intake.criteria:
+            cite = crit.source.cite()
+            kind = "required" if crit.required else "indicator"
+            if isinstance(crit.condition, Unspecified):
+                undetermined.append(crit.id)
+                reasons.append(f"{crit.id} ({kind}) cannot be tested: {crit.condition.note}")
+                trace.append(TraceEntry(crit.id, "not_applicable", reasons[-1], cite))
+                continue
+            if holds(crit.condition, ctx):
+                met.append(crit.id)
+                reasons.append(f"{crit.id} ({kind}) met: {describe(crit.condition)}")
+                trace.append(TraceEntry(crit.id, "fired", reasons[-1], cite))
+            else:
+                failed.append(crit.id)
+                reasons.append(f"{crit.id} ({kind}) not met: {describe(crit.condition)}")
+                trace.append(TraceEntry(crit.id, "not_applicable", reasons[-1], cite))
+                if crit.required:
+                    eligible = False
+        return IntakeVerdict(
+            eligible, tuple(met), tuple(failed), tuple(undetermined), tuple(reasons), tuple(trace)
+        )
+
+    # evaluation -------------------------------------------------------------------------
+
+    def evaluate(self, case: Case | Mapping[str, Any], *, as_of: Moment) -> CaseDecision:
+        """The decision on ``case`` as of ``as_of``; events after ``as_of`` are ignored."""
+        case = self.validate_case(case)
+        if isinstance(as_of, dt.datetime) and as_of.utcoffset() is None:
+            raise EventError([Problem("as_of needs a UTC offset, or give a plain date")])
+        cutoff = _instant(as_of, end_of_day=True)
+        events = [e for e in case.events if _instant(e.at) <= cutoff]
+        state = _State(
+            self.compiled.initial,
+            dict(case.facts),
+            {s.id: s for s in case.subjects},
+        )
+        verdicts = [self._apply(i, e, state) for i, e in enumerate(events)]
+        return CaseDecision(
+            pack=self.ref,
+            case_id=case.id,
+            as_of=as_of,
+            phase=state.phase,
+            events=tuple(verdicts),
+            allowed_actions=self._allowed_actions(state),
+            access=self._role_access(state.phase),
+            notifications=tuple(self._notification(n, cutoff) for n in state.notifications),
+            deadlines=tuple(self._deadline(d, cutoff) for d in state.deadlines),
+            deletions=self._deletions(state, cutoff),
+            trace=tuple(state.trace),
+            ignored_after_as_of=len(case.events) - len(events),
+        )
+
+    def validate_case(self, case: Case | Mapping[str, Any]) -> Case:
+        """Validate a case against the event vocabulary and this pack; reject it whole."""
+        if not isinstance(case, Case):
+            try:
+                case = Case.model_validate(case)
+            except ValidationError as exc:
+                raise EventError(
+                    [
+                        Problem(f"{_loc(e['loc'])}: {e['msg']}", path=_loc(e["loc"]))
+                        for e in exc.errors(include_url=False)
+                    ]
+                ) from None
+        problems: list[Problem] = []
+        previous: dt.datetime | None = None
+        for i, event in enumerate(case.events):
+            problems += self._event_problems(i, event)
+            moment = _instant(event.at)
+            if previous is not None and moment < previous:
+                problems.append(
+                    Problem(
+                        f"event {i} ({event.type}) at {event.at} is earlier than the one before",
+                        path=f"events[{i}].at",
+                        hint="events must be given in time order",
+                    )
+                )
+            previous = moment
+        if problems:
+            raise EventError(problems)
+        return case
+
+    def _event_problems(self, i: int, event: Event) -> list[Problem]:
+        cp = self.compiled
+        out: list[Problem] = []
+        where = f"events[{i}]"
+
+        def bad(path: str, what: str, value: str, known: frozenset[str] | set[str]) -> None:
+            out.append(
+                Problem(
+                    f"unknown {what} {value!r}",
+                    path=f"{where}.{path}",
+                    hint=did_you_mean(value, known),
+                )
+            )
+
+        if event.type not in cp.event_types:
+            bad("type", "event type", event.type, cp.event_types)
+            return out
+        if event.actor is not None:
+            if event.actor.role not in cp.roles:
+                bad("actor.role", "role", event.actor.role, cp.roles)
+            if event.actor.party is not None and event.actor.party not in cp.parties:
+                bad("actor.party", "party", event.actor.party, cp.parties)
+        p = event.parsed
+        for name in ("categories",):
+            for j, cat in enumerate(getattr(p, name, ()) or ()):
+                if cat not in cp.categories:
+                    bad(f"payload.{name}[{j}]", "data category", cat, set(cp.categories))
+        for name in ("from_role", "to_role", "reporter_role"):
+            value = getattr(p, name, None)
+            if value is not None and value not in cp.roles:
+                bad(f"payload.{name}", "role", value, cp.roles)
+        for name in ("from_party", "to_party", "reporter_party", "origin_party"):
+            value = getattr(p, name, None)
+            if value is not None and value not in cp.parties:
+                bad(f"payload.{name}", "party", value, cp.parties)
+        if event.type == "information_duty_waived" and p.duty not in cp.duties:
+            bad("payload.duty", "information duty", p.duty, set(cp.duties))
+        if event.type == "notification_sent" and p.duty not in cp.duties:
+            bad("payload.duty", "information duty", p.duty, set(cp.duties))
+        for name in ("ground",):
+            value = getattr(p, name, None)
+            if value is not None and value not in cp.grounds:
+                bad(f"payload.{name}", "exception ground", value, cp.grounds)
+        if event.type == "subject_request_answered":
+            for j, g in enumerate(p.grounds):
+                if g not in cp.grounds:
+                    bad(f"payload.grounds[{j}]", "exception ground", g, cp.grounds)
+        return out
+
+    def _check_names(
+        self, *, role: str | None = None, category: str | None = None, phase: str | None = None
+    ) -> None:
+        cp = self.compiled
+        problems = []
+        if role is not None and role not in cp.roles:
+            problems.append(Problem(f"unknown role {role!r}", hint=did_you_mean(role, cp.roles)))
+        if category is not None and category not in cp.categories:
+            problems.append(
+                Problem(
+                    f"unknown data category {category!r}",
+                    hint=did_you_mean(category, set(cp.categories)),
+                )
+            )
+        if phase is not None and phase not in cp.phases:
+            problems.append(
+                Problem(f"unknown phase {phase!r}", hint=did_you_mean(phase, set(cp.phases)))
+            )
+        if problems:
+            raise EventError(problems)
+
+    # one event ------------------------------------------------------------------------------
+
+    def _apply(self, i: int, event: Event, state: _State) -> EventVerdict:
+        cp = self.compiled
+        before = state.phase
+        payload = event.parsed
+        ctx = _Context(state, event, payload)
+        rules: list[str] = []
+        reasons: list[str] = []
+        allowed, target = self._lifecycle(i, event, state, ctx, rules, reasons)
+        if allowed:
+            for pre in cp.preconditions.get(event.type, ()):
+                if pre.when is not None and not holds(pre.when, ctx):
+                    continue
+                if not holds(pre.require, ctx):
+                    if allowed:
+                        rules.clear()
+                        reasons.clear()
+                    allowed = False
+                    rules.append(pre.id)
+                    reasons.append(pre.message)
+                    self._trace(state, pre.id, "denied", pre.message, i)
+                else:
+                    rules.append(pre.id)
+                    self._trace(state, pre.id, "fired", f"satisfied: {describe(pre.require)}", i)
+        if allowed:
+            specific_rules: list[str] = []
+            specific_reasons: list[str] = []
+            allowed = self._specific(i, event, state, ctx, specific_rules, specific_reasons)
+            if not allowed:
+                rules.clear()
+                reasons.clear()
+            rules.extend(specific_rules)
+            reasons.extend(specific_reasons)
+        if target is not None:
+            transition = f"{before} -> {target}"
+            if allowed:
+                self._trace(state, rules[0], "fired", transition, i)
+            else:
+                self._trace(state, "lifecycle", "not_applicable",
+                            f"{transition} not taken: the event was denied", i)
+        if allowed:
+            if target is not None:
+                state.phase = target
+            self._effects(i, event, state, ctx)
+            state.occurred.setdefault(event.type, []).append(event)
+        return EventVerdict(
+            i,
+            event.type,
+            event.at,
+            allowed,
+            before,
+            state.phase,
+            tuple(rules),
+            tuple(reasons),
+            event.id,
+        )
+
+    def _lifecycle(
+        self,
+        i: int,
+        event: Event,
+        state: _State,
+        ctx: _Context,
+        rules: list[str],
+        reasons: list[str],
+    ) -> tuple[bool, str | None]:
+        cp = self.compiled
+        tried: list[str] = []
+        for tr in cp.transitions.get((state.phase, event.type), ()):
+            role = event.actor.role if event.actor else None
+            if tr.by is not None and role not in tr.by:
+                why = f"{tr.id}: only {', '.join(tr.by)} may cause it (actor: {role})"
+                tried.append(why)
+                self._trace(state, tr.id, "not_applicable", why, i)
+                continue
+            if tr.when is not None and not holds(tr.when, ctx):
+                why = f"{tr.id}: condition not met: {describe(tr.when)}"
+                tried.append(why)
+                self._trace(state, tr.id, "not_applicable", why, i)
+                continue
+            rules.append(tr.id)
+            reasons.append(f"{tr.id}: {state.phase} -> {tr.to}")
+            return True, tr.to
+        if event.type in cp.always or event.type in cp.accepts.get(state.phase, ()):
+            return True, None
+        reason = f"{event.type} is not accepted in phase {state.phase}"
+        if tried:
+            reason += " (" + "; ".join(tried) + ")"
+        reasons.append(reason)
+        rules.extend(t.split(":")[0] for t in tried)
+        self._trace(state, "lifecycle", "denied", reason, i, cp.cite(state.phase))
+        return False, None
+
+    def _specific(
+        self,
+        i: int,
+        event: Event,
+        state: _State,
+        ctx: _Context,
+        rules: list[str],
+        reasons: list[str],
+    ) -> bool:
+        """Checks that depend on the event type: access, sharing, waivers, requests."""
+        p = event.parsed
+        kind = event.type
+        verdict: Verdict | None = None
+        if kind in ("file_accessed", "data_recorded"):
+            action = "read" if kind == "file_accessed" else "write"
+            role = event.actor.role if event.actor else ""
+            verdict = self._combine(
+                [
+                    self._access((role, cat, state.phase, action), p.purpose, ctx)
+                    for cat in p.categories
+                ]
+            )
+        elif kind == "data_provided":
+            verdict = self._sharing(p.from_role, p.to_role, p.categories, state.phase, ctx)
+        elif kind == "information_duty_waived":
+            verdict = self._waiver(p, state)
+        elif kind == "subject_request_received":
+            verdict = self._request_received(event, p, state)
+        elif kind == "subject_request_extended":
+            verdict = self._request_extended(event, p, state)
+        elif kind == "subject_request_answered":
+            verdict = self._request_answered(p, state)
+        if verdict is None:
+            return True
+        rules.extend(verdict.rules)
+        reasons.extend(verdict.reasons)
+        for entry in verdict.trace:
+            state.trace.append(
+                TraceEntry(entry.rule, entry.outcome, entry.reason, entry.source, entry.origin, i)
+            )
+        return verdict.allowed
+
+    # access and sharing ---------------------------------------------------------------------
+
+    def _access(
+        self, cell: tuple[str, str, str, str], purpose: str | None, ctx: _Context
+    ) -> Verdict:
+        cp = self.compiled
+        fixed = cp.access_fixed.get(cell)
+        if fixed is not None:
+            return fixed
+        forbidden = cp.categories.get(cell[1])
+        forbidden = forbidden if forbidden is not None and forbidden.forbidden else None
+
+        def applies(rule: Any) -> tuple[bool, str]:
+            if rule.purposes is not None and purpose not in rule.purposes:
+                return False, f"purpose {purpose!r} is not one of {list(rule.purposes)}"
+            if rule.when is not None and not holds(rule.when, ctx):
+                return False, f"condition not met: {describe(rule.when)}"
+            return True, ""
+
+        return decide_access(
+            cell, cp.access_cells.get(cell, ()), forbidden, cp.sources, cp.origins, applies
+        )
+
+    def _sharing(
+        self, from_role: str, to_role: str, categories: Any, phase: str, ctx: _Context
+    ) -> Verdict:
+        cp = self.compiled
+        verdicts = []
+        for cat in categories:
+            trace: list[TraceEntry] = []
+            allow: list[str] = []
+            deny: list[str] = []
+            for rule in cp.sharing_by_category.get(cat, ()):
+                if not _matches(rule.from_roles, from_role) or not _matches(rule.to_roles, to_role):
+                    continue
+                cite, origin = cp.cite(rule.id), cp.origins.get(rule.id)
+                if not _matches(rule.phases, phase):
+                    trace.append(
+                        TraceEntry(rule.id, "not_applicable", f"not in phase {phase}", cite, origin)
+                    )
+                    continue
+                if rule.when is not None and not holds(rule.when, ctx):
+                    trace.append(
+                        TraceEntry(
+                            rule.id,
+                            "not_applicable",
+                            f"condition not met: {describe(rule.when)}",
+                            cite,
+                            origin,
+                        )
+                    )
+                    continue
+                (deny if rule.effect is Effect.DENY else allow).append(rule.id)
+                outcome = "denied" if rule.effect is Effect.DENY else "allowed"
+                trace.append(
+                    TraceEntry(
+                        rule.id, outcome, f"{outcome} {from_role} -> {to_role}: {cat}", cite, origin
+                    )
+                )
+            what = f"{from_role} -> {to_role}: {cat} in phase {phase}"
+            if deny:
+                verdicts.append(
+                    Verdict(
+                        False, tuple(deny), tuple(f"{r} forbids {what}" for r in deny), tuple(trace)
+                    )
+                )
+            elif allow:
+                verdicts.append(
+                    Verdict(
+                        True, tuple(allow), tuple(f"{r} allows {what}" for r in allow), tuple(trace)
+                    )
+                )
+            else:
+                reason = f"no rule allows {what} (default deny)"
+                trace.append(TraceEntry("default_deny", "default_deny", reason))
+                verdicts.append(Verdict(False, (), (reason,), tuple(trace)))
+        return self._combine(verdicts)
+
+    @staticmethod
+    def _combine(verdicts: list[Verdict]) -> Verdict:
+        if len(verdicts) == 1:
+            return verdicts[0]
+        allowed = all(v.allowed for v in verdicts)
+        chosen = verdicts if allowed else [v for v in verdicts if not v.allowed]
+        rules = tuple(dict.fromkeys(r for v in chosen for r in v.rules))
+        reasons = tuple(r for v in chosen for r in v.reasons)
+        trace = tuple(t for v in verdicts for t in v.trace)
+        return Verdict(allowed, rules, reasons, trace)
+
+    # waivers and requests -------------------------------------------------------------------
+
+    def _waiver(self, p: Any, state: _State) -> Verdict:
+        cp = self.compiled
+        duty = cp.duties[p.duty]
+        cite = cp.cite(duty.id)
+        if p.ground not in duty.exception_grounds:
+            allowed = ", ".join(duty.exception_grounds) or "none"
+            reason = f"{p.ground!r} is not a ground on which {duty.id} may be waived ({allowed})"
+            return Verdict(
+                False,
+                (duty.id,),
+                (reason,),
+                (TraceEntry(duty.id, "denied", reason, cite, cp.origins.get(duty.id)),),
+            )
+        target = next(
+            (
+                n
+                for n in state.notifications
+                if n.duty == duty.id and n.done is None and n.ground is None
+            ),
+            None,
+        )
+        if target is None:
+            reason = f"no open notification of {duty.id} to waive"
+            return Verdict(
+                False,
+                (duty.id,),
+                (reason,),
+                (TraceEntry(duty.id, "denied", reason, cite, cp.origins.get(duty.id)),),
+            )
+        reason = f"{duty.id} waived on ground {p.ground} ({cp.cite(p.ground)})"
+        return Verdict(
+            True,
+            (duty.id, p.ground),
+            (reason,),
+            (TraceEntry(duty.id, "fired", reason, cite, cp.origins.get(duty.id)),),
+        )
+
+    def _request_received(self, event: Event, p: Any, state: _State) -> Verdict:
+        cp = self.compiled
+        right = cp.rights.get(p.right)
+        if right is None:
+            reason = f"the pack defines no {p.right.value} right"
+            return Verdict(False, (), (reason,), (TraceEntry("rights", "denied", reason),))
+        cite, origin = cp.cite(right.id), cp.origins.get(right.id)
+        if p.request_id in state.requests:
+            reason = f"request {p.request_id!r} was already received"
+            return Verdict(
+                False,
+                (right.id,),
+                (reason,),
+                (TraceEntry(right.id, "denied", reason, cite, origin),),
+            )
+        if right.form == "written" and p.form == "oral":
+            reason = f"{right.id}: the request must be made in writing"
+            return Verdict(
+                False,
+                (right.id,),
+                (reason,),
+                (TraceEntry(right.id, "denied", reason, cite, origin),),
+            )
+        problem = self._representation(right, p, _day(event.at), state)
+        if problem is not None:
+            return Verdict(
+                False,
+                (right.id,),
+                (problem,),
+                (TraceEntry(right.id, "denied", problem, cite, origin),),
+            )
+        if right.requires is not None:
+            ctx = _Context(state, event, p)
+            if not holds(right.requires, ctx):
+                reason = f"{right.id} requires {describe(right.requires)}"
+                return Verdict(
+                    False,
+                    (right.id,),
+                    (reason,),
+                    (TraceEntry(right.id, "denied", reason, cite, origin),),
+                )
+        reason = f"{right.id}: {p.right.value} request {p.request_id} received"
+        return Verdict(
+            True, (right.id,), (reason,), (TraceEntry(right.id, "fired", reason, cite, origin),)
+        )
+
+    @staticmethod
+    def _representation(right: Any, p: Any, day: dt.date, state: _State) -> str | None:
+        if not right.representation:
+            return None
+        subject = state.subjects.get(p.subject) if p.subject else None
+        if subject is None or subject.birth_date is None:
+            if p.requester == "self":
+                return None
+            return (
+                f"{right.id}: a representative's request needs the subject's birth date to "
+                "check who may exercise the right"
+            )
+        age = relativedelta(day, subject.birth_date).years
+        requester = "subject" if p.requester == "self" else "legal_representative"
+        for rep in right.representation:
+            if rep.age_from is not None and age < rep.age_from:
+                continue
+            if rep.age_below is not None and age >= rep.age_below:
+                continue
+            if rep.requires_incompetence and not subject.incompetent:
+                continue
+            if requester in rep.exercised_by:
+                return None
+            return (
+                f"{right.id}: for a subject aged {age} the right is exercised by "
+                f"{' and '.join(rep.exercised_by)}, not by the {requester}"
+            )
+        return None
+
+    def _request_extended(self, event: Event, p: Any, state: _State) -> Verdict:
+        cp = self.compiled
+        req = state.requests.get(p.request_id)
+        if req is None or req.done is not None:
+            reason = f"no open request {p.request_id!r} to extend"
+            return Verdict(False, (), (reason,), (TraceEntry("rights", "denied", reason),))
+        right = req.right
+        cite, origin = cp.cite(right.id), cp.origins.get(right.id)
+        if not isinstance(right.extension, Deadline) or req.extended:
+            reason = f"{right.id} allows no (further) extension"
+            return Verdict(
+                False,
+                (right.id,),
+                (reason,),
+                (TraceEntry(right.id, "denied", reason, cite, origin),),
+            )
+        if req.due_at is not None and _instant(event.at) > req.due_at:
+            reason = f"{right.id}: the extension came after the deadline {req.due}"
+            return Verdict(
+                False,
+                (right.id,),
+                (reason,),
+                (TraceEntry(right.id, "denied", reason, cite, origin),),
+            )
+        reason = f"{right.id}: request {p.request_id} extended by {right.extension.duration}"
+        return Verdict(
+            True, (right.id,), (reason,), (TraceEntry(right.id, "fired", reason, cite, origin),)
+        )
+
+    def _request_answered(self, p: Any, state: _State) -> Verdict:
+        cp = self.compiled
+        req = state.requests.get(p.request_id)
+        if req is None or req.done is not None:
+            reason = f"no open request {p.request_id!r} to answer"
+            return Verdict(False, (), (reason,), (TraceEntry("rights", "denied", reason),))
+        right = req.right
+        cite, origin = cp.cite(right.id), cp.origins.get(right.id)
+        if p.outcome != "granted":
+            bad = [g for g in p.grounds if g not in right.refusal_grounds]
+            if not p.grounds or bad:
+                allowed = ", ".join(right.refusal_grounds) or "none"
+                reason = (
+                    f"{right.id}: a refusal must name grounds from ({allowed}); "
+                    f"given {list(p.grounds)}"
+                )
+                return Verdict(
+                    False,
+                    (right.id,),
+                    (reason,),
+                    (TraceEntry(right.id, "denied", reason, cite, origin),),
+                )
+        reason = f"{right.id}: request {p.request_id} answered ({p.outcome})"
+        return Verdict(
+            True, (right.id,), (reason,), (TraceEntry(right.id, "fired", reason, cite, origin),)
+        )
+
+    # effects of an accepted event -------------------------------------------------------------
+
+    def _effects(self, i: int, event: Event, state: _State, ctx: _Context) -> None:
+        cp = self.compiled
+        p = event.parsed
+        kind = event.type
+        if kind in ("case_registered", "case_reregistered"):
+            state.facts.update(p.facts)
+        elif kind == "consent_given":
+            state.consents[p.scope] = True
+        elif kind in ("consent_withdrawn", "consent_refused"):
+            state.consents[p.scope] = False
+        elif kind == "legal_hold_started":
+            state.hold = (i, p.reason)
+            state.holds_seen.append((i, None))
+        elif kind == "legal_hold_ended" and state.hold is not None:
+            state.hold = None
+            start, _ = state.holds_seen[-1]
+            state.holds_seen[-1] = (start, i)
+        elif kind == "information_duty_waived":
+            target = next(
+                n
+                for n in state.notifications
+                if n.duty == p.duty and n.done is None and n.ground is None
+            )
+            target.ground, target.reason = p.ground, p.reason
+            target.done = i
+        elif kind == "subject_request_received":
+            self._open_request(i, event, p, state)
+        elif kind == "subject_request_extended":
+            req = state.requests[p.request_id]
+            req.due, req.due_at = _extended_due(req.right, req.trigger_at)
+            req.extended = True
+        elif kind == "subject_request_answered":
+            req = state.requests[p.request_id]
+            req.done, req.outcome = i, p.outcome
+            req.late = req.due_at is not None and _instant(event.at) > req.due_at
+        if kind in cp.fulfilling_events:
+            self._fulfil(i, event, state, ctx)
+        for duty in cp.duties_by_trigger.get(kind, ()):
+            if duty.trigger.when is None or holds(duty.trigger.when, ctx):
+                self._open_duty(i, event, duty, state)
+        for dl in cp.deadlines_by_until.get(kind, ()):
+            if dl.until.when is None or holds(dl.until.when, ctx):
+                for entry in state.deadlines:
+                    if entry["rule"] is dl and entry["met"] is None:
+                        entry["met"] = i
+                        entry["late"] = (
+                            entry["due_at"] is not None and _instant(event.at) > entry["due_at"]
+                        )
+                        self._trace(state, dl.id, "fired", f"met by event {i} ({kind})", i)
+        for dl in cp.deadlines_by_start.get(kind, ()):
+            if dl.start.when is None or holds(dl.start.when, ctx):
+                due, due_at, counting = _due(dl.deadline, event.at)
+                n = state.counter[dl.id] = state.counter.get(dl.id, 0) + 1
+                state.deadlines.append(
+                    {
+                        "rule": dl,
+                        "id": f"{dl.id}#{n}",
+                        "start": i,
+                        "due": due,
+                        "due_at": due_at,
+                        "counting": counting,
+                        "met": None,
+                        "late": False,
+                    }
+                )
+                self._trace(state, dl.id, "fired", f"started: due {due or 'unspecified'}", i)
+        for clock in cp.clocks_by_cancel.get(kind, ()):
+            running = state.clocks.get(clock.scope)
+            if running is not None and running.rule is clock and running.cancelled_by is None:
+                refs = [r for r in clock.cancelled_by if r.event == kind]
+                if any(r.when is None or holds(r.when, ctx) for r in refs):
+                    running.cancelled_by = i
+                    self._trace(state, clock.id, "fired", f"clock cancelled by {kind}", i)
+        for clock in cp.clocks_by_trigger.get(kind, ()):
+            if clock.trigger.when is None or holds(clock.trigger.when, ctx):
+                state.clocks[clock.scope] = _start_clock(clock, i, event.at)
+                self._trace(
+                    state, clock.id, "fired", f"retention clock for {clock.scope} started", i
+                )
+
+    def _fulfil(self, i: int, event: Event, state: _State, ctx: _Context) -> None:
+        cp = self.compiled
+        p = event.parsed
+        for n in state.notifications:
+            if n.done is not None or n.request_id is not None:
+                continue
+            duty = cp.duties[n.duty]
+            if _discharges(duty, event, p, ctx):
+                n.done = i
+                n.late = n.due_at is not None and _instant(event.at) > n.due_at
+                self._trace(state, duty.id, "fired", f"notification {n.id} done", i)
+
+    def _open_duty(self, i: int, event: Event, duty: InformationDuty, state: _State) -> None:
+        cp = self.compiled
+        due, due_at, counting = _due(duty.deadline, event.at)
+        n = state.counter[duty.id] = state.counter.get(duty.id, 0) + 1
+        note = duty.deadline.note if isinstance(duty.deadline, Unspecified) else None
+        state.notifications.append(
+            _Open(
+                id=f"{duty.id}#{n}",
+                duty=duty.id,
+                recipient=duty.recipient,
+                informer=duty.informer,
+                about=duty.about,
+                trigger=i,
+                due=due,
+                due_at=due_at,
+                asap=isinstance(duty.deadline, Deadline) and duty.deadline.asap,
+                counting=counting,
+                source=cp.cite(duty.id) or "",
+                origin=cp.origins.get(duty.id, ""),
+                note=note,
+            )
+        )
+        self._trace(state, duty.id, "fired", f"notification to {duty.recipient} required", i)
+
+    def _open_request(self, i: int, event: Event, p: Any, state: _State) -> None:
+        cp = self.compiled
+        right = cp.rights[p.right]
+        due, due_at, counting = _due(right.deadline, event.at)
+        req = _Open(
+            id=f"{right.id}#{p.request_id}",
+            duty=right.id,
+            recipient="requester",
+            informer=right.handler,
+            about=f"{p.right.value} request {p.request_id}",
+            trigger=i,
+            due=due,
+            due_at=due_at,
+            asap=False,
+            counting=counting,
+            source=cp.cite(right.id) or "",
+            origin=cp.origins.get(right.id, ""),
+            request_id=p.request_id,
+            right=right,
+            trigger_at=event.at,
+            note=right.deadline.note if isinstance(right.deadline, Unspecified) else None,
+        )
+        state.requests[p.request_id] = req
+        state.notifications.append(req)
+
+    # reporting ------------------------------------------------------------------------------
+
+    def _notification(self, n: _Open, cutoff: dt.datetime) -> Notification:
+        if n.ground is not None:
+            status = "waived"
+        elif n.done is not None:
+            status = "done"
+        elif n.due_at is not None and cutoff > n.due_at:
+            status = "overdue"
+        else:
+            status = "pending"
+        return Notification(
+            id=n.id,
+            duty=n.duty,
+            recipient=n.recipient,
+            informer=n.informer,
+            about=n.about,
+            trigger_event=n.trigger,
+            status=status,
+            due=n.due,
+            due_at=n.due_at,
+            asap=n.asap,
+            counting=n.counting,
+            source=n.source,
+            origin=n.origin,
+            done_event=n.done,
+            late=n.late,
+            ground=n.ground,
+            reason=n.reason,
+            outcome=n.outcome,
+            note=n.note,
+        )
+
+    def _deadline(self, d: dict[str, Any], cutoff: dt.datetime) -> ProcessDeadlineStatus:
+        rule = d["rule"]
+        if d["met"] is not None:
+            status = "late" if d["late"] else "met"
+        elif d["due_at"] is not None and cutoff > d["due_at"]:
+            status = "overdue"
+        else:
+            status = "pending"
+        note = rule.deadline.note if isinstance(rule.deadline, Unspecified) else None
+        return ProcessDeadlineStatus(
+            id=d["id"],
+            rule=rule.id,
+            label=rule.label,
+            start_event=d["start"],
+            status=status,
+            due=d["due"],
+            counting=d["counting"],
+            source=self.compiled.cite(rule.id) or "",
+            met_event=d["met"],
+            responsible=rule.responsible,
+            note=note,
+        )
+
+    def _deletions(self, state: _State, cutoff: dt.datetime) -> tuple[Deletion, ...]:
+        cp = self.compiled
+        out = []
+        for scope in cp.scopes:
+            clock = state.clocks.get(scope)
+            if clock is None or clock.cancelled_by is not None:
+                starters = [
+                    f"{c.id} (on {c.trigger.event}, {cp.cite(c.id)})"
+                    for c in cp.clocks
+                    if c.scope == scope
+                ]
+                reason = "no retention clock is running; it starts with: " + "; ".join(starters)
+                if clock is not None:
+                    reason = (
+                        f"clock {clock.rule.id} was cancelled by event "
+                        f"{clock.cancelled_by}; " + reason
+                    )
+                out.append(Deletion(scope, None, None, reason))
+                continue
+            rule = clock.rule
+            exceptions = tuple(f"{e.id}: {e.label} ({e.source.cite()})" for e in rule.exceptions)
+            if state.hold is not None:
+                start, why = state.hold
+                out.append(
+                    Deletion(
+                        scope,
+                        None,
+                        rule.id,
+                        f"deletion suspended by a legal hold since event {start}: {why}",
+                        cp.cite(rule.id),
+                        clock.trigger,
+                        clock.anchor,
+                        clock.steps,
+                        exceptions,
+                        True,
+                    )
+                )
+                continue
+            if clock.date is None:
+                note = rule.duration.note if isinstance(rule.duration, Unspecified) else ""
+                out.append(
+                    Deletion(
+                        scope,
+                        None,
+                        rule.id,
+                        f"{rule.id} started but its period is unspecified: {note}",
+                        cp.cite(rule.id),
+                        clock.trigger,
+                        clock.anchor,
+                        clock.steps,
+                        exceptions,
+                    )
+                )
+                continue
+            out.append(
+                Deletion(
+                    scope,
+                    clock.date,
+                    rule.id,
+                    rule.label,
+                    cp.cite(rule.id),
+                    clock.trigger,
+                    clock.anchor,
+                    clock.steps,
+                    exceptions,
+                )
+            )
+        return tuple(out)
+
+    def _allowed_actions(self, state: _State) -> tuple[AllowedAction, ...]:
+        cp = self.compiled
+        out: list[AllowedAction] = []
+        seen: set[str] = set()
+        ctx = _Context(state, None, {})
+        for (phase, ev), transitions in sorted(cp.transitions.items()):
+            if phase != state.phase:
+                continue
+            for tr in transitions:
+                roles: tuple[str, ...] | str = tr.by if tr.by is not None else "any"
+                blocked = self._blocked(ev, ctx)
+                out.append(
+                    AllowedAction(
+                        ev,
+                        roles,
+                        blocked is None,
+                        blocked or f"{tr.id}: moves the case to {tr.to}",
+                        tr.id,
+                    )
+                )
+                seen.add(ev)
+        for ev in sorted(cp.accepts.get(state.phase, frozenset())):
+            if ev not in seen:
+                blocked = self._blocked(ev, ctx)
+                out.append(
+                    AllowedAction(
+                        ev,
+                        "any",
+                        blocked is None,
+                        blocked or f"accepted in phase {state.phase}",
+                        state.phase,
+                    )
+                )
+        return tuple(out)
+
+    def _blocked(self, event_type: str, ctx: _Context) -> str | None:
+        for pre in self.compiled.preconditions.get(event_type, ()):
+            if pre.when is None and not holds(pre.require, ctx):
+                return f"{pre.id}: {pre.message}"
+        return None
+
+    def _role_access(self, phase: str) -> tuple[RoleAccess, ...]:
+        cp = self.compiled
+        out = []
+        for role in sorted(cp.roles):
+            read = tuple(
+                c
+                for c in cp.categories
+                if (v := cp.access_fixed.get((role, c, phase, "read"))) is not None and v.allowed
+            )
+            write = tuple(
+                c
+                for c in cp.categories
+                if (v := cp.access_fixed.get((role, c, phase, "write"))) is not None and v.allowed
+            )
+            if read or write:
+                out.append(RoleAccess(role, read, write))
+        return tuple(out)
+
+    def _trace(
+        self,
+        state: _State,
+        rule: str,
+        outcome: str,
+        reason: str,
+        event: int,
+        source: str | None = None,
+    ) -> None:
+        cp = self.compiled
+        state.trace.append(
+            TraceEntry(rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event)
+        )
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _matches(allowed: Any, value: str) -> bool:
+    return allowed == "*" or value in allowed
+
+
+def _discharges(duty: InformationDuty, event: Event, p: Any, ctx: _Context) -> bool:
+    if event.type == "notification_sent":
+        return bool(p.duty == duty.id)
+    if event.type == "household_informed" and p.about == duty.about:
+        return True
+    return any(
+        ref.event == event.type and (ref.when is None or holds(ref.when, ctx))
+        for ref in duty.fulfilled_by
+    )
+
+
+def _due(
+    deadline: Deadline | Unspecified, at: Moment
+) -> tuple[dt.date | None, dt.datetime | None, str | None]:
+    if isinstance(deadline, Unspecified) or deadline.duration is None:
+        counting = deadline.counting.value if isinstance(deadline, Deadline) else None
+        return None, None, counting
+    result = compute_deadline(
+        at, parse_duration(deadline.duration), deadline.counting, deadline.anchor
+    )
+    return result.due, result.due_at, deadline.counting.value
+
+
+def _extended_due(right: Any, received: Moment) -> tuple[dt.date, dt.datetime]:
+    """The whole period, original plus extension, counted from receipt (AVG art. 12(3):
+    "met twee maanden worden verlengd" makes it three months from receipt)."""
+    first, ext = parse_duration(right.deadline.duration), parse_duration(right.extension.duration)
+    total = Duration(
+        years=first.years + ext.years,
+        months=first.months + ext.months,
+        weeks=first.weeks + ext.weeks,
+        days=first.days + ext.days,
+        hours=first.hours + ext.hours,
+        minutes=first.minutes + ext.minutes,
+    )
+    result = compute_deadline(received, total, right.extension.counting, right.deadline.anchor)
+    return result.due, result.due_at
+
+
+def _start_clock(clock: RetentionClock, i: int, at: Moment) -> _Clock:
+    if isinstance(clock.duration, Unspecified):
+        return _Clock(clock, i, None, None, (f"period unspecified: {clock.duration.note}",))
+    result = compute_deadline(at, parse_duration(clock.duration), clock.counting, clock.anchor)
+    return _Clock(clock, i, anchor_date(_day(at), clock.anchor), result.due, result.steps)
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+__all__ = ["Engine", "EventRef"]

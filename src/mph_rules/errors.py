@@ -1,0 +1,48 @@
+"""One hierarchy of errors, each pointing at where the author must look."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in an input file, with its place and a hint."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    path: str | None = None
+    hint: str | None = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        place = self.file or "<input>"
+        if self.line is not None:
+            place += f":{self.line}"
+            if self.column is not None:
+                place += f":{self.column}"
+        text = f"{place}: {self.severity}: "
+        if self.path:
+            text += f"{self.path}: "
+        text += self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class MphRulesError(Exception):
+    """Base of every error the library raises on bad input."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class PackError(MphRulesError):
+    """A pack is malformed; every problem found is listed, not only the first."""
+
+
+class EventError(MphRulesError):
+    """A case or event is malformed; the whole case is rejected before evaluation."""

@@ -1,0 +1,300 @@
+"""The core event vocabulary shared by every pack, and the case an engine evaluates.
+
+A case system serving several municipalities sends the same events whatever the pack
+(design.md, "One event vocabulary"); a pack may add events only under its own prefix.
+Payloads are typed and closed: an unknown field is an error, never ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from mph_rules.schema.rules import RightKind
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Payload(BaseModel):
+    model_config = _STRICT
+
+
+class CaseRegistered(Payload):
+    reporter_role: str | None = None
+    reporter_party: str | None = None
+    facts: dict[str, Any] = Field(default_factory=dict)
+    discussed_with_household: bool | None = None
+    not_discussed_reason: str | None = None
+
+
+class TriageOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REFERRED_TO_REGULAR_CARE = "referred_to_regular_care"
+
+
+class TriageDecided(Payload):
+    outcome: TriageOutcome
+    reason: str | None = None
+
+
+class HouseholdInformed(Payload):
+    about: str
+    how: Literal["oral", "written", "unspecified"] = "unspecified"
+    subjects: tuple[str, ...] = ()
+
+
+class InformationDutyWaived(Payload):
+    duty: str
+    ground: str
+    reason: str = Field(min_length=1)
+
+
+class HouseholdHeard(Payload):
+    view_recorded: bool = True
+    note: str | None = None
+
+
+class HearingWaived(Payload):
+    ground: str
+    reason: str = Field(min_length=1)
+
+
+class CaseMeetingHeld(Payload):
+    participants: tuple[str, ...] = ()
+    unanimous: bool | None = None
+
+
+class PlanEstablished(Payload):
+    kind: str | None = None
+
+
+class Escalated(Payload):
+    to: str
+
+
+class CaseClosed(Payload):
+    outcome: Literal["goals_met", "referred", "stopped", "scaled_down", "other"] = "goals_met"
+
+
+class Empty(Payload):
+    pass
+
+
+class CaseReregistered(Payload):
+    reporter_role: str | None = None
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+
+class DataProvided(Payload):
+    from_role: str
+    to_role: str
+    from_party: str | None = None
+    to_party: str | None = None
+    categories: tuple[str, ...] = Field(min_length=1)
+    basis: str | None = None
+    necessary: bool | None = None
+    unavoidable: bool | None = None
+    other_source_available: bool | None = None
+    origin_party: str | None = None
+    origin_consent: bool | None = None
+
+
+class DataRecorded(Payload):
+    categories: tuple[str, ...] = Field(min_length=1)
+    purpose: str | None = None
+
+
+class FileAccessed(Payload):
+    categories: tuple[str, ...] = Field(min_length=1)
+    purpose: str | None = None
+
+
+class ConsentEvent(Payload):
+    scope: str
+    subject: str | None = None
+    given_by: Literal["subject", "legal_representative"] = "subject"
+
+
+class PartyChanged(Payload):
+    party: str
+    kind: Literal["accession", "withdrawal", "termination", "exclusion"]
+    effective: dt.date | None = None
+
+
+class SubjectRequestReceived(Payload):
+    request_id: str
+    right: RightKind
+    subject: str | None = None
+    requester: Literal["self", "legal_representative"] = "self"
+    form: Literal["written", "oral", "electronic"] = "written"
+
+
+class SubjectRequestExtended(Payload):
+    request_id: str
+    reason: str = Field(min_length=1)
+
+
+class SubjectRequestAnswered(Payload):
+    request_id: str
+    outcome: Literal["granted", "partially_granted", "refused"]
+    grounds: tuple[str, ...] = ()
+
+
+class BreachDetected(Payload):
+    breach_id: str
+    scope: str | None = None
+
+
+class LegalHold(Payload):
+    reason: str = Field(min_length=1)
+
+
+class NotificationSent(Payload):
+    duty: str
+    to: str | None = None
+
+
+CORE_EVENTS: dict[str, type[Payload]] = {
+    "case_registered": CaseRegistered,
+    "triage_decided": TriageDecided,
+    "household_informed": HouseholdInformed,
+    "information_duty_waived": InformationDutyWaived,
+    "household_heard": HouseholdHeard,
+    "hearing_waived": HearingWaived,
+    "case_meeting_held": CaseMeetingHeld,
+    "plan_established": PlanEstablished,
+    "escalated": Escalated,
+    "case_closed": CaseClosed,
+    "monitoring_ended": Empty,
+    "case_reregistered": CaseReregistered,
+    "data_provided": DataProvided,
+    "data_recorded": DataRecorded,
+    "file_accessed": FileAccessed,
+    "consent_given": ConsentEvent,
+    "consent_refused": ConsentEvent,
+    "consent_withdrawn": ConsentEvent,
+    "party_joined": PartyChanged,
+    "party_left": PartyChanged,
+    "subject_request_received": SubjectRequestReceived,
+    "subject_request_extended": SubjectRequestExtended,
+    "subject_request_answered": SubjectRequestAnswered,
+    "breach_detected": BreachDetected,
+    "legal_hold_started": LegalHold,
+    "legal_hold_ended": LegalHold,
+    "notification_sent": NotificationSent,
+}
+
+
+class Actor(BaseModel):
+    model_config = _STRICT
+    role: str
+    party: str | None = None
+
+
+class Event(BaseModel):
+    """One case event. ``at`` is a date or a timezone-aware moment (naive is refused)."""
+
+    model_config = _STRICT
+    type: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)?$")
+    at: dt.datetime | dt.date
+    id: str | None = None
+    actor: Actor | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _parse_moment(cls, value: Any) -> Any:
+        """A date-only text is a date (not midnight): ISO 8601, strict."""
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                if len(text) == 10:
+                    return dt.date.fromisoformat(text)
+                return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError(
+                    f"expected an ISO 8601 date (2024-03-11) or moment "
+                    f"(2024-03-11T18:00:00+01:00), found {value!r}"
+                ) from None
+        return value
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: dt.datetime | dt.date) -> dt.datetime | dt.date:
+        if isinstance(value, dt.datetime) and value.utcoffset() is None:
+            raise ValueError(
+                "a time needs a UTC offset (e.g. 2024-03-11T18:00:00+01:00); "
+                "give a plain date if the time of day does not matter"
+            )
+        return value
+
+    _parsed: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _typed_payload(self) -> Event:
+        model = CORE_EVENTS.get(self.type)
+        if model is not None:
+            try:
+                self._parsed = model.model_validate(self.payload)
+            except ValidationError as exc:
+                raise ValueError(_payload_message(self.type, model, exc)) from None
+        elif "." not in self.type:
+            raise ValueError(
+                f"unknown event type {self.type!r}: use a core event or '<pack id>.<name>'"
+            )
+        else:
+            self._parsed = self.payload
+        return self
+
+    @property
+    def parsed(self) -> Any:
+        """The payload as its typed model (core events) or the mapping (pack events)."""
+        return self._parsed
+
+
+def _payload_message(event_type: str, model: type[Payload], exc: ValidationError) -> str:
+    """Payload errors as one line each, naming the field, with a did-you-mean for extras."""
+    from mph_rules.suggestions import did_you_mean
+
+    parts = []
+    for err in exc.errors(include_url=False):
+        where = "payload." + ".".join(str(x) for x in err["loc"])
+        if err["type"] == "extra_forbidden":
+            hint = did_you_mean(str(err["loc"][-1]), model.model_fields) or (
+                "allowed: " + ", ".join(model.model_fields)
+            )
+            parts.append(f"{where}: unknown field for {event_type} ({hint})")
+        elif err["type"] == "missing":
+            parts.append(f"{where}: missing (required for {event_type})")
+        else:
+            parts.append(f"{where}: {err['msg']}, found {err.get('input')!r}")
+    return "; ".join(parts)
+
+
+class Subject(BaseModel):
+    model_config = _STRICT
+    id: str
+    birth_date: dt.date | None = None
+    incompetent: bool = False
+
+
+class Case(BaseModel):
+    """A case as a case system sends it: facts, subjects and an ordered list of events."""
+
+    model_config = _STRICT
+    id: str
+    facts: dict[str, Any] = Field(default_factory=dict)
+    subjects: tuple[Subject, ...] = ()
+    events: tuple[Event, ...] = ()

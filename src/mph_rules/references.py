@@ -1,0 +1,193 @@
+"""Cross-reference checks on a resolved pack: every id a rule names must be defined."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from mph_rules.conditions import Condition, referenced_events
+from mph_rules.errors import Problem
+from mph_rules.events import CORE_EVENTS
+from mph_rules.schema import EventRef, Pack, Source
+from mph_rules.suggestions import did_you_mean
+from mph_rules.yamlread import Document
+
+RULE_SECTIONS = (
+    "legal_bases",
+    "information_duties",
+    "preconditions",
+    "access",
+    "sharing",
+    "retention",
+    "rights",
+)
+
+
+class _Checker:
+    def __init__(self, pack: Pack, origins: dict[str, str], doc: Document) -> None:
+        self.pack = pack
+        self.doc = doc
+        self.own = pack.pack.id
+        self.origins = origins
+        self.problems: list[Problem] = []
+        self.roles = {r.id for r in pack.roles}
+        self.categories = {c.id for c in pack.data_categories}
+        self.grounds = {g.id for g in pack.exception_grounds}
+        self.bases = {b.id for b in pack.legal_bases}
+        self.parties = {p.id for p in pack.parties}
+        self.documents = {d.id for d in pack.pack.sources}
+        self.phases = {p.id for p in pack.lifecycle.phases} if pack.lifecycle else set()
+        self.events = set(CORE_EVENTS) | {e.type for e in pack.events}
+        self.duties = {d.id for d in pack.information_duties}
+
+    def at(self, path: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
+        line, col = self.doc.locate(path)
+        rendered = ""
+        for part in path:
+            rendered += f"[{part}]" if isinstance(part, int) else (f".{part}" if rendered else part)
+        self.problems.append(Problem(message, self.doc.file, line, col, rendered, hint))
+
+    def ref(self, path: tuple[str | int, ...], value: str, known: set[str], what: str) -> None:
+        if value not in known:
+            self.at(path, f"undefined {what} {value!r}", did_you_mean(value, known))
+
+    def refs(
+        self, path: tuple[str | int, ...], values: Iterable[str] | str, known: set[str], what: str
+    ) -> None:
+        if isinstance(values, str):
+            if values not in ("*", "any"):
+                self.ref(path, values, known, what)
+            return
+        for i, value in enumerate(values):
+            self.ref((*path, i), value, known, what)
+
+    def event(self, path: tuple[str | int, ...], value: str) -> None:
+        self.ref(path, value, self.events, "event type")
+
+    def event_ref(self, path: tuple[str | int, ...], ref: EventRef) -> None:
+        self.event((*path, "event"), ref.event)
+        if ref.when is not None:
+            self.condition((*path, "when"), ref.when)
+
+    def condition(self, path: tuple[str | int, ...], cond: Condition) -> None:
+        for name in sorted(referenced_events(cond)):
+            if name not in self.events:
+                self.at(path, f"undefined event type {name!r}", did_you_mean(name, self.events))
+
+    def source(self, path: tuple[str | int, ...], source: Source) -> None:
+        self.ref((*path, "source", "document"), source.document, self.documents, "source document")
+
+
+def _own(items: Iterable[Any], origins: dict[str, str], own: str) -> Iterable[tuple[int, Any]]:
+    """Items of the pack's own file, with their index in that file's section."""
+    index = 0
+    for item in items:
+        key = str(getattr(item, "id", None) or getattr(item, "type", ""))
+        if origins.get(key, own) == own:
+            yield index, item
+            index += 1
+
+
+def check_references(pack: Pack, origins: dict[str, str], doc: Document) -> list[Problem]:
+    """Problems in the pack's own file (baselines were checked when they were loaded)."""
+    c = _Checker(pack, origins, doc)
+    p: tuple[str | int, ...]
+    own = c.own
+    _check_ids(c)
+    for section in ("parties", "roles", "data_categories", "exception_grounds", *RULE_SECTIONS):
+        for i, item in _own(getattr(pack, section), origins, own):
+            c.source((section, i), item.source)
+    for i, ev in _own(pack.events, origins, own):
+        if not ev.type.startswith(f"{own}."):
+            c.at(("events", i, "type"), f"pack event {ev.type!r} must start with '{own}.'")
+        c.source(("events", i), ev.source)
+    if pack.lifecycle is not None and "lifecycle" in (doc.data or {}):
+        lc = pack.lifecycle
+        c.ref(("lifecycle", "initial"), lc.initial, c.phases, "phase")
+        for i, name in enumerate(lc.always_accepted):
+            c.event(("lifecycle", "always_accepted", i), name)
+        for i, phase in enumerate(lc.phases):
+            c.source(("lifecycle", "phases", i), phase.source)
+            for j, name in enumerate(phase.accepts):
+                c.event(("lifecycle", "phases", i, "accepts", j), name)
+        for i, tr in enumerate(lc.transitions):
+            p = ("lifecycle", "transitions", i)
+            c.source(p, tr.source)
+            c.event((*p, "on"), tr.on)
+            c.refs((*p, "from"), tr.from_, c.phases, "phase")
+            c.ref((*p, "to"), tr.to, c.phases, "phase")
+            if tr.by is not None:
+                c.refs((*p, "by"), tr.by, c.roles, "role")
+            if tr.when is not None:
+                c.condition((*p, "when"), tr.when)
+        for i, dl in enumerate(lc.deadlines):
+            p = ("lifecycle", "deadlines", i)
+            c.source(p, dl.source)
+            c.event_ref((*p, "start"), dl.start)
+            c.event_ref((*p, "until"), dl.until)
+            if dl.responsible is not None:
+                c.ref((*p, "responsible"), dl.responsible, c.roles, "role")
+    if pack.intake is not None and "intake" in (doc.data or {}):
+        c.refs(("intake", "decided_by"), pack.intake.decided_by, c.roles, "role")
+        for i, crit in enumerate(pack.intake.criteria):
+            c.source(("intake", "criteria", i), crit.source)
+    for i, duty in _own(pack.information_duties, origins, own):
+        p = ("information_duties", i)
+        c.event_ref((*p, "trigger"), duty.trigger)
+        c.ref((*p, "informer"), duty.informer, c.roles, "role")
+        c.ref((*p, "recipient"), duty.recipient, c.roles, "role")
+        c.refs((*p, "exception_grounds"), duty.exception_grounds, c.grounds, "exception ground")
+        for j, ref in enumerate(duty.fulfilled_by):
+            c.event_ref((*p, "fulfilled_by", j), ref)
+    for i, pre in _own(pack.preconditions, origins, own):
+        p = ("preconditions", i)
+        c.event((*p, "event"), pre.event)
+        c.condition((*p, "require"), pre.require)
+        if pre.when is not None:
+            c.condition((*p, "when"), pre.when)
+    for i, rule in _own(pack.access, origins, own):
+        p = ("access", i)
+        c.refs((*p, "roles"), rule.roles, c.roles, "role")
+        c.refs((*p, "categories"), rule.categories, c.categories, "data category")
+        c.refs((*p, "phases"), rule.phases, c.phases, "phase")
+        c.refs((*p, "legal_bases"), rule.legal_bases, c.bases, "legal basis")
+        if rule.when is not None:
+            c.condition((*p, "when"), rule.when)
+    for i, rule in _own(pack.sharing, origins, own):
+        p = ("sharing", i)
+        c.refs((*p, "from_roles"), rule.from_roles, c.roles, "role")
+        c.refs((*p, "to_roles"), rule.to_roles, c.roles, "role")
+        c.refs((*p, "categories"), rule.categories, c.categories, "data category")
+        c.refs((*p, "phases"), rule.phases, c.phases, "phase")
+        c.refs((*p, "legal_bases"), rule.legal_bases, c.bases, "legal basis")
+        if rule.when is not None:
+            c.condition((*p, "when"), rule.when)
+    for i, clock in _own(pack.retention, origins, own):
+        p = ("retention", i)
+        c.event_ref((*p, "trigger"), clock.trigger)
+        for j, ref in enumerate(clock.cancelled_by):
+            c.event_ref((*p, "cancelled_by", j), ref)
+        for j, exc in enumerate(clock.exceptions):
+            c.ref(
+                (*p, "exceptions", j, "source", "document"),
+                exc.source.document,
+                c.documents,
+                "source document",
+            )
+    for i, right in _own(pack.rights, origins, own):
+        p = ("rights", i)
+        c.ref((*p, "handler"), right.handler, c.roles, "role")
+        c.refs((*p, "refusal_grounds"), right.refusal_grounds, c.grounds, "exception ground")
+        if right.requires is not None:
+            c.condition((*p, "requires"), right.requires)
+    return c.problems
+
+
+def _check_ids(c: _Checker) -> None:
+    """Rule ids must be unique across rule sections: a trace cites a rule by id alone."""
+    seen: dict[str, str] = {}
+    for section in RULE_SECTIONS:
+        for i, item in _own(getattr(c.pack, section), c.origins, c.own):
+            if item.id in seen and seen[item.id] != section:
+                c.at((section, i, "id"), f"id {item.id!r} is also used in {seen[item.id]}")
+            seen.setdefault(item.id, section)

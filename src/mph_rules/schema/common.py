@@ -1,0 +1,166 @@
+"""Building blocks shared by every pack section: provenance, open values, deadlines."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from mph_rules.calendar import (
+    Anchor,
+    Counting,
+    DurationError,
+    check_duration_counting,
+    parse_duration,
+)
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
+STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Model(BaseModel):
+    """Every pack model refuses unknown keys and is immutable once loaded."""
+
+    model_config = STRICT
+
+
+class Source(Model):
+    """Where a rule comes from: a document of the pack, an article, a short quote."""
+
+    document: str = Field(description="id of a document in pack.sources", examples=["pr"])
+    article: str = Field(
+        min_length=1, description="article, paragraph, bullet", examples=["art. 8(2)"]
+    )
+    quote: str = Field(min_length=1, description="short quote from the source, in its language")
+    note: str | None = Field(default=None, description="reading of the text where it is unclear")
+
+    def cite(self) -> str:
+        return f"{self.document} {self.article}"
+
+
+class Unspecified(Model):
+    """A value the source leaves open; stated as such rather than invented."""
+
+    unspecified: Literal[True]
+    note: str = Field(min_length=1, description="what the source says, and why no value is given")
+
+
+class Rule(Model):
+    """Anything with an id and a source citation."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    source: Source
+    note: str | None = None
+    overrides: tuple[str, ...] = Field(
+        default=(), description="ids of baseline rules this rule replaces"
+    )
+
+
+class CoreKind(StrEnum):
+    """Core data kinds every pack-specific category maps to (AVG art. 9 and 10, BSN, police)."""
+
+    ORDINARY = "ordinary"
+    SPECIAL = "special"
+    CRIMINAL = "criminal"
+    BSN = "bsn"
+    POLICE = "police"
+    SPECIAL_POLICE = "special_police"
+
+
+class PartyType(StrEnum):
+    MUNICIPALITY = "municipality"
+    POLICE = "police"
+    PUBLIC_PROSECUTOR = "public_prosecutor"
+    HOUSING_CORPORATION = "housing_corporation"
+    MENTAL_HEALTH = "mental_health"
+    ADDICTION_CARE = "addiction_care"
+    YOUTH_PROTECTION = "youth_protection"
+    YOUTH_CARE = "youth_care"
+    VEILIG_THUIS = "veilig_thuis"
+    PROBATION = "probation"
+    SOCIAL_WORK = "social_work"
+    SOCIAL_CARE = "social_care"
+    DISABILITY_CARE = "disability_care"
+    HEALTH_CARE = "health_care"
+    CHILD_PROTECTION_BOARD = "child_protection_board"
+    DEBT_SUPPORT = "debt_support"
+    EDUCATION = "education"
+    JUSTICE = "justice"
+    SUPERVISORY_AUTHORITY = "supervisory_authority"
+    SAFETY_HOUSE = "safety_house"
+    OTHER = "other"
+    UNSPECIFIED = "unspecified"
+
+
+class Deadline(Model):
+    """A deadline and the rule it is counted by (design.md: covenant, Atw, EU 1182/71, hours)."""
+
+    duration: str | None = Field(
+        default=None, description="ISO 8601 duration", examples=["P5D", "P4W", "P1M", "PT72H"]
+    )
+    counting: Counting = Field(default=Counting.CALENDAR)
+    anchor: Anchor = Field(default=Anchor.EVENT_DATE)
+    asap: bool = Field(default=False, description="'zo spoedig mogelijk'; duration is the latest")
+    note: str | None = None
+
+    @field_validator("duration")
+    @classmethod
+    def _parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> Deadline:
+        if self.duration is None and not self.asap:
+            raise ValueError("a deadline needs a duration, or asap: true, or {unspecified: true}")
+        if self.duration is not None:
+            try:
+                check_duration_counting(parse_duration(self.duration), self.counting, self.anchor)
+            except DurationError as exc:
+                raise ValueError(str(exc)) from None
+        return self
+
+
+class EventRef(Model):
+    """An event type, optionally narrowed by a condition on it."""
+
+    event: str
+    when: Condition | None = None
+
+
+from mph_rules.conditions import Condition  # noqa: E402
+
+EventRef.model_rebuild()
+
+
+def _open_or_given(value: object) -> str:
+    if isinstance(value, Unspecified) or (isinstance(value, dict) and "unspecified" in value):
+        return "Unspecified"
+    return "Given"
+
+
+def open_or(given: object) -> object:
+    """``given | Unspecified``, told apart by the ``unspecified`` key so that an error is
+    reported against the branch the author meant, not both."""
+    return Annotated[
+        Union[Annotated[given, Tag("Given")], Annotated[Unspecified, Tag("Unspecified")]],  # noqa: UP007
+        Discriminator(_open_or_given),
+    ]
+
+
+if TYPE_CHECKING:
+    DeadlineOrOpen = Deadline | Unspecified
+    ConditionOrOpen = Condition | Unspecified
+else:
+    DeadlineOrOpen = open_or(Deadline)
+    ConditionOrOpen = open_or(Condition)

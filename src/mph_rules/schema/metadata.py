@@ -1,0 +1,52 @@
+"""The `pack:` section: identity, source documents, effective period, baseline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import Field
+
+from mph_rules.schema.common import ID_PATTERN, Model, Unspecified
+
+
+class DocumentKind(StrEnum):
+    COVENANT = "covenant"
+    DECLARATION_OF_INTENT = "declaration_of_intent"
+    PRIVACY_PROTOCOL = "privacy_protocol"
+    PRIVACY_REGULATION = "privacy_regulation"
+    DPIA = "dpia"
+    STATUTE = "statute"
+    REGULATION = "regulation"
+    OTHER = "other"
+
+
+class SourceDocument(Model):
+    id: str = Field(pattern=ID_PATTERN, examples=["pr"])
+    title: str
+    kind: DocumentKind
+    version: str | None = None
+    date: dt.date | Unspecified | None = None
+    note: str | None = None
+
+
+class EffectivePeriod(Model):
+    valid_from: dt.date | Unspecified
+    valid_until: dt.date | Unspecified | None = Field(default=None, description="null: open-ended")
+    note: str | None = None
+
+
+class PackMeta(Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", examples=["hilversum"])
+    title: str
+    version: str = Field(description="version of the pack itself", examples=["1.0.0"])
+    municipality: str | None = None
+    region: str | None = None
+    controller: str | Unspecified | None = None
+    sources: tuple[SourceDocument, ...] = Field(min_length=1)
+    effective: EffectivePeriod
+    extends: tuple[str, ...] = Field(
+        default=(), description="baseline packs whose rules apply where this pack is silent"
+    )
+    baseline: bool = Field(default=False, description="true for a statutory baseline pack")
+    note: str | None = None

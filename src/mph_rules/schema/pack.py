@@ -1,0 +1,50 @@
+"""The whole pack document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, PrivateAttr
+
+from mph_rules.schema.common import Model
+from mph_rules.schema.lifecycle import Lifecycle, Precondition
+from mph_rules.schema.metadata import PackMeta
+from mph_rules.schema.organisation import CustomEvent, DataCategory, ExceptionGround, Party, Role
+from mph_rules.schema.rules import (
+    AccessRule,
+    InformationDuty,
+    Intake,
+    LegalBasis,
+    RetentionClock,
+    Right,
+    SharingRule,
+)
+
+
+class Pack(Model):
+    """A policy pack as written; `loading` resolves `extends` and checks references."""
+
+    pack: PackMeta
+    parties: tuple[Party, ...] = ()
+    roles: tuple[Role, ...] = ()
+    data_categories: tuple[DataCategory, ...] = ()
+    exception_grounds: tuple[ExceptionGround, ...] = ()
+    events: tuple[CustomEvent, ...] = Field(default=(), description="pack-specific event types")
+    lifecycle: Lifecycle | None = None
+    intake: Intake | None = None
+    legal_bases: tuple[LegalBasis, ...] = ()
+    information_duties: tuple[InformationDuty, ...] = ()
+    preconditions: tuple[Precondition, ...] = ()
+    access: tuple[AccessRule, ...] = ()
+    sharing: tuple[SharingRule, ...] = ()
+    retention: tuple[RetentionClock, ...] = ()
+    rights: tuple[Right, ...] = ()
+
+    _provenance: Any = PrivateAttr(default=None)
+
+    @property
+    def provenance(self) -> Any:
+        """Where the resolved pack came from (a ``loading.Provenance``); set by the loader."""
+        if self._provenance is None:
+            raise ValueError("this Pack was not produced by load_pack(); load it first")
+        return self._provenance

@@ -1,0 +1,1 @@
+"""Tools for people who test packs: pack-test runner, pytest plugin, strategies, invariants."""

@@ -1,0 +1,291 @@
+"""Pack tests as data: given a case (or a point query), the expected decision.
+
+A test file (``tests/packs/<pack>/*.yaml``)::
+
+    pack: hilversum
+    tests:
+      - name: triage within 5 working days
+        as_of: 2024-03-20
+        case: {id: t1, events: [...]}
+        expect: {phase: expert_team, deadlines: [{rule: iv5_triage_deadline, status: met}]}
+      - name: triagist may not read the file
+        check_access: {role: triagist, category: household_identity, phase: triage}
+        expect: {allowed: false}
+
+Expectations are partial: only the keys written are compared. Run with
+``python -m mph_rules.testing.packtests PATH...`` or plain ``pytest`` (the plugin).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mph_rules.decision import CaseDecision, IntakeVerdict, Verdict, _plain
+from mph_rules.engine import Engine
+from mph_rules.errors import EventError, PackError, Problem
+from mph_rules.loading import load_pack
+from mph_rules.yamlread import read_yaml
+
+EXERCISED = {"fired", "allowed", "denied"}
+KINDS = ("case", "check_access", "check_sharing", "check_intake")
+
+
+@dataclass(frozen=True)
+class PackTest:
+    file: str
+    line: int | None
+    pack: str
+    name: str
+    spec: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return next((k for k in KINDS if k in self.spec), "case")
+
+
+@dataclass
+class Outcome:
+    test: PackTest
+    failures: list[str]
+    exercised: set[str] = field(default_factory=set)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def read_tests(path: str | Path) -> list[PackTest]:
+    """The tests in one file; PackError (with lines) if the file is malformed."""
+    file = str(path)
+    doc, problems = read_yaml(Path(path).read_bytes(), file)
+    if problems:
+        raise PackError(problems)
+    data = doc.data
+    if not isinstance(data, dict) or "pack" not in data or not isinstance(data.get("tests"), list):
+        raise PackError([Problem("a pack test file has 'pack:' and a list 'tests:'", file, 1, 1)])
+    unknown = set(data) - {"pack", "tests", "description"}
+    if unknown:
+        line, col = doc.locate((sorted(unknown)[0],), key=True)
+        raise PackError(
+            [
+                Problem(
+                    f"unknown key {sorted(unknown)[0]!r}",
+                    file,
+                    line,
+                    col,
+                    hint="allowed: pack, tests, description",
+                )
+            ]
+        )
+    tests = []
+    for i, spec in enumerate(data["tests"]):
+        line, col = doc.locate(("tests", i))
+        if not isinstance(spec, dict) or "name" not in spec or "expect" not in spec:
+            raise PackError([Problem("each test needs 'name' and 'expect'", file, line, col)])
+        kinds = [k for k in KINDS if k in spec]
+        extra = set(spec) - {"name", "expect", "as_of", "note", *KINDS}
+        if len(kinds) != 1 or extra:
+            what = f"unknown keys {sorted(extra)}" if extra else f"found {kinds or 'none'}"
+            raise PackError(
+                [Problem(f"a test has exactly one of {', '.join(KINDS)} ({what})", file, line, col)]
+            )
+        if kinds == ["case"] and "as_of" not in spec:
+            raise PackError([Problem("a case test needs 'as_of'", file, line, col)])
+        tests.append(PackTest(file, line, str(data["pack"]), str(spec["name"]), spec))
+    return tests
+
+
+def _norm(value: Any) -> Any:
+    value = _plain(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _compare(where: str, expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    out = []
+    for key, want in expected.items():
+        if key == "rules":
+            missing = [r for r in want if r not in actual.get("rules", ())]
+            if missing:
+                out.append(f"{where}: rules {missing} not among {list(actual.get('rules', ()))}")
+            continue
+        if key not in actual:
+            out.append(f"{where}: no field {key!r} (fields: {sorted(actual)})")
+            continue
+        got = actual[key]
+        want_n = _norm(want)
+        if isinstance(want_n, list) and isinstance(got, list):
+            missing = [w for w in want_n if w not in got]
+            if missing:
+                out.append(f"{where}.{key}: expected to include {missing}, got {got}")
+        elif want_n != got:
+            out.append(f"{where}.{key}: expected {want_n!r}, got {got!r}")
+    return out
+
+
+def _match_list(
+    kind: str, key: str, expected: list[dict[str, Any]], actual: list[dict[str, Any]]
+) -> list[str]:
+    out = []
+    for want in expected:
+        ident = want.get(key)
+        candidates = [a for a in actual if a.get(key) == ident]
+        if "index" in want and kind == "notifications":
+            pos = want["index"]
+            candidates = candidates[pos : pos + 1]
+            want = {k: v for k, v in want.items() if k != "index"}
+        if not candidates:
+            have = sorted({str(a.get(key)) for a in actual})
+            out.append(f"{kind}: none with {key}={ident!r} (have {have})")
+            continue
+        attempts = [_compare(f"{kind}[{key}={ident}]", want, c) for c in candidates]
+        if all(attempts):
+            out.append(
+                min(attempts, key=len)[0]
+                if len(attempts) == 1
+                else f"{kind}[{key}={ident}]: no entry matches {want}; entries: "
+                f"{[{k: c.get(k) for k in want} for c in candidates]}"
+            )
+    return out
+
+
+def check_decision(expect: dict[str, Any], decision: CaseDecision) -> list[str]:
+    d = decision.to_dict()
+    failures: list[str] = []
+    for key, want in expect.items():
+        if key == "phase":
+            if d["phase"] != want:
+                failures.append(f"phase: expected {want!r}, got {d['phase']!r}")
+        elif key == "events":
+            by_index = {e["index"]: e for e in d["events"]}
+            for w in want:
+                got = by_index.get(w.get("index"))
+                if got is None:
+                    failures.append(f"events: no event with index {w.get('index')}")
+                else:
+                    failures += _compare(f"events[{w['index']}]", w, got)
+        elif key in ("notifications", "deadlines", "deletions"):
+            ident = {"notifications": "duty", "deadlines": "rule", "deletions": "scope"}[key]
+            failures += _match_list(key, ident, want, d[key])
+        elif key == "fired":
+            fired = {t["rule"] for t in d["trace"] if t["outcome"] in EXERCISED}
+            missing = [r for r in want if r not in fired]
+            if missing:
+                failures.append(f"fired: {missing} did not fire (fired: {sorted(fired)})")
+        elif key == "not_fired":
+            fired = {t["rule"] for t in d["trace"] if t["outcome"] in EXERCISED}
+            wrong = [r for r in want if r in fired]
+            if wrong:
+                failures.append(f"not_fired: {wrong} fired")
+        elif key == "allowed_actions":
+            failures += _match_list(key, "event", want, d["allowed_actions"])
+        else:
+            failures.append(f"unknown expectation {key!r}")
+    return failures
+
+
+def exercised_by(result: CaseDecision | Verdict | IntakeVerdict) -> set[str]:
+    """Rule ids a result shows as having decided something (for rule coverage)."""
+    if isinstance(result, CaseDecision):
+        rules = {t.rule for t in result.trace if t.outcome in EXERCISED}
+        for ev in result.events:
+            rules.update(ev.rules)
+        rules.update(n.duty for n in result.notifications)
+        rules.update(d.rule for d in result.deletions if d.rule)
+        return rules
+    if isinstance(result, IntakeVerdict):
+        return set(result.met) | set(result.failed)
+    return set(result.rules) | {t.rule for t in result.trace if t.outcome in EXERCISED}
+
+
+def run_test(engine: Engine, test: PackTest) -> Outcome:
+    spec = test.spec
+    expect = spec["expect"]
+    try:
+        if test.kind == "case":
+            result: Any = engine.evaluate(spec["case"], as_of=_as_of(spec["as_of"]))
+            failures = [] if "error" not in expect else ["expected an error, got a decision"]
+            failures += check_decision({k: v for k, v in expect.items() if k != "error"}, result)
+        elif test.kind == "check_access":
+            q = dict(spec["check_access"])
+            result = engine.check_access(q.pop("role"), q.pop("category"), **q)
+            failures = _compare("check_access", expect, result.to_dict())
+        elif test.kind == "check_sharing":
+            q = dict(spec["check_sharing"])
+            result = engine.check_sharing(
+                q.pop("from_role"), q.pop("to_role"), q.pop("categories"), **q
+            )
+            failures = _compare("check_sharing", expect, result.to_dict())
+        else:
+            result = engine.check_intake(spec["check_intake"].get("facts", {}))
+            failures = _compare("check_intake", expect, result.to_dict())
+    except EventError as exc:
+        want = expect.get("error")
+        text = str(exc)
+        if want is not None and str(want) in text:
+            return Outcome(test, [])
+        return Outcome(test, [f"error: {text}"])
+    except TypeError as exc:
+        return Outcome(test, [f"malformed test: {exc}"])
+    return Outcome(test, failures, exercised_by(result))
+
+
+def _as_of(value: Any) -> dt.date | dt.datetime:
+    if isinstance(value, dt.date):
+        return value
+    text = str(value)
+    return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+
+
+def test_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            yield from sorted(p.rglob("*.yaml"))
+        else:
+            yield p
+
+
+def run_paths(paths: Iterable[str | Path]) -> list[Outcome]:
+    engines: dict[str, Engine] = {}
+    outcomes = []
+    for file in test_files(paths):
+        for test in read_tests(file):
+            if test.pack not in engines:
+                engines[test.pack] = Engine(load_pack(_pack_path(test)))
+            outcomes.append(run_test(engines[test.pack], test))
+    return outcomes
+
+
+def _pack_path(test: PackTest) -> str:
+    """A relative pack path in a test file is relative to that file."""
+    if test.pack.endswith((".yaml", ".yml")):
+        return str(Path(test.file).parent / test.pack)
+    return test.pack
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv) or ["tests/packs"]
+    try:
+        outcomes = run_paths(args)
+    except PackError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    failed = [o for o in outcomes if not o.passed]
+    for o in failed:
+        print(f"FAIL {o.test.file}:{o.test.line} {o.test.name}")
+        for f in o.failures:
+            print(f"     {f}")
+    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
