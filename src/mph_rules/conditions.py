@@ -69,7 +69,7 @@ class FieldTest(BaseModel):
     """A test of one value in the context; exactly one operator is given."""
 
     model_config = _FROZEN
-    field: str = Field(pattern=r"^(payload|facts|actor|subject)(\.[A-Za-z0-9_]+)*$")
+    field: str = Field(pattern=r"^(payload|facts|actor|subject|request)(\.[A-Za-z0-9_]+)*$")
     equals: str | int | bool | None = None
     in_: tuple[str | int, ...] | None = Field(default=None, alias="in")
     at_least: int | None = None

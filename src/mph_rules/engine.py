@@ -95,6 +95,7 @@ class _Open:
     right: Any = None
     trigger_at: Moment = dt.date.min
     extended: bool = False
+    request: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -142,6 +143,12 @@ class _Context:
             value = self.state.facts
         elif head == "actor":
             value = self.event.actor if self.event is not None else None
+        elif head == "subject":
+            value = self._subject()
+        elif head == "request":
+            request_id = getattr(self.payload, "request_id", None)
+            req = self.state.requests.get(request_id) if request_id else None
+            value = req.request if req is not None else MISSING
         else:
             return MISSING
         for part in rest.split(".") if rest else ():
@@ -154,6 +161,19 @@ class _Context:
             if value is MISSING:
                 return MISSING
         return value
+
+    def _subject(self) -> Any:
+        """The event's subject (payload.subject) with its age on the event day."""
+        subject_id = getattr(self.payload, "subject", None)
+        if subject_id is None and isinstance(self.payload, Mapping):
+            subject_id = self.payload.get("subject")
+        subject = self.state.subjects.get(subject_id) if subject_id else None
+        if subject is None or self.event is None:
+            return MISSING
+        info: dict[str, Any] = {"id": subject.id, "incompetent": subject.incompetent}
+        if subject.birth_date is not None:
+            info["age"] = relativedelta(_day(self.event.at), subject.birth_date).years
+        return info
 
     def occurred(self, event_type: str, where: Condition | None) -> bool:
         earlier = self.state.occurred.get(event_type, ())
@@ -432,8 +452,13 @@ class Engine:
             if allowed:
                 self._trace(state, rules[0], "fired", transition, i)
             else:
-                self._trace(state, "lifecycle", "not_applicable",
-                            f"{transition} not taken: the event was denied", i)
+                self._trace(
+                    state,
+                    "lifecycle",
+                    "not_applicable",
+                    f"{transition} not taken: the event was denied",
+                    i,
+                )
         if allowed:
             if target is not None:
                 state.phase = target
@@ -924,6 +949,7 @@ class Engine:
             source=cp.cite(right.id) or "",
             origin=cp.origins.get(right.id, ""),
             request_id=p.request_id,
+            request={"right": p.right.value, "requester": p.requester, "subject": p.subject},
             right=right,
             trigger_at=event.at,
             note=right.deadline.note if isinstance(right.deadline, Unspecified) else None,

@@ -46,6 +46,9 @@ class TriageOutcome(StrEnum):
 
 class TriageDecided(Payload):
     outcome: TriageOutcome
+    route: str | None = Field(
+        default=None, description="pack-specific route, e.g. l_pga, own_approach, emergency"
+    )
     reason: str | None = None
 
 

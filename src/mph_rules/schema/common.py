@@ -54,12 +54,23 @@ class Unspecified(Model):
     note: str = Field(min_length=1, description="what the source says, and why no value is given")
 
 
+class Conflict(Model):
+    """The source contradicts itself here: the readings, the one encoded, and why."""
+
+    readings: tuple[str, ...] = Field(min_length=2)
+    chosen: str
+    why: str = Field(min_length=1)
+
+
 class Rule(Model):
     """Anything with an id and a source citation."""
 
     id: str = Field(pattern=ID_PATTERN)
     source: Source
     note: str | None = None
+    conflict: Conflict | None = Field(
+        default=None, description="the source is contradictory; the reading chosen and why"
+    )
     overrides: tuple[str, ...] = Field(
         default=(), description="ids of baseline rules this rule replaces"
     )
