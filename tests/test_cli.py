@@ -65,4 +65,7 @@ def test_bad_input_exits_2_without_traceback(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    assert "bad.yaml:12:21" in proc.stderr and "did you mean 'label'" in proc.stderr
+    line = 1 + Path(MINI).read_text().splitlines().index(
+        next(x for x in Path(MINI).read_text().splitlines() if "label: Regisseur" in x)
+    )
+    assert f"bad.yaml:{line}:" in proc.stderr and "did you mean 'label'" in proc.stderr

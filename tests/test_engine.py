@@ -102,6 +102,7 @@ def test_waiver_on_permitted_ground_records_reason(mini: Engine) -> None:
         duty="inform_household",
         ground="crime",
         reason="lopend opsporingsonderzoek",
+        review_at="2024-06-01",
     )
     d = mini.evaluate(case(REGISTER, w), as_of=dt.date(2024, 3, 15))
     (n,) = d.notifications
@@ -310,3 +311,60 @@ def test_allowed_actions_show_blocked_precondition(mini: Engine) -> None:
     d = mini.evaluate(case(REGISTER, ACCEPT), as_of=dt.date(2024, 3, 15))
     plan = next(a for a in d.allowed_actions if a.event == "plan_established")
     assert not plan.allowed and "heard_before_plan" in plan.reason
+
+
+def test_waiver_missing_a_required_record_is_denied(mini: Engine) -> None:
+    w = ev(
+        "information_duty_waived",
+        "2024-03-12",
+        "regisseur",
+        duty="inform_household",
+        ground="crime",
+        reason="lopend onderzoek",
+    )
+    d = mini.evaluate(case(REGISTER, w), as_of=dt.date(2024, 3, 15))
+    assert not d.events[1].allowed and "review_at" in d.events[1].reasons[0]
+    assert d.notifications[0].status == "pending"
+
+
+def test_events_outside_the_effective_period_say_so(mini: Engine) -> None:
+    early = ev("case_registered", "2023-12-31", "regisseur")
+    d = mini.evaluate(case(early), as_of=dt.date(2024, 1, 2))
+    assert d.events[0].allowed and not d.events[0].in_force
+    assert "not in force on 2023-12-31" in d.events[0].reasons[-1]
+    assert mini.evaluate(case(REGISTER), as_of=dt.date(2024, 4, 1)).events[0].in_force
+
+
+def test_clock_counted_from_an_earlier_event_with_alert(mini: Engine) -> None:
+    leap = ev("case_registered", "2024-02-29", "regisseur")
+    referred = ev("triage_decided", "2024-03-20", "triagist", outcome="referred_to_regular_care")
+    d = mini.evaluate(case(leap, referred), as_of=dt.date(2024, 4, 1))
+    (deletion,) = d.deletions
+    # one year from 29 February 2024 (contractual, clamped) is 28 February 2025
+    assert (deletion.rule, deletion.date) == ("r_plausible", dt.date(2025, 2, 28))
+    assert deletion.alert_on == dt.date(2025, 1, 28)
+    assert "counted from the case_registered event of 2024-02-29" in deletion.steps[0]
+
+
+def test_settings_choose_the_regime_and_are_checked(mini: Engine) -> None:
+    from mph_rules import load_pack
+    from tests.conftest import FIXTURES
+
+    pack = load_pack(FIXTURES / "mini.yaml")
+    events = (
+        REGISTER,
+        ACCEPT,
+        ev("household_heard", "2024-03-15"),
+        ev("plan_established", "2024-03-16"),
+        ev("case_closed", "2024-09-17"),
+    )
+    short = Engine(pack, settings={"retention_regime": "short"})
+    d = short.evaluate(case(*events), as_of=dt.date(2024, 10, 1))
+    assert (d.deletions[0].rule, d.deletions[0].date) == ("r_closed_short", dt.date(2025, 9, 17))
+    assert d.pack.settings == {"retention_regime": "short"}
+    d = mini.evaluate(case(*events), as_of=dt.date(2024, 10, 1))
+    assert (d.deletions[0].rule, d.deletions[0].date) == ("r_closed", dt.date(2030, 1, 1))
+    with pytest.raises(EventError, match="expected one of"):
+        Engine(pack, settings={"retention_regime": "forever"})
+    with pytest.raises(EventError, match="did you mean 'retention_regime'"):
+        Engine(pack, settings={"retention_regim": "short"})

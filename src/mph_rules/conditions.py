@@ -69,7 +69,9 @@ class FieldTest(BaseModel):
     """A test of one value in the context; exactly one operator is given."""
 
     model_config = _FROZEN
-    field: str = Field(pattern=r"^(payload|facts|actor|subject|request)(\.[A-Za-z0-9_]+)*$")
+    field: str = Field(
+        pattern=r"^(payload|facts|actor|subject|request|settings)(\.[A-Za-z0-9_]+)*$"
+    )
     equals: str | int | bool | None = None
     in_: tuple[str | int, ...] | None = Field(default=None, alias="in")
     at_least: int | None = None
@@ -208,6 +210,20 @@ def describe(condition: Condition) -> str:
     return condition.field  # unreachable: the validator requires one operator
 
 
+def referenced_fields(condition: Condition) -> set[str]:
+    """Field paths a condition reads (for reference checks)."""
+    if isinstance(condition, AllOf | AnyOf):
+        parts = condition.all if isinstance(condition, AllOf) else condition.any
+        return set().union(*(referenced_fields(c) for c in parts))
+    if isinstance(condition, Not):
+        return referenced_fields(condition.not_)
+    if isinstance(condition, Occurred) and condition.where is not None:
+        return referenced_fields(condition.where)
+    if isinstance(condition, FieldTest):
+        return {condition.field}
+    return set()
+
+
 def referenced_events(condition: Condition) -> set[str]:
     """Event types a condition refers to (for reference checks and lint)."""
     if isinstance(condition, AllOf | AnyOf):
@@ -234,4 +250,5 @@ __all__ = [
     "describe",
     "holds",
     "referenced_events",
+    "referenced_fields",
 ]

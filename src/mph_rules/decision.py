@@ -80,6 +80,7 @@ class EventVerdict(_Serialisable):
     rules: tuple[str, ...]
     reasons: tuple[str, ...]
     id: str | None = None
+    in_force: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,7 @@ class Deletion(_Serialisable):
     steps: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
     held: bool = False
+    alert_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +162,7 @@ class PackRef(_Serialisable):
     version: str
     content_hash: str
     engine_version: str
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ from mph_rules.schema import (
     RetentionClock,
     Unspecified,
 )
+from mph_rules.schema.rules import check_setting_value
 from mph_rules.suggestions import did_you_mean
 
 Moment = dt.date | dt.datetime
@@ -113,6 +114,7 @@ class _State:
     phase: str
     facts: dict[str, Any]
     subjects: dict[str, Any]
+    settings: Mapping[str, Any] = field(default_factory=dict)
     occurred: dict[str, list[Event]] = field(default_factory=dict)
     consents: dict[str, bool] = field(default_factory=dict)
     notifications: list[_Open] = field(default_factory=list)
@@ -145,6 +147,8 @@ class _Context:
             value = self.event.actor if self.event is not None else None
         elif head == "subject":
             value = self._subject()
+        elif head == "settings":
+            value = self.state.settings
         elif head == "request":
             request_id = getattr(self.payload, "request_id", None)
             req = self.state.requests.get(request_id) if request_id else None
@@ -191,13 +195,23 @@ class _Context:
 class Engine:
     """Evaluates cases and point queries against one pack, compiled once."""
 
-    def __init__(self, pack: Pack | CompiledPack) -> None:
+    def __init__(
+        self, pack: Pack | CompiledPack, *, settings: Mapping[str, Any] | None = None
+    ) -> None:
         self.compiled = pack if isinstance(pack, CompiledPack) else compile_pack(pack)
         self.pack = self.compiled.pack
+        self.settings = _resolve_settings(self.pack, settings or {})
         prov = self.pack.provenance
         self.ref = PackRef(
-            self.pack.pack.id, self.pack.pack.version, prov.content_hash, __version__
+            self.pack.pack.id,
+            self.pack.pack.version,
+            prov.content_hash,
+            __version__,
+            dict(sorted(self.settings.items())),
         )
+        eff = self.pack.pack.effective
+        self._valid_from = eff.valid_from if isinstance(eff.valid_from, dt.date) else None
+        self._valid_until = eff.valid_until if isinstance(eff.valid_until, dt.date) else None
 
     # point queries ----------------------------------------------------------------------
 
@@ -218,7 +232,7 @@ class Engine:
         if fixed is not None:
             return fixed
         self._check_names(role=role, category=category, phase=phase)
-        state = _State(phase, dict((context or {}).get("facts", {})), {})
+        state = _State(phase, dict((context or {}).get("facts", {})), {}, self.settings)
         state.consents = {s: True for s in (context or {}).get("consents", ())}
         ctx = _Context(state, None, dict((context or {}).get("payload", {})))
         return self._access(cell, purpose, ctx)
@@ -238,7 +252,7 @@ class Engine:
         for cat in cats:
             self._check_names(role=from_role, category=cat, phase=phase)
         self._check_names(role=to_role)
-        state = _State(phase, dict((context or {}).get("facts", {})), {})
+        state = _State(phase, dict((context or {}).get("facts", {})), {}, self.settings)
         state.consents = {s: True for s in (context or {}).get("consents", ())}
         full = {
             "from_role": from_role,
@@ -254,7 +268,7 @@ class Engine:
         intake = self.pack.intake
         if intake is None:
             return IntakeVerdict(True, (), (), (), ("the pack has no intake criteria",))
-        ctx = _Context(_State("", dict(facts), {}), None, {})
+        ctx = _Context(_State("", dict(facts), {}, self.settings), None, {})
         met: list[str] = []
         failed: list[str] = []
         undetermined: list[str] = []
@@ -296,6 +310,7 @@ class Engine:
             self.compiled.initial,
             dict(case.facts),
             {s.id: s for s in case.subjects},
+            self.settings,
         )
         verdicts = [self._apply(i, e, state) for i, e in enumerate(events)]
         return CaseDecision(
@@ -464,6 +479,11 @@ class Engine:
                 state.phase = target
             self._effects(i, event, state, ctx)
             state.occurred.setdefault(event.type, []).append(event)
+        in_force = self._in_force(event)
+        if not in_force:
+            why = self._not_in_force(event)
+            reasons.append(why)
+            self._trace(state, "pack.effective", "not_applicable", why, i, "pack effective")
         return EventVerdict(
             i,
             event.type,
@@ -474,6 +494,21 @@ class Engine:
             tuple(rules),
             tuple(reasons),
             event.id,
+            in_force,
+        )
+
+    def _in_force(self, event: Event) -> bool:
+        day = _day(event.at)
+        if self._valid_from is not None and day < self._valid_from:
+            return False
+        return self._valid_until is None or day <= self._valid_until
+
+    def _not_in_force(self, event: Event) -> str:
+        eff = self.pack.pack.effective
+        until = eff.valid_until if isinstance(eff.valid_until, dt.date) else "open-ended"
+        return (
+            f"the covenant was not in force on {_day(event.at)} (effective {eff.valid_from} "
+            f"to {until}); evaluated as if it were"
         )
 
     def _lifecycle(
@@ -652,6 +687,15 @@ class Engine:
         if p.ground not in duty.exception_grounds:
             allowed = ", ".join(duty.exception_grounds) or "none"
             reason = f"{p.ground!r} is not a ground on which {duty.id} may be waived ({allowed})"
+            return Verdict(
+                False,
+                (duty.id,),
+                (reason,),
+                (TraceEntry(duty.id, "denied", reason, cite, cp.origins.get(duty.id)),),
+            )
+        missing = [f for f in duty.waiver_requires if getattr(p, f) is None]
+        if missing:
+            reason = f"a waiver of {duty.id} must record {', '.join(missing)}"
             return Verdict(
                 False,
                 (duty.id,),
@@ -890,7 +934,11 @@ class Engine:
                     self._trace(state, clock.id, "fired", f"clock cancelled by {kind}", i)
         for clock in cp.clocks_by_trigger.get(kind, ()):
             if clock.trigger.when is None or holds(clock.trigger.when, ctx):
-                state.clocks[clock.scope] = _start_clock(clock, i, event.at)
+                began: Moment = event.at
+                note: str | None = None
+                if clock.counted_from is not None:
+                    began, note = _counted_from(clock.counted_from, state, event)
+                state.clocks[clock.scope] = _start_clock(clock, i, began, note)
                 self._trace(
                     state, clock.id, "fired", f"retention clock for {clock.scope} started", i
                 )
@@ -1067,6 +1115,9 @@ class Engine:
                     )
                 )
                 continue
+            alert = None
+            if rule.alert_before is not None:
+                alert = clock.date - parse_duration(rule.alert_before).calendar_delta()
             out.append(
                 Deletion(
                     scope,
@@ -1078,6 +1129,7 @@ class Engine:
                     clock.anchor,
                     clock.steps,
                     exceptions,
+                    alert_on=alert,
                 )
             )
         return tuple(out)
@@ -1156,6 +1208,31 @@ class Engine:
         )
 
 
+def _resolve_settings(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The pack's defaults with the user's overrides, each checked against its type."""
+    defined = {s.id: s for s in pack.settings}
+    problems = []
+    values: dict[str, Any] = {s.id: s.default for s in pack.settings}
+    for key, value in overrides.items():
+        setting = defined.get(key)
+        if setting is None:
+            problems.append(
+                Problem(
+                    f"unknown setting {key!r}",
+                    hint=did_you_mean(key, defined)
+                    or f"settings of {pack.pack.id}: {sorted(defined) or 'none'}",
+                )
+            )
+            continue
+        try:
+            values[key] = check_setting_value(setting, value)
+        except ValueError as exc:
+            problems.append(Problem(str(exc)))
+    if problems:
+        raise EventError(problems)
+    return values
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -1202,11 +1279,21 @@ def _extended_due(right: Any, received: Moment) -> tuple[dt.date, dt.datetime]:
     return result.due, result.due_at
 
 
-def _start_clock(clock: RetentionClock, i: int, at: Moment) -> _Clock:
+def _start_clock(clock: RetentionClock, i: int, at: Moment, note: str | None) -> _Clock:
+    first = (note,) if note else ()
     if isinstance(clock.duration, Unspecified):
-        return _Clock(clock, i, None, None, (f"period unspecified: {clock.duration.note}",))
+        return _Clock(clock, i, None, None, (*first, f"period unspecified: {clock.duration.note}"))
     result = compute_deadline(at, parse_duration(clock.duration), clock.counting, clock.anchor)
-    return _Clock(clock, i, anchor_date(_day(at), clock.anchor), result.due, result.steps)
+    steps = (*first, *result.steps)
+    return _Clock(clock, i, anchor_date(_day(at), clock.anchor), result.due, steps)
+
+
+def _counted_from(ref: EventRef, state: _State, event: Event) -> tuple[Moment, str]:
+    """The moment of the latest earlier allowed event ``ref`` names; the trigger if none."""
+    for earlier in reversed(state.occurred.get(ref.event, ())):
+        if ref.when is None or holds(ref.when, _Context(state, earlier, earlier.parsed)):
+            return earlier.at, f"counted from the {ref.event} event of {_day(earlier.at)}"
+    return event.at, f"no earlier {ref.event} event: counted from the trigger event"
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

@@ -62,6 +62,10 @@ class InformationDutyWaived(Payload):
     duty: str
     ground: str
     reason: str = Field(min_length=1)
+    expected_until: dt.date | None = None
+    review_at: dt.date | None = None
+    conditions: str | None = None
+    inform_how: str | None = None
 
 
 class HouseholdHeard(Payload):

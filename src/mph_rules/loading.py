@@ -21,6 +21,7 @@ from mph_rules.suggestions import did_you_mean
 from mph_rules.yamlread import Document, read_yaml
 
 LIST_SECTIONS = (
+    "settings",
     "parties",
     "roles",
     "data_categories",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mph_rules.conditions import Condition, referenced_events
+from mph_rules.conditions import Condition, referenced_events, referenced_fields
 from mph_rules.errors import Problem
 from mph_rules.events import CORE_EVENTS
 from mph_rules.schema import EventRef, Pack, Source
@@ -39,6 +39,7 @@ class _Checker:
         self.phases = {p.id for p in pack.lifecycle.phases} if pack.lifecycle else set()
         self.events = set(CORE_EVENTS) | {e.type for e in pack.events}
         self.duties = {d.id for d in pack.information_duties}
+        self.settings = {s.id for s in pack.settings}
 
     def at(self, path: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
         line, col = self.doc.locate(path)
@@ -73,6 +74,10 @@ class _Checker:
         for name in sorted(referenced_events(cond)):
             if name not in self.events:
                 self.at(path, f"undefined event type {name!r}", did_you_mean(name, self.events))
+        for name in sorted(referenced_fields(cond)):
+            head, _, rest = name.partition(".")
+            if head == "settings" and rest.split(".")[0] not in self.settings:
+                self.at(path, f"undefined setting {rest!r}", did_you_mean(rest, self.settings))
 
     def source(self, path: tuple[str | int, ...], source: Source) -> None:
         self.ref((*path, "source", "document"), source.document, self.documents, "source document")
@@ -94,7 +99,14 @@ def check_references(pack: Pack, origins: dict[str, str], doc: Document) -> list
     p: tuple[str | int, ...]
     own = c.own
     _check_ids(c)
-    for section in ("parties", "roles", "data_categories", "exception_grounds", *RULE_SECTIONS):
+    for section in (
+        "settings",
+        "parties",
+        "roles",
+        "data_categories",
+        "exception_grounds",
+        *RULE_SECTIONS,
+    ):
         for i, item in _own(getattr(pack, section), origins, own):
             c.source((section, i), item.source)
     for i, ev in _own(pack.events, origins, own):
@@ -165,6 +177,8 @@ def check_references(pack: Pack, origins: dict[str, str], doc: Document) -> list
     for i, clock in _own(pack.retention, origins, own):
         p = ("retention", i)
         c.event_ref((*p, "trigger"), clock.trigger)
+        if clock.counted_from is not None:
+            c.event_ref((*p, "counted_from"), clock.counted_from)
         for j, ref in enumerate(clock.cancelled_by):
             c.event_ref((*p, "cancelled_by", j), ref)
         for j, exc in enumerate(clock.exceptions):

@@ -32,3 +32,23 @@ def add_pack_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pack", required=True, help="bundled pack name (e.g. hilversum) or path to a YAML file"
     )
+
+
+def add_setting_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="ID=VALUE",
+        help="override a pack setting (repeatable)",
+    )
+
+
+def settings(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise EventError([Problem(f"--setting: expected ID=VALUE, found {pair!r}")])
+        out[key.strip()] = value.strip()
+    return out

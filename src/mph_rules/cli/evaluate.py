@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mph_rules.cli.common import add_pack_argument, as_of
+from mph_rules.cli.common import add_pack_argument, add_setting_argument, as_of, settings
 from mph_rules.decision import CaseDecision
 from mph_rules.engine import Engine
 from mph_rules.loading import load_case, load_pack
@@ -17,11 +17,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("case", metavar="CASE", help="case file (.yaml or .json)")
     p.add_argument("--as-of", required=True, type=str, help="date or moment of evaluation")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    add_setting_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
     when = as_of(args.as_of)
-    engine = Engine(load_pack(args.pack))
+    engine = Engine(load_pack(args.pack), settings=settings(args.setting))
     decision = engine.evaluate(load_case(args.case), as_of=when)
     if args.format == "json":
         print(decision.to_json())

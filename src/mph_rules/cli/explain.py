@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mph_rules.cli.common import add_pack_argument, as_of
+from mph_rules.cli.common import add_pack_argument, add_setting_argument, as_of, settings
 from mph_rules.engine import Engine
 from mph_rules.loading import load_case, load_pack
 
@@ -15,10 +15,11 @@ def add_parser(sub: Any) -> None:
     add_pack_argument(p)
     p.add_argument("case", metavar="CASE", help="case file (.yaml or .json)")
     p.add_argument("--as-of", required=True, type=str)
+    add_setting_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    engine = Engine(load_pack(args.pack))
+    engine = Engine(load_pack(args.pack), settings=settings(args.setting))
     decision = engine.evaluate(load_case(args.case), as_of=as_of(args.as_of))
     by_event: dict[int | None, list[Any]] = {}
     for entry in decision.trace:

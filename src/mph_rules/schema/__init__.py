@@ -27,6 +27,7 @@ from mph_rules.schema.rules import (
     RetentionException,
     Right,
     RightKind,
+    Setting,
     SharingRule,
 )
 
@@ -61,6 +62,7 @@ __all__ = [
     "RightKind",
     "Role",
     "Rule",
+    "Setting",
     "SharingRule",
     "Source",
     "SourceDocument",

@@ -17,6 +17,7 @@ from mph_rules.schema.rules import (
     LegalBasis,
     RetentionClock,
     Right,
+    Setting,
     SharingRule,
 )
 
@@ -25,6 +26,9 @@ class Pack(Model):
     """A policy pack as written; `loading` resolves `extends` and checks references."""
 
     pack: PackMeta
+    settings: tuple[Setting, ...] = Field(
+        default=(), description="values left to the user, with justified defaults"
+    )
     parties: tuple[Party, ...] = ()
     roles: tuple[Role, ...] = ()
     data_categories: tuple[DataCategory, ...] = ()

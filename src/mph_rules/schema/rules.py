@@ -77,6 +77,12 @@ class InformationDuty(Rule):
         default=False, description="the decision and its reason must be recorded in the file"
     )
     form: tuple[str, ...] | Unspecified = ()
+    waiver_requires: tuple[WaiverField, ...] = Field(
+        default=(), description="fields an information_duty_waived event must carry"
+    )
+
+
+WaiverField = Literal["expected_until", "review_at", "conditions", "inform_how"]
 
 
 class Effect(StrEnum):
@@ -126,6 +132,23 @@ class RetentionClock(Rule):
     scope: str = Field(description="the data deleted when the clock runs out")
     cancelled_by: tuple[EventRef, ...] = ()
     exceptions: tuple[RetentionException, ...] = ()
+    counted_from: EventRef | None = Field(
+        default=None,
+        description="count from the latest earlier event of this type instead of the trigger",
+    )
+    alert_before: str | None = Field(
+        default=None, description="ISO 8601 period before deletion when an alert is due"
+    )
+
+    @field_validator("alert_before")
+    @classmethod
+    def _alert_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_duration(value)
+            except DurationError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("duration")
     @classmethod
@@ -182,3 +205,49 @@ class Right(Rule):
 from mph_rules.schema.common import Source  # noqa: E402
 
 RetentionException.model_rebuild()
+
+
+class Setting(Rule):
+    """A value the covenant leaves to the user (a parameter), with a justified default."""
+
+    label: str
+    type: Literal["choice", "bool", "duration", "int", "text"] = "choice"
+    choices: tuple[str, ...] = ()
+    default: str | bool | int
+    justification: str = Field(min_length=1, description="why this default")
+
+    @model_validator(mode="after")
+    def _default_fits(self) -> Setting:
+        check_setting_value(self, self.default)
+        return self
+
+
+def check_setting_value(setting: Setting, value: object) -> object:
+    """The value converted to the setting's type, or ValueError saying what was expected."""
+    kind = setting.type
+    if kind == "choice":
+        if value not in setting.choices:
+            raise ValueError(
+                f"setting {setting.id}: expected one of {list(setting.choices)}, found {value!r}"
+            )
+        return value
+    if kind == "bool":
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if not isinstance(value, bool):
+            raise ValueError(f"setting {setting.id}: expected true or false, found {value!r}")
+        return value
+    if kind == "int":
+        try:
+            return int(str(value))
+        except ValueError:
+            raise ValueError(
+                f"setting {setting.id}: expected a whole number, found {value!r}"
+            ) from None
+    if kind == "duration":
+        try:
+            parse_duration(str(value))
+        except DurationError as exc:
+            raise ValueError(f"setting {setting.id}: {exc}") from None
+        return str(value)
+    return str(value)
