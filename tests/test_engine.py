@@ -368,3 +368,42 @@ def test_settings_choose_the_regime_and_are_checked(mini: Engine) -> None:
         Engine(pack, settings={"retention_regime": "forever"})
     with pytest.raises(EventError, match="did you mean 'retention_regime'"):
         Engine(pack, settings={"retention_regim": "short"})
+
+
+def test_session_post_equals_evaluate_and_reports_consequences(mini: Engine) -> None:
+    events = [
+        REGISTER,
+        ACCEPT,
+        ev("household_heard", "2024-03-15"),
+        ev("plan_established", "2024-03-16"),
+        ev("case_closed", "2024-09-17"),
+    ]
+    session = mini.session("c")
+    first = session.post(events[0])
+    assert first.verdict.allowed and first.phase == "triage"
+    assert [n.duty for n in first.opened] == ["inform_household"]
+    for e in events[1:]:
+        last = session.post(e)
+    assert [d.date for d in last.deletions] == [dt.date(2030, 1, 1)]
+    as_of = dt.date(2024, 10, 1)
+    assert session.decision(as_of).to_json() == mini.evaluate(case(*events), as_of=as_of).to_json()
+
+
+def test_session_rejects_bad_events_without_changing_state(mini: Engine) -> None:
+    session = mini.session("c")
+    session.post(REGISTER)
+    with pytest.raises(EventError):
+        session.post(ev("file_accessed", "2024-03-12", "nobody", categories=["identity"]))
+    with pytest.raises(EventError, match="earlier"):
+        session.post(ev("household_heard", "2024-01-01"))
+    assert len(session.verdicts) == 1
+    with pytest.raises(EventError, match="before the last event"):
+        session.decision(dt.date(2024, 3, 1))
+
+
+def test_session_due_lists_what_fell_due(mini: Engine) -> None:
+    session = mini.session("c")
+    session.post(REGISTER)
+    assert session.due(dt.date(2024, 3, 18)).deadlines == ()
+    (late,) = session.due(dt.date(2024, 3, 19)).deadlines
+    assert late.rule == "d_triage" and late.status == "overdue"

@@ -181,3 +181,25 @@ class CaseDecision(_Serialisable):
     deletions: tuple[Deletion, ...]
     trace: tuple[TraceEntry, ...]
     ignored_after_as_of: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Consequences(_Serialisable):
+    """What one event posted to a live case changed (``CaseSession.post``)."""
+
+    verdict: EventVerdict
+    phase: str
+    opened: tuple[Notification, ...]
+    settled: tuple[str, ...]
+    deletions: tuple[Deletion, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DueItems(_Serialisable):
+    """What has fallen due at a moment (``CaseSession.due``): overdue notifications and
+    deadlines, and deletions whose date has come."""
+
+    at: dt.date | dt.datetime
+    notifications: tuple[Notification, ...]
+    deadlines: tuple[ProcessDeadlineStatus, ...]
+    deletions: tuple[Deletion, ...]

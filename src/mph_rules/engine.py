@@ -28,7 +28,9 @@ from mph_rules.conditions import MISSING, Condition, describe, holds
 from mph_rules.decision import (
     AllowedAction,
     CaseDecision,
+    Consequences,
     Deletion,
+    DueItems,
     EventVerdict,
     IntakeVerdict,
     Notification,
@@ -118,7 +120,9 @@ class _State:
     occurred: dict[str, list[Event]] = field(default_factory=dict)
     consents: dict[str, bool] = field(default_factory=dict)
     notifications: list[_Open] = field(default_factory=list)
+    open_duties: dict[str, list[_Open]] = field(default_factory=dict)
     deadlines: list[dict[str, Any]] = field(default_factory=list)
+    open_deadlines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     clocks: dict[str, _Clock] = field(default_factory=dict)
     hold: tuple[int, str] | None = None
     holds_seen: list[tuple[int, int | None]] = field(default_factory=list)
@@ -302,30 +306,48 @@ class Engine:
     def evaluate(self, case: Case | Mapping[str, Any], *, as_of: Moment) -> CaseDecision:
         """The decision on ``case`` as of ``as_of``; events after ``as_of`` are ignored."""
         case = self.validate_case(case)
-        if isinstance(as_of, dt.datetime) and as_of.utcoffset() is None:
-            raise EventError([Problem("as_of needs a UTC offset, or give a plain date")])
-        cutoff = _instant(as_of, end_of_day=True)
+        cutoff = _cutoff(as_of)
         events = [e for e in case.events if _instant(e.at) <= cutoff]
-        state = _State(
-            self.compiled.initial,
-            dict(case.facts),
-            {s.id: s for s in case.subjects},
-            self.settings,
+        session = CaseSession(self, case.id, case.facts, case.subjects)
+        for event in events:
+            session._apply(event)
+        return session.decision(as_of, ignored=len(case.events) - len(events))
+
+    def session(
+        self,
+        case_id: str,
+        *,
+        facts: Mapping[str, Any] | None = None,
+        subjects: Any = (),
+    ) -> CaseSession:
+        """A live case: post events one at a time (cost independent of history length)."""
+        parsed = Case.model_validate(
+            {"id": case_id, "facts": dict(facts or {}), "subjects": list(subjects)}
         )
-        verdicts = [self._apply(i, e, state) for i, e in enumerate(events)]
+        return CaseSession(self, parsed.id, parsed.facts, parsed.subjects)
+
+    def _decide(
+        self,
+        state: _State,
+        case_id: str,
+        as_of: Moment,
+        verdicts: tuple[EventVerdict, ...],
+        ignored: int,
+    ) -> CaseDecision:
+        cutoff = _cutoff(as_of)
         return CaseDecision(
             pack=self.ref,
-            case_id=case.id,
+            case_id=case_id,
             as_of=as_of,
             phase=state.phase,
-            events=tuple(verdicts),
+            events=verdicts,
             allowed_actions=self._allowed_actions(state),
             access=self._role_access(state.phase),
             notifications=tuple(self._notification(n, cutoff) for n in state.notifications),
             deadlines=tuple(self._deadline(d, cutoff) for d in state.deadlines),
             deletions=self._deletions(state, cutoff),
             trace=tuple(state.trace),
-            ignored_after_as_of=len(case.events) - len(events),
+            ignored_after_as_of=ignored,
         )
 
     def validate_case(self, case: Case | Mapping[str, Any]) -> Case:
@@ -702,15 +724,7 @@ class Engine:
                 (reason,),
                 (TraceEntry(duty.id, "denied", reason, cite, cp.origins.get(duty.id)),),
             )
-        target = next(
-            (
-                n
-                for n in state.notifications
-                if n.duty == duty.id and n.done is None and n.ground is None
-            ),
-            None,
-        )
-        if target is None:
+        if not state.open_duties.get(duty.id):
             reason = f"no open notification of {duty.id} to waive"
             return Verdict(
                 False,
@@ -877,11 +891,7 @@ class Engine:
             start, _ = state.holds_seen[-1]
             state.holds_seen[-1] = (start, i)
         elif kind == "information_duty_waived":
-            target = next(
-                n
-                for n in state.notifications
-                if n.duty == p.duty and n.done is None and n.ground is None
-            )
+            target = state.open_duties[p.duty].pop(0)
             target.ground, target.reason = p.ground, p.reason
             target.done = i
         elif kind == "subject_request_received":
@@ -901,8 +911,8 @@ class Engine:
                 self._open_duty(i, event, duty, state)
         for dl in cp.deadlines_by_until.get(kind, ()):
             if dl.until.when is None or holds(dl.until.when, ctx):
-                for entry in state.deadlines:
-                    if entry["rule"] is dl and entry["met"] is None:
+                for entry in state.open_deadlines.pop(dl.id, ()):
+                    if entry["met"] is None:
                         entry["met"] = i
                         entry["late"] = (
                             entry["due_at"] is not None and _instant(event.at) > entry["due_at"]
@@ -912,18 +922,18 @@ class Engine:
             if dl.start.when is None or holds(dl.start.when, ctx):
                 due, due_at, counting = _due(dl.deadline, event.at)
                 n = state.counter[dl.id] = state.counter.get(dl.id, 0) + 1
-                state.deadlines.append(
-                    {
-                        "rule": dl,
-                        "id": f"{dl.id}#{n}",
-                        "start": i,
-                        "due": due,
-                        "due_at": due_at,
-                        "counting": counting,
-                        "met": None,
-                        "late": False,
-                    }
-                )
+                entry = {
+                    "rule": dl,
+                    "id": f"{dl.id}#{n}",
+                    "start": i,
+                    "due": due,
+                    "due_at": due_at,
+                    "counting": counting,
+                    "met": None,
+                    "late": False,
+                }
+                state.deadlines.append(entry)
+                state.open_deadlines.setdefault(dl.id, []).append(entry)
                 self._trace(state, dl.id, "fired", f"started: due {due or 'unspecified'}", i)
         for clock in cp.clocks_by_cancel.get(kind, ()):
             running = state.clocks.get(clock.scope)
@@ -944,13 +954,15 @@ class Engine:
                 )
 
     def _fulfil(self, i: int, event: Event, state: _State, ctx: _Context) -> None:
+        """Discharge open notifications of the duties this event can fulfil (oldest first:
+        one event discharges every open notification of a duty it matches)."""
         cp = self.compiled
         p = event.parsed
-        for n in state.notifications:
-            if n.done is not None or n.request_id is not None:
+        for duty_id in list(state.open_duties):
+            duty = cp.duties[duty_id]
+            if not _discharges(duty, event, p, ctx):
                 continue
-            duty = cp.duties[n.duty]
-            if _discharges(duty, event, p, ctx):
+            for n in state.open_duties.pop(duty_id):
                 n.done = i
                 n.late = n.due_at is not None and _instant(event.at) > n.due_at
                 self._trace(state, duty.id, "fired", f"notification {n.id} done", i)
@@ -960,23 +972,23 @@ class Engine:
         due, due_at, counting = _due(duty.deadline, event.at)
         n = state.counter[duty.id] = state.counter.get(duty.id, 0) + 1
         note = duty.deadline.note if isinstance(duty.deadline, Unspecified) else None
-        state.notifications.append(
-            _Open(
-                id=f"{duty.id}#{n}",
-                duty=duty.id,
-                recipient=duty.recipient,
-                informer=duty.informer,
-                about=duty.about,
-                trigger=i,
-                due=due,
-                due_at=due_at,
-                asap=isinstance(duty.deadline, Deadline) and duty.deadline.asap,
-                counting=counting,
-                source=cp.cite(duty.id) or "",
-                origin=cp.origins.get(duty.id, ""),
-                note=note,
-            )
+        opened = _Open(
+            id=f"{duty.id}#{n}",
+            duty=duty.id,
+            recipient=duty.recipient,
+            informer=duty.informer,
+            about=duty.about,
+            trigger=i,
+            due=due,
+            due_at=due_at,
+            asap=isinstance(duty.deadline, Deadline) and duty.deadline.asap,
+            counting=counting,
+            source=cp.cite(duty.id) or "",
+            origin=cp.origins.get(duty.id, ""),
+            note=note,
         )
+        state.notifications.append(opened)
+        state.open_duties.setdefault(duty.id, []).append(opened)
         self._trace(state, duty.id, "fired", f"notification to {duty.recipient} required", i)
 
     def _open_request(self, i: int, event: Event, p: Any, state: _State) -> None:
@@ -1233,6 +1245,131 @@ def _resolve_settings(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any
     return values
 
 
+class CaseSession:
+    """One case evaluated incrementally: events arrive one by one.
+
+    ``post`` validates the event (an EventError leaves the session untouched), applies it and
+    returns what changed; ``decision(as_of)`` equals ``Engine.evaluate`` on the same events;
+    ``due(now)`` lists what has fallen due, from a clock the caller supplies.
+    """
+
+    def __init__(
+        self, engine: Engine, case_id: str, facts: Mapping[str, Any], subjects: Any
+    ) -> None:
+        self.engine = engine
+        self.case_id = case_id
+        self._state = _State(
+            engine.compiled.initial, dict(facts), {s.id: s for s in subjects}, engine.settings
+        )
+        self._verdicts: list[EventVerdict] = []
+        self._last: dt.datetime | None = None
+
+    @property
+    def phase(self) -> str:
+        return self._state.phase
+
+    @property
+    def verdicts(self) -> tuple[EventVerdict, ...]:
+        return tuple(self._verdicts)
+
+    def post(self, event: Event | Mapping[str, Any]) -> Consequences:
+        """Apply one event; raise EventError (and change nothing) if it is malformed."""
+        if not isinstance(event, Event):
+            try:
+                event = Event.model_validate(event)
+            except ValidationError as exc:
+                raise EventError(
+                    [
+                        Problem(f"{_loc(e['loc'])}: {e['msg']}", path=_loc(e["loc"]))
+                        for e in exc.errors(include_url=False)
+                    ]
+                ) from None
+        index = len(self._verdicts)
+        problems = self.engine._event_problems(index, event)
+        moment = _instant(event.at)
+        if self._last is not None and moment < self._last:
+            problems.append(
+                Problem(
+                    f"event at {event.at} is earlier than the last event posted",
+                    hint="post events in time order",
+                )
+            )
+        if problems:
+            raise EventError(problems)
+        state = self._state
+        before = len(state.notifications)
+        was_open = [n for n in state.notifications[:before] if n.done is None]
+        clocks = {k: (c.rule.id, c.date, c.cancelled_by) for k, c in state.clocks.items()}
+        hold = state.hold
+        verdict = self._apply(event)
+        cutoff = _instant(event.at, end_of_day=not isinstance(event.at, dt.datetime))
+        opened = tuple(self.engine._notification(n, cutoff) for n in state.notifications[before:])
+        settled = tuple(n.id for n in was_open if n.done == index)
+        changed = {
+            k
+            for k, c in state.clocks.items()
+            if clocks.get(k) != (c.rule.id, c.date, c.cancelled_by)
+        }
+        if state.hold != hold:
+            changed = set(state.clocks)
+        deletions = tuple(d for d in self.engine._deletions(state, cutoff) if d.scope in changed)
+        return Consequences(verdict, state.phase, opened, settled, deletions)
+
+    def _apply(self, event: Event) -> EventVerdict:
+        verdict = self.engine._apply(len(self._verdicts), event, self._state)
+        self._verdicts.append(verdict)
+        self._last = _instant(event.at)
+        return verdict
+
+    def decision(self, as_of: Moment, *, ignored: int = 0) -> CaseDecision:
+        """The decision as of ``as_of``, which may not lie before an event already posted."""
+        cutoff = _cutoff(as_of)
+        if self._last is not None and cutoff < self._last:
+            raise EventError(
+                [
+                    Problem(
+                        f"as_of {as_of} lies before the last event posted; use Engine.evaluate on "
+                        "the events up to that moment"
+                    )
+                ]
+            )
+        return self.engine._decide(self._state, self.case_id, as_of, tuple(self._verdicts), ignored)
+
+    def due(self, now: Moment) -> DueItems:
+        """Open notifications and deadlines past due, and deletions whose date has come."""
+        cutoff = _cutoff(now)
+        engine = self.engine
+        state = self._state
+        notes = tuple(
+            engine._notification(n, cutoff)
+            for items in state.open_duties.values()
+            for n in items
+            if n.due_at is not None and cutoff > n.due_at
+        ) + tuple(
+            engine._notification(r, cutoff)
+            for r in state.requests.values()
+            if r.done is None and r.due_at is not None and cutoff > r.due_at
+        )
+        deadlines = tuple(
+            engine._deadline(d, cutoff)
+            for items in state.open_deadlines.values()
+            for d in items
+            if d["due_at"] is not None and cutoff > d["due_at"]
+        )
+        deletions = tuple(
+            d
+            for d in engine._deletions(state, cutoff)
+            if d.date is not None and d.date <= cutoff.date()
+        )
+        return DueItems(now, notes, deadlines, deletions)
+
+
+def _cutoff(as_of: Moment) -> dt.datetime:
+    if isinstance(as_of, dt.datetime) and as_of.utcoffset() is None:
+        raise EventError([Problem("as_of needs a UTC offset, or give a plain date")])
+    return _instant(as_of, end_of_day=True)
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -1303,4 +1440,4 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return text
 
 
-__all__ = ["Engine", "EventRef"]
+__all__ = ["CaseSession", "Engine"]
