@@ -154,7 +154,9 @@ def test_deny_rule_wins_over_allow(mini: Engine) -> None:
 
 
 def test_default_deny_and_purpose(mini: Engine) -> None:
-    assert not mini.check_access("household", "identity", phase="meeting").allowed
+    denied = mini.check_access("household", "identity", phase="meeting")
+    assert not denied.allowed and denied.rules == ("default_deny.access",)
+    assert denied.trace[-1].source == "cv art. 12(1)"
     assert mini.check_access("triagist", "identity", phase="triage", purpose="screening").allowed
     v = mini.check_access("triagist", "identity", phase="triage", purpose="curiosity")
     assert not v.allowed and "purpose" in v.trace[0].reason
@@ -173,7 +175,8 @@ def test_sharing_condition_no_other_source(mini: Engine) -> None:
     assert not no.allowed
     assert any(t.outcome == "not_applicable" for t in no.trace)
     other = mini.check_sharing("police_officer", "regisseur", "police_incidents", phase="triage")
-    assert not other.allowed and other.rules == ()
+    assert not other.allowed and other.rules == ("default_deny.sharing",)
+    assert other.trace[-1].source == "cv art. 14(1)"
 
 
 def test_intake(mini: Engine) -> None:

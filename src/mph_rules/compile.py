@@ -62,6 +62,7 @@ class CompiledPack:
     access_cells: dict[Cell, tuple[AccessRule, ...]]
     access_fixed: dict[Cell, Verdict]
     sharing_by_category: dict[str, tuple[SharingRule, ...]]
+    default_sources: dict[str, str]
     overridden: dict[str, str] = field(default_factory=dict)
 
     def cite(self, rule_id: str) -> str | None:
@@ -115,7 +116,17 @@ def compile_pack(pack: Pack) -> CompiledPack:
     fulfilling = {"notification_sent", "household_informed"} | {
         ref.event for d in pack.information_duties for ref in d.fulfilled_by
     }
-    cells, fixed = _access_matrix(pack, roles, tuple(categories), phases, sources, prov.origins)
+    defaults = pack.defaults
+    default_sources = {
+        kind: rule.source.cite()
+        for kind in ("access", "sharing")
+        if defaults is not None and (rule := getattr(defaults, kind)) is not None
+    }
+    origins = dict(prov.origins)
+    for kind, cite in default_sources.items():
+        sources[f"default_deny.{kind}"] = cite
+        origins.setdefault(f"default_deny.{kind}", pack.pack.id)
+    cells, fixed = _access_matrix(pack, roles, tuple(categories), phases, sources, origins)
     sharing = _group(
         [
             (cat, rule)
@@ -126,7 +137,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
     scopes = tuple(dict.fromkeys(c.scope for c in pack.retention))
     return CompiledPack(
         pack=pack,
-        origins=prov.origins,
+        origins=origins,
         sources=sources,
         initial=initial,
         phases=phases,
@@ -156,6 +167,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
         access_cells=cells,
         access_fixed=fixed,
         sharing_by_category=sharing,
+        default_sources=default_sources,
         overridden=dict(prov.overridden),
     )
 
@@ -245,5 +257,7 @@ def decide_access(
         ]
         return Verdict(True, tuple(r.id for r in allow), reasons, tuple(trace))
     reason = f"no rule allows {what} (default deny)"
-    trace.append(TraceEntry("default_deny", "default_deny", reason))
-    return Verdict(False, (), (reason,), tuple(trace))
+    rule_id = "default_deny.access"
+    cite = sources.get(rule_id)
+    trace.append(TraceEntry(rule_id, "default_deny", reason, cite, origins.get(rule_id)))
+    return Verdict(False, (rule_id,) if cite else (), (reason,), tuple(trace))

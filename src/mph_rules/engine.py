@@ -685,8 +685,12 @@ class Engine:
                 )
             else:
                 reason = f"no rule allows {what} (default deny)"
-                trace.append(TraceEntry("default_deny", "default_deny", reason))
-                verdicts.append(Verdict(False, (), (reason,), tuple(trace)))
+                rule_id = "default_deny.sharing"
+                cite = cp.cite(rule_id)
+                trace.append(
+                    TraceEntry(rule_id, "default_deny", reason, cite, cp.origins.get(rule_id))
+                )
+                verdicts.append(Verdict(False, (rule_id,) if cite else (), (reason,), tuple(trace)))
         return self._combine(verdicts)
 
     @staticmethod

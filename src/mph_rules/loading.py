@@ -200,7 +200,7 @@ def _merge(
             items[key] = item
             origins[key] = own_id
         update[section] = tuple(items.values())
-    for single in ("lifecycle", "intake"):
+    for single in ("lifecycle", "intake", "defaults"):
         if getattr(pack, single) is None:
             inherited = next((getattr(b, single) for b in bases if getattr(b, single)), None)
             update[single] = inherited

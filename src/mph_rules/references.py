@@ -109,6 +109,11 @@ def check_references(pack: Pack, origins: dict[str, str], doc: Document) -> list
     ):
         for i, item in _own(getattr(pack, section), origins, own):
             c.source((section, i), item.source)
+    if pack.defaults is not None and "defaults" in (doc.data or {}):
+        for kind in ("access", "sharing"):
+            rule = getattr(pack.defaults, kind)
+            if rule is not None:
+                c.source(("defaults", kind), rule.source)
     for i, ev in _own(pack.events, origins, own):
         if not ev.type.startswith(f"{own}."):
             c.at(("events", i, "type"), f"pack event {ev.type!r} must start with '{own}.'")

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr
 
-from mph_rules.schema.common import Model
+from mph_rules.schema.common import Model, Source
 from mph_rules.schema.lifecycle import Lifecycle, Precondition
 from mph_rules.schema.metadata import PackMeta
 from mph_rules.schema.organisation import CustomEvent, DataCategory, ExceptionGround, Party, Role
@@ -22,10 +22,25 @@ from mph_rules.schema.rules import (
 )
 
 
+class DefaultDeny(Model):
+    """Where the covenant says that what it does not allow is not allowed."""
+
+    source: Source
+    note: str | None = None
+
+
+class Defaults(Model):
+    access: DefaultDeny | None = None
+    sharing: DefaultDeny | None = None
+
+
 class Pack(Model):
     """A policy pack as written; `loading` resolves `extends` and checks references."""
 
     pack: PackMeta
+    defaults: Defaults | None = Field(
+        default=None, description="the citation for default deny of access and sharing"
+    )
     settings: tuple[Setting, ...] = Field(
         default=(), description="values left to the user, with justified defaults"
     )
