@@ -55,14 +55,17 @@ class CompiledPack:
     clocks: tuple[RetentionClock, ...]
     rights: dict[RightKind, Right]
     categories: dict[str, DataCategory]
+    category_ids: frozenset[str]
+    duty_ids: frozenset[str]
     roles: frozenset[str]
     parties: frozenset[str]
     grounds: frozenset[str]
     event_types: frozenset[str]
     access_cells: dict[Cell, tuple[AccessRule, ...]]
     access_fixed: dict[Cell, Verdict]
-    sharing_by_category: dict[str, tuple[SharingRule, ...]]
+    sharing_index: dict[tuple[str, str], tuple[SharingRule, ...]]
     default_sources: dict[str, str]
+    role_access: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]]
     overridden: dict[str, str] = field(default_factory=dict)
 
     def cite(self, rule_id: str) -> str | None:
@@ -129,9 +132,10 @@ def compile_pack(pack: Pack) -> CompiledPack:
     cells, fixed = _access_matrix(pack, roles, tuple(categories), phases, sources, origins)
     sharing = _group(
         [
-            (cat, rule)
+            ((cat, giver), rule)
             for rule in pack.sharing
             for cat in (categories if rule.categories == "*" else rule.categories)
+            for giver in (sorted(roles) if rule.from_roles == "*" else rule.from_roles)
         ]
     )
     scopes = tuple(dict.fromkeys(c.scope for c in pack.retention))
@@ -160,14 +164,17 @@ def compile_pack(pack: Pack) -> CompiledPack:
         clocks=pack.retention,
         rights={r.right: r for r in pack.rights},
         categories=categories,
+        category_ids=frozenset(categories),
+        duty_ids=frozenset(duties),
         roles=roles,
         parties=frozenset(p.id for p in pack.parties),
         grounds=frozenset(g.id for g in pack.exception_grounds),
         event_types=event_types,
         access_cells=cells,
         access_fixed=fixed,
-        sharing_by_category=sharing,
+        sharing_index=sharing,
         default_sources=default_sources,
+        role_access=_role_access(phases, roles, tuple(categories), fixed),
         overridden=dict(prov.overridden),
     )
 
@@ -202,6 +209,30 @@ def _access_matrix(
                         continue
                     fixed[key] = decide_access(key, rules, forbidden, sources, origins, None)
     return frozen, fixed
+
+
+def _role_access(
+    phases: tuple[str, ...],
+    roles: frozenset[str],
+    categories: tuple[str, ...],
+    fixed: dict[Cell, Verdict],
+) -> dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]]:
+    """Per phase: (role, readable, writable) for roles with unconditional access."""
+    out = {}
+    for phase in phases:
+        rows = []
+        for role in sorted(roles):
+            read = tuple(c for c in categories if _allows(fixed, (role, c, phase, "read")))
+            write = tuple(c for c in categories if _allows(fixed, (role, c, phase, "write")))
+            if read or write:
+                rows.append((role, read, write))
+        out[phase] = tuple(rows)
+    return out
+
+
+def _allows(fixed: dict[Cell, Verdict], cell: Cell) -> bool:
+    verdict = fixed.get(cell)
+    return verdict is not None and verdict.allowed
 
 
 def pack_category_forbidden(pack: Pack, category: str) -> DataCategory | None:

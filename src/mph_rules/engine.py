@@ -8,6 +8,7 @@ events move the phase, open and discharge notifications, start deadlines and ret
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,16 @@ from mph_rules.schema.rules import check_setting_value
 from mph_rules.suggestions import did_you_mean
 
 Moment = dt.date | dt.datetime
+
+# Pure memo tables (same input, same output): a pack's durations and conditions are parsed
+# and rendered once, not on every event.
+_duration = functools.lru_cache(maxsize=1024)(parse_duration)
+_describe = functools.lru_cache(maxsize=4096)(describe)
+
+
+def _at(event: Event) -> dt.datetime:
+    """The event's moment, computed once per event (see Event.moment)."""
+    return event.moment
 
 
 def _instant(at: Moment, *, end_of_day: bool = False) -> dt.datetime:
@@ -289,11 +300,11 @@ class Engine:
                 continue
             if holds(crit.condition, ctx):
                 met.append(crit.id)
-                reasons.append(f"{crit.id} ({kind}) met: {describe(crit.condition)}")
+                reasons.append(f"{crit.id} ({kind}) met: {_describe(crit.condition)}")
                 trace.append(TraceEntry(crit.id, "fired", reasons[-1], cite))
             else:
                 failed.append(crit.id)
-                reasons.append(f"{crit.id} ({kind}) not met: {describe(crit.condition)}")
+                reasons.append(f"{crit.id} ({kind}) not met: {_describe(crit.condition)}")
                 trace.append(TraceEntry(crit.id, "not_applicable", reasons[-1], cite))
                 if crit.required:
                     eligible = False
@@ -307,7 +318,7 @@ class Engine:
         """The decision on ``case`` as of ``as_of``; events after ``as_of`` are ignored."""
         case = self.validate_case(case)
         cutoff = _cutoff(as_of)
-        events = [e for e in case.events if _instant(e.at) <= cutoff]
+        events = [e for e in case.events if _at(e) <= cutoff]
         session = CaseSession(self, case.id, case.facts, case.subjects)
         for event in events:
             session._apply(event)
@@ -366,7 +377,7 @@ class Engine:
         previous: dt.datetime | None = None
         for i, event in enumerate(case.events):
             problems += self._event_problems(i, event)
-            moment = _instant(event.at)
+            moment = _at(event)
             if previous is not None and moment < previous:
                 problems.append(
                     Problem(
@@ -403,31 +414,29 @@ class Engine:
             if event.actor.party is not None and event.actor.party not in cp.parties:
                 bad("actor.party", "party", event.actor.party, cp.parties)
         p = event.parsed
-        for name in ("categories",):
-            for j, cat in enumerate(getattr(p, name, ()) or ()):
-                if cat not in cp.categories:
-                    bad(f"payload.{name}[{j}]", "data category", cat, set(cp.categories))
-        for name in ("from_role", "to_role", "reporter_role"):
-            value = getattr(p, name, None)
-            if value is not None and value not in cp.roles:
-                bad(f"payload.{name}", "role", value, cp.roles)
-        for name in ("from_party", "to_party", "reporter_party", "origin_party"):
-            value = getattr(p, name, None)
-            if value is not None and value not in cp.parties:
-                bad(f"payload.{name}", "party", value, cp.parties)
-        if event.type == "information_duty_waived" and p.duty not in cp.duties:
-            bad("payload.duty", "information duty", p.duty, set(cp.duties))
-        if event.type == "notification_sent" and p.duty not in cp.duties:
-            bad("payload.duty", "information duty", p.duty, set(cp.duties))
-        for name in ("ground",):
-            value = getattr(p, name, None)
-            if value is not None and value not in cp.grounds:
-                bad(f"payload.{name}", "exception ground", value, cp.grounds)
-        if event.type == "subject_request_answered":
-            for j, g in enumerate(p.grounds):
-                if g not in cp.grounds:
-                    bad(f"payload.grounds[{j}]", "exception ground", g, cp.grounds)
+        fields = p.__dict__ if isinstance(p, BaseModel) else {}
+        for name, kind in _REFERENCE_FIELDS.get(event.type, ()):
+            value = fields.get(name)
+            if value is None:
+                continue
+            known, what = self._known(kind)
+            if isinstance(value, tuple):
+                for j, item in enumerate(value):
+                    if item not in known:
+                        bad(f"payload.{name}[{j}]", what, item, known)
+            elif value not in known:
+                bad(f"payload.{name}", what, value, known)
         return out
+
+    def _known(self, kind: str) -> tuple[frozenset[str], str]:
+        cp = self.compiled
+        return {
+            "role": (cp.roles, "role"),
+            "party": (cp.parties, "party"),
+            "category": (cp.category_ids, "data category"),
+            "duty": (cp.duty_ids, "information duty"),
+            "ground": (cp.grounds, "exception ground"),
+        }[kind]
 
     def _check_names(
         self, *, role: str | None = None, category: str | None = None, phase: str | None = None
@@ -474,7 +483,7 @@ class Engine:
                     self._trace(state, pre.id, "denied", pre.message, i)
                 else:
                     rules.append(pre.id)
-                    self._trace(state, pre.id, "fired", f"satisfied: {describe(pre.require)}", i)
+                    self._trace(state, pre.id, "fired", f"satisfied: {_describe(pre.require)}", i)
         if allowed:
             specific_rules: list[str] = []
             specific_reasons: list[str] = []
@@ -552,7 +561,7 @@ class Engine:
                 self._trace(state, tr.id, "not_applicable", why, i)
                 continue
             if tr.when is not None and not holds(tr.when, ctx):
-                why = f"{tr.id}: condition not met: {describe(tr.when)}"
+                why = f"{tr.id}: condition not met: {_describe(tr.when)}"
                 tried.append(why)
                 self._trace(state, tr.id, "not_applicable", why, i)
                 continue
@@ -627,7 +636,7 @@ class Engine:
             if rule.purposes is not None and purpose not in rule.purposes:
                 return False, f"purpose {purpose!r} is not one of {list(rule.purposes)}"
             if rule.when is not None and not holds(rule.when, ctx):
-                return False, f"condition not met: {describe(rule.when)}"
+                return False, f"condition not met: {_describe(rule.when)}"
             return True, ""
 
         return decide_access(
@@ -643,8 +652,8 @@ class Engine:
             trace: list[TraceEntry] = []
             allow: list[str] = []
             deny: list[str] = []
-            for rule in cp.sharing_by_category.get(cat, ()):
-                if not _matches(rule.from_roles, from_role) or not _matches(rule.to_roles, to_role):
+            for rule in cp.sharing_index.get((cat, from_role), ()):
+                if not _matches(rule.to_roles, to_role):
                     continue
                 cite, origin = cp.cite(rule.id), cp.origins.get(rule.id)
                 if not _matches(rule.phases, phase):
@@ -657,7 +666,7 @@ class Engine:
                         TraceEntry(
                             rule.id,
                             "not_applicable",
-                            f"condition not met: {describe(rule.when)}",
+                            f"condition not met: {_describe(rule.when)}",
                             cite,
                             origin,
                         )
@@ -778,7 +787,7 @@ class Engine:
         if right.requires is not None:
             ctx = _Context(state, event, p)
             if not holds(right.requires, ctx):
-                reason = f"{right.id} requires {describe(right.requires)}"
+                reason = f"{right.id} requires {_describe(right.requires)}"
                 return Verdict(
                     False,
                     (right.id,),
@@ -835,7 +844,7 @@ class Engine:
                 (reason,),
                 (TraceEntry(right.id, "denied", reason, cite, origin),),
             )
-        if req.due_at is not None and _instant(event.at) > req.due_at:
+        if req.due_at is not None and _at(event) > req.due_at:
             reason = f"{right.id}: the extension came after the deadline {req.due}"
             return Verdict(
                 False,
@@ -907,7 +916,7 @@ class Engine:
         elif kind == "subject_request_answered":
             req = state.requests[p.request_id]
             req.done, req.outcome = i, p.outcome
-            req.late = req.due_at is not None and _instant(event.at) > req.due_at
+            req.late = req.due_at is not None and _at(event) > req.due_at
         if kind in cp.fulfilling_events:
             self._fulfil(i, event, state, ctx)
         for duty in cp.duties_by_trigger.get(kind, ()):
@@ -918,9 +927,7 @@ class Engine:
                 for entry in state.open_deadlines.pop(dl.id, ()):
                     if entry["met"] is None:
                         entry["met"] = i
-                        entry["late"] = (
-                            entry["due_at"] is not None and _instant(event.at) > entry["due_at"]
-                        )
+                        entry["late"] = entry["due_at"] is not None and _at(event) > entry["due_at"]
                         self._trace(state, dl.id, "fired", f"met by event {i} ({kind})", i)
         for dl in cp.deadlines_by_start.get(kind, ()):
             if dl.start.when is None or holds(dl.start.when, ctx):
@@ -968,7 +975,7 @@ class Engine:
                 continue
             for n in state.open_duties.pop(duty_id):
                 n.done = i
-                n.late = n.due_at is not None and _instant(event.at) > n.due_at
+                n.late = n.due_at is not None and _at(event) > n.due_at
                 self._trace(state, duty.id, "fired", f"notification {n.id} done", i)
 
     def _open_duty(self, i: int, event: Event, duty: InformationDuty, state: _State) -> None:
@@ -1133,7 +1140,7 @@ class Engine:
                 continue
             alert = None
             if rule.alert_before is not None:
-                alert = clock.date - parse_duration(rule.alert_before).calendar_delta()
+                alert = clock.date - _duration(rule.alert_before).calendar_delta()
             out.append(
                 Deletion(
                     scope,
@@ -1192,22 +1199,8 @@ class Engine:
         return None
 
     def _role_access(self, phase: str) -> tuple[RoleAccess, ...]:
-        cp = self.compiled
-        out = []
-        for role in sorted(cp.roles):
-            read = tuple(
-                c
-                for c in cp.categories
-                if (v := cp.access_fixed.get((role, c, phase, "read"))) is not None and v.allowed
-            )
-            write = tuple(
-                c
-                for c in cp.categories
-                if (v := cp.access_fixed.get((role, c, phase, "write"))) is not None and v.allowed
-            )
-            if read or write:
-                out.append(RoleAccess(role, read, write))
-        return tuple(out)
+        rows = self.compiled.role_access.get(phase, ())
+        return tuple(RoleAccess(role, read, write) for role, read, write in rows)
 
     def _trace(
         self,
@@ -1290,7 +1283,7 @@ class CaseSession:
                 ) from None
         index = len(self._verdicts)
         problems = self.engine._event_problems(index, event)
-        moment = _instant(event.at)
+        moment = _at(event)
         if self._last is not None and moment < self._last:
             problems.append(
                 Problem(
@@ -1322,7 +1315,7 @@ class CaseSession:
     def _apply(self, event: Event) -> EventVerdict:
         verdict = self.engine._apply(len(self._verdicts), event, self._state)
         self._verdicts.append(verdict)
-        self._last = _instant(event.at)
+        self._last = _at(event)
         return verdict
 
     def decision(self, as_of: Moment, *, ignored: int = 0) -> CaseDecision:
@@ -1377,6 +1370,34 @@ def _cutoff(as_of: Moment) -> dt.datetime:
 # --- helpers ------------------------------------------------------------------------------------
 
 
+# Payload fields that name something the pack must define, per core event type.
+_REFERENCE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "case_registered": (("reporter_role", "role"), ("reporter_party", "party")),
+    "case_reregistered": (("reporter_role", "role"),),
+    "data_provided": (
+        ("categories", "category"),
+        ("from_role", "role"),
+        ("to_role", "role"),
+        ("from_party", "party"),
+        ("to_party", "party"),
+        ("origin_party", "party"),
+    ),
+    "data_recorded": (("categories", "category"),),
+    "file_accessed": (("categories", "category"),),
+    "information_duty_waived": (("duty", "duty"), ("ground", "ground")),
+    "hearing_waived": (("ground", "ground"),),
+    "notification_sent": (("duty", "duty"),),
+    "subject_request_answered": (("grounds", "ground"),),
+}
+
+
+def _field(payload: Any, name: str) -> Any:
+    """A payload field or None, without pydantic's slow attribute-miss path."""
+    if isinstance(payload, BaseModel):
+        return payload.__dict__.get(name)
+    return payload.get(name) if isinstance(payload, Mapping) else None
+
+
 def _matches(allowed: Any, value: str) -> bool:
     return allowed == "*" or value in allowed
 
@@ -1398,16 +1419,14 @@ def _due(
     if isinstance(deadline, Unspecified) or deadline.duration is None:
         counting = deadline.counting.value if isinstance(deadline, Deadline) else None
         return None, None, counting
-    result = compute_deadline(
-        at, parse_duration(deadline.duration), deadline.counting, deadline.anchor
-    )
+    result = compute_deadline(at, _duration(deadline.duration), deadline.counting, deadline.anchor)
     return result.due, result.due_at, deadline.counting.value
 
 
 def _extended_due(right: Any, received: Moment) -> tuple[dt.date, dt.datetime]:
     """The whole period, original plus extension, counted from receipt (AVG art. 12(3):
     "met twee maanden worden verlengd" makes it three months from receipt)."""
-    first, ext = parse_duration(right.deadline.duration), parse_duration(right.extension.duration)
+    first, ext = _duration(right.deadline.duration), _duration(right.extension.duration)
     total = Duration(
         years=first.years + ext.years,
         months=first.months + ext.months,
@@ -1424,7 +1443,7 @@ def _start_clock(clock: RetentionClock, i: int, at: Moment, note: str | None) ->
     first = (note,) if note else ()
     if isinstance(clock.duration, Unspecified):
         return _Clock(clock, i, None, None, (*first, f"period unspecified: {clock.duration.note}"))
-    result = compute_deadline(at, parse_duration(clock.duration), clock.counting, clock.anchor)
+    result = compute_deadline(at, _duration(clock.duration), clock.counting, clock.anchor)
     steps = (*first, *result.steps)
     return _Clock(clock, i, anchor_date(_day(at), clock.anchor), result.due, steps)
 

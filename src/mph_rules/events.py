@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from mph_rules.calendar import AMSTERDAM
 from mph_rules.schema.rules import RightKind
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -248,6 +249,7 @@ class Event(BaseModel):
         return value
 
     _parsed: Any = PrivateAttr(default=None)
+    _moment: Any = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _typed_payload(self) -> Event:
@@ -266,9 +268,25 @@ class Event(BaseModel):
         return self
 
     @property
+    def moment(self) -> dt.datetime:
+        """``at`` as an aware Europe/Amsterdam moment; a plain date is the start of that day."""
+        private = self.__pydantic_private__
+        assert private is not None
+        moment = private["_moment"]
+        if moment is None:
+            at = self.at
+            if isinstance(at, dt.datetime):
+                moment = at.astimezone(AMSTERDAM)
+            else:
+                moment = dt.datetime.combine(at, dt.time.min, tzinfo=AMSTERDAM)
+            private["_moment"] = moment
+        return moment  # type: ignore[no-any-return]
+
+    @property
     def parsed(self) -> Any:
         """The payload as its typed model (core events) or the mapping (pack events)."""
-        return self._parsed
+        # read the private slot directly: pydantic's __getattr__ fallback is slow on a hot path
+        return self.__pydantic_private__["_parsed"]  # type: ignore[index]
 
 
 def _payload_message(event_type: str, model: type[Payload], exc: ValidationError) -> str:
