@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from mph_rules.cli.common import add_pack_argument, add_setting_argument, as_of, settings
+from mph_rules.conditions import describe
 from mph_rules.decision import CaseDecision
 from mph_rules.engine import Engine
 from mph_rules.loading import load_case, load_pack
@@ -37,6 +38,18 @@ def _when(n: Any) -> str:
     if n.asap:
         return "as soon as possible (no date in the source)"
     return "no deadline given" + (f": {n.note}" if n.note else "")
+
+
+def _cats(categories: tuple[str, ...], every: tuple[str, ...]) -> str:
+    """A short list: the categories, or "all but ..." when that is shorter."""
+    if not categories:
+        return "-"
+    missing = [c for c in every if c not in categories]
+    if not missing:
+        return f"all {len(every)} data categories"
+    if len(missing) < len(categories):
+        return "all but " + ", ".join(missing)
+    return ", ".join(categories)
 
 
 def render(d: CaseDecision, engine: Engine) -> str:
@@ -104,9 +117,24 @@ def render(d: CaseDecision, engine: Engine) -> str:
         out.append(f"  {mark} {action.event} (by {who}): {action.reason}")
     if d.access:
         out += ["", f"Who may see and write what in phase {d.phase}"]
+        every = tuple(engine.compiled.categories)
         for ra in d.access:
-            read = ", ".join(ra.read) or "-"
-            write = ", ".join(ra.write) or "-"
-            out.append(f"  {roles.get(ra.role, ra.role)}: read {read}; write {write}")
+            out.append(
+                f"  {roles.get(ra.role, ra.role)}: read {_cats(ra.read, every)}; "
+                f"write {_cats(ra.write, every)}"
+            )
+    shared = [
+        rule
+        for rule in pack.sharing
+        if rule.effect.value == "allow" and (rule.phases == "*" or d.phase in rule.phases)
+    ]
+    if shared:
+        out += ["", f"What may be shared in phase {d.phase}"]
+        for rule in shared:
+            givers = "anyone" if rule.from_roles == "*" else ", ".join(rule.from_roles)
+            takers = "anyone" if rule.to_roles == "*" else ", ".join(rule.to_roles)
+            cats = "all data" if rule.categories == "*" else ", ".join(rule.categories)
+            cond = f" if {describe(rule.when)}" if rule.when is not None else ""
+            out.append(f"  {givers} -> {takers}: {cats}{cond} [{rule.id}: {rule.source.cite()}]")
     out += ["", "Run `mph-rules explain` with the same arguments for the full trace."]
     return "\n".join(out)
