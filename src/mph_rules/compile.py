@@ -71,6 +71,30 @@ class CompiledPack:
     def cite(self, rule_id: str) -> str | None:
         return self.sources.get(rule_id)
 
+    def fixed_access(self, cell: Cell) -> Verdict | None:
+        """The verdict of an access cell whose rules carry no condition and no purpose,
+        decided once and memoised; None for conditional cells and unknown names."""
+        verdict = self.access_fixed.get(cell)
+        if verdict is not None:
+            return verdict
+        role, category, phase, action = cell
+        if (
+            role not in self.roles
+            or category not in self.categories
+            or phase not in self.phases
+            or action not in ("read", "write")
+        ):
+            return None
+        rules = self.access_cells.get(cell, ())
+        if any(r.when is not None or r.purposes is not None for r in rules):
+            return None
+        cat = self.categories[category]
+        verdict = decide_access(
+            cell, rules, cat if cat.forbidden else None, self.sources, self.origins, None
+        )
+        self.access_fixed[cell] = verdict
+        return verdict
+
 
 def _group(pairs: list[tuple[Any, Any]]) -> dict[Any, tuple[Any, ...]]:
     grouped: dict[Any, list[Any]] = defaultdict(list)
@@ -129,7 +153,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
     for kind, cite in default_sources.items():
         sources[f"default_deny.{kind}"] = cite
         origins.setdefault(f"default_deny.{kind}", pack.pack.id)
-    cells, fixed = _access_matrix(pack, roles, tuple(categories), phases, sources, origins)
+    cells = _access_matrix(pack, tuple(categories), phases)
     sharing = _group(
         [
             ((cat, giver), rule)
@@ -171,22 +195,18 @@ def compile_pack(pack: Pack) -> CompiledPack:
         grounds=frozenset(g.id for g in pack.exception_grounds),
         event_types=event_types,
         access_cells=cells,
-        access_fixed=fixed,
+        access_fixed={},
         sharing_index=sharing,
         default_sources=default_sources,
-        role_access=_role_access(phases, roles, tuple(categories), fixed),
+        role_access=_role_access(phases, roles, categories, cells),
         overridden=dict(prov.overridden),
     )
 
 
 def _access_matrix(
-    pack: Pack,
-    roles: frozenset[str],
-    categories: tuple[str, ...],
-    phases: tuple[str, ...],
-    sources: dict[str, str],
-    origins: dict[str, str],
-) -> tuple[dict[Cell, tuple[AccessRule, ...]], dict[Cell, Verdict]]:
+    pack: Pack, categories: tuple[str, ...], phases: tuple[str, ...]
+) -> dict[Cell, tuple[AccessRule, ...]]:
+    """Every access rule filed under each (role, category, phase, action) cell it covers."""
     cells: dict[Cell, list[AccessRule]] = defaultdict(list)
     for rule in pack.access:
         cats = categories if rule.categories == "*" else rule.categories
@@ -196,43 +216,39 @@ def _access_matrix(
                 for phase in rule_phases:
                     for action in rule.actions:
                         cells[(role, cat, phase, action.value)].append(rule)
-    frozen = {k: tuple(v) for k, v in cells.items()}
-    fixed: dict[Cell, Verdict] = {}
-    for role in sorted(roles):
-        for cat in categories:
-            forbidden = pack_category_forbidden(pack, cat)
-            for phase in phases:
-                for action_name in (Action.READ.value, Action.WRITE.value):
-                    key = (role, cat, phase, action_name)
-                    rules = frozen.get(key, ())
-                    if any(r.when is not None or r.purposes is not None for r in rules):
-                        continue
-                    fixed[key] = decide_access(key, rules, forbidden, sources, origins, None)
-    return frozen, fixed
+    return {k: tuple(v) for k, v in cells.items()}
 
 
 def _role_access(
     phases: tuple[str, ...],
     roles: frozenset[str],
-    categories: tuple[str, ...],
-    fixed: dict[Cell, Verdict],
+    categories: dict[str, DataCategory],
+    cells: dict[Cell, tuple[AccessRule, ...]],
 ) -> dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]]:
     """Per phase: (role, readable, writable) for roles with unconditional access."""
     out = {}
     for phase in phases:
         rows = []
         for role in sorted(roles):
-            read = tuple(c for c in categories if _allows(fixed, (role, c, phase, "read")))
-            write = tuple(c for c in categories if _allows(fixed, (role, c, phase, "write")))
+            read = tuple(c for c in categories if _allows(cells, (role, c, phase, "read"), False))
+            write = tuple(
+                c
+                for c in categories
+                if _allows(cells, (role, c, phase, "write"), categories[c].forbidden)
+            )
             if read or write:
                 rows.append((role, read, write))
         out[phase] = tuple(rows)
     return out
 
 
-def _allows(fixed: dict[Cell, Verdict], cell: Cell) -> bool:
-    verdict = fixed.get(cell)
-    return verdict is not None and verdict.allowed
+def _allows(cells: dict[Cell, tuple[AccessRule, ...]], cell: Cell, forbidden: bool) -> bool:
+    rules = cells.get(cell, ())
+    if forbidden or not rules:
+        return False
+    if any(r.when is not None or r.purposes is not None for r in rules):
+        return False
+    return all(r.effect is Effect.ALLOW for r in rules)
 
 
 def pack_category_forbidden(pack: Pack, category: str) -> DataCategory | None:

@@ -243,7 +243,7 @@ class Engine:
         """May ``role`` read/write ``category`` in ``phase`` (for ``purpose``)? Default deny."""
         cp = self.compiled
         cell = (role, category, phase, action)
-        fixed = cp.access_fixed.get(cell)
+        fixed = cp.fixed_access(cell)
         if fixed is not None:
             return fixed
         self._check_names(role=role, category=category, phase=phase)
@@ -626,7 +626,7 @@ class Engine:
         self, cell: tuple[str, str, str, str], purpose: str | None, ctx: _Context
     ) -> Verdict:
         cp = self.compiled
-        fixed = cp.access_fixed.get(cell)
+        fixed = cp.fixed_access(cell)
         if fixed is not None:
             return fixed
         forbidden = cp.categories.get(cell[1])
