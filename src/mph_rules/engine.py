@@ -19,6 +19,8 @@ from pydantic import BaseModel, ValidationError
 from mph_rules import __version__
 from mph_rules.calendar import (
     AMSTERDAM,
+    Anchor,
+    Counting,
     Duration,
     anchor_date,
     compute_deadline,
@@ -61,6 +63,19 @@ Moment = dt.date | dt.datetime
 # and rendered once, not on every event.
 _duration = functools.lru_cache(maxsize=1024)(parse_duration)
 _describe = functools.lru_cache(maxsize=4096)(describe)
+
+
+@functools.lru_cache(maxsize=65536)
+def _deadline_memo(start: Moment, duration: Duration, counting: Counting, anchor: Anchor) -> Any:
+    return compute_deadline(start, duration, counting, anchor)
+
+
+def _compute_deadline(start: Moment, duration: Duration, counting: Counting, anchor: Anchor) -> Any:
+    """compute_deadline, memoised: a day-based deadline depends only on the Amsterdam day of
+    its start, so events on the same day share one computation."""
+    if counting is not Counting.ELAPSED_HOURS and isinstance(start, dt.datetime):
+        start = start.astimezone(AMSTERDAM).date()
+    return _deadline_memo(start, duration, counting, anchor)
 
 
 def _at(event: Event) -> dt.datetime:
@@ -225,6 +240,8 @@ class Engine:
             dict(sorted(self.settings.items())),
         )
         eff = self.pack.pack.effective
+        # memo of unconditional sharing verdicts (a pure function of its key)
+        self._sharing_memo: dict[tuple[str, str, str, str], Verdict] = {}
         self._valid_from = eff.valid_from if isinstance(eff.valid_from, dt.date) else None
         self._valid_until = eff.valid_until if isinstance(eff.valid_until, dt.date) else None
 
@@ -646,61 +663,61 @@ class Engine:
     def _sharing(
         self, from_role: str, to_role: str, categories: Any, phase: str, ctx: _Context
     ) -> Verdict:
+        """Each category is decided on its own; one denied category denies the provision."""
+        return self._combine(
+            [self._share_one(cat, from_role, to_role, phase, ctx) for cat in categories]
+        )
+
+    def _share_one(
+        self, cat: str, from_role: str, to_role: str, phase: str, ctx: _Context
+    ) -> Verdict:
+        key = (cat, from_role, to_role, phase)
+        memo = self._sharing_memo.get(key)
+        if memo is not None:
+            return memo
         cp = self.compiled
-        verdicts = []
-        for cat in categories:
-            trace: list[TraceEntry] = []
-            allow: list[str] = []
-            deny: list[str] = []
-            for rule in cp.sharing_index.get((cat, from_role), ()):
-                if not _matches(rule.to_roles, to_role):
-                    continue
-                cite, origin = cp.cite(rule.id), cp.origins.get(rule.id)
-                if not _matches(rule.phases, phase):
-                    trace.append(
-                        TraceEntry(rule.id, "not_applicable", f"not in phase {phase}", cite, origin)
-                    )
-                    continue
-                if rule.when is not None and not holds(rule.when, ctx):
-                    trace.append(
-                        TraceEntry(
-                            rule.id,
-                            "not_applicable",
-                            f"condition not met: {_describe(rule.when)}",
-                            cite,
-                            origin,
-                        )
-                    )
-                    continue
-                (deny if rule.effect is Effect.DENY else allow).append(rule.id)
-                outcome = "denied" if rule.effect is Effect.DENY else "allowed"
+        trace: list[TraceEntry] = []
+        allow: list[str] = []
+        deny: list[str] = []
+        conditional = False
+        for rule in cp.sharing_index.get((cat, from_role), ()):
+            if not _matches(rule.to_roles, to_role):
+                continue
+            cite, origin = cp.cite(rule.id), cp.origins.get(rule.id)
+            if not _matches(rule.phases, phase):
                 trace.append(
-                    TraceEntry(
-                        rule.id, outcome, f"{outcome} {from_role} -> {to_role}: {cat}", cite, origin
-                    )
+                    TraceEntry(rule.id, "not_applicable", f"not in phase {phase}", cite, origin)
                 )
-            what = f"{from_role} -> {to_role}: {cat} in phase {phase}"
-            if deny:
-                verdicts.append(
-                    Verdict(
-                        False, tuple(deny), tuple(f"{r} forbids {what}" for r in deny), tuple(trace)
-                    )
+                continue
+            if rule.when is not None:
+                conditional = True
+                if not holds(rule.when, ctx):
+                    why = f"condition not met: {_describe(rule.when)}"
+                    trace.append(TraceEntry(rule.id, "not_applicable", why, cite, origin))
+                    continue
+            (deny if rule.effect is Effect.DENY else allow).append(rule.id)
+            outcome = "denied" if rule.effect is Effect.DENY else "allowed"
+            trace.append(
+                TraceEntry(
+                    rule.id, outcome, f"{outcome} {from_role} -> {to_role}: {cat}", cite, origin
                 )
-            elif allow:
-                verdicts.append(
-                    Verdict(
-                        True, tuple(allow), tuple(f"{r} allows {what}" for r in allow), tuple(trace)
-                    )
-                )
-            else:
-                reason = f"no rule allows {what} (default deny)"
-                rule_id = "default_deny.sharing"
-                cite = cp.cite(rule_id)
-                trace.append(
-                    TraceEntry(rule_id, "default_deny", reason, cite, cp.origins.get(rule_id))
-                )
-                verdicts.append(Verdict(False, (rule_id,) if cite else (), (reason,), tuple(trace)))
-        return self._combine(verdicts)
+            )
+        what = f"{from_role} -> {to_role}: {cat} in phase {phase}"
+        if deny:
+            reasons = tuple(f"{r} forbids {what}" for r in deny)
+            verdict = Verdict(False, tuple(deny), reasons, tuple(trace))
+        elif allow:
+            reasons = tuple(f"{r} allows {what}" for r in allow)
+            verdict = Verdict(True, tuple(allow), reasons, tuple(trace))
+        else:
+            reason = f"no rule allows {what} (default deny)"
+            rule_id = "default_deny.sharing"
+            cite = cp.cite(rule_id)
+            trace.append(TraceEntry(rule_id, "default_deny", reason, cite, cp.origins.get(rule_id)))
+            verdict = Verdict(False, (rule_id,) if cite else (), (reason,), tuple(trace))
+        if not conditional:
+            self._sharing_memo[key] = verdict  # no condition: the verdict never changes
+        return verdict
 
     @staticmethod
     def _combine(verdicts: list[Verdict]) -> Verdict:
@@ -1419,7 +1436,7 @@ def _due(
     if isinstance(deadline, Unspecified) or deadline.duration is None:
         counting = deadline.counting.value if isinstance(deadline, Deadline) else None
         return None, None, counting
-    result = compute_deadline(at, _duration(deadline.duration), deadline.counting, deadline.anchor)
+    result = _compute_deadline(at, _duration(deadline.duration), deadline.counting, deadline.anchor)
     return result.due, result.due_at, deadline.counting.value
 
 
@@ -1435,7 +1452,7 @@ def _extended_due(right: Any, received: Moment) -> tuple[dt.date, dt.datetime]:
         hours=first.hours + ext.hours,
         minutes=first.minutes + ext.minutes,
     )
-    result = compute_deadline(received, total, right.extension.counting, right.deadline.anchor)
+    result = _compute_deadline(received, total, right.extension.counting, right.deadline.anchor)
     return result.due, result.due_at
 
 
@@ -1443,7 +1460,7 @@ def _start_clock(clock: RetentionClock, i: int, at: Moment, note: str | None) ->
     first = (note,) if note else ()
     if isinstance(clock.duration, Unspecified):
         return _Clock(clock, i, None, None, (*first, f"period unspecified: {clock.duration.note}"))
-    result = compute_deadline(at, _duration(clock.duration), clock.counting, clock.anchor)
+    result = _compute_deadline(at, _duration(clock.duration), clock.counting, clock.anchor)
     steps = (*first, *result.steps)
     return _Clock(clock, i, anchor_date(_day(at), clock.anchor), result.due, steps)
 
