@@ -410,3 +410,24 @@ def test_session_due_lists_what_fell_due(mini: Engine) -> None:
     assert session.due(dt.date(2024, 3, 18)).deadlines == ()
     (late,) = session.due(dt.date(2024, 3, 19)).deadlines
     assert late.rule == "d_triage" and late.status == "overdue"
+
+
+def test_event_copy_with_new_time_is_not_stale() -> None:
+    from mph_rules import Event
+
+    first = Event.model_validate(REGISTER)
+    assert first.moment.day == 11
+    moved = first.model_copy(update={"at": dt.date(2024, 3, 12)})
+    assert moved.moment.day == 12 and first.moment.day == 11
+
+
+def test_hour_deadline_after_a_date_only_event_counts_from_start_of_day() -> None:
+    from mph_rules import load_pack
+
+    engine = Engine(load_pack("hilversum"))
+    breach = ev("breach_detected", "2024-03-29", "controller", breach_id="b1")
+    d = engine.evaluate(case(breach), as_of=dt.date(2024, 3, 30))
+    n = next(n for n in d.notifications if n.duty == "avg.breach_notification")
+    # 72 elapsed hours from 00:00 on 29 March 2024 crosses the DST change of 31 March
+    assert n.due_at == dt.datetime(2024, 4, 1, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert n.origin == "avg" and n.status == "pending"

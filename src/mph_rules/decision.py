@@ -121,6 +121,7 @@ class ProcessDeadlineStatus(_Serialisable):
     met_event: int | None = None
     responsible: str | None = None
     note: str | None = None
+    due_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

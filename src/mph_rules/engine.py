@@ -75,6 +75,10 @@ def _compute_deadline(start: Moment, duration: Duration, counting: Counting, anc
     its start, so events on the same day share one computation."""
     if counting is not Counting.ELAPSED_HOURS and isinstance(start, dt.datetime):
         start = start.astimezone(AMSTERDAM).date()
+    elif counting is Counting.ELAPSED_HOURS and not isinstance(start, dt.datetime):
+        # an hour deadline after an event known only by its date: count from the start of
+        # that day (the earliest reading, so the deadline is never reported too late)
+        start = dt.datetime.combine(start, dt.time.min, tzinfo=AMSTERDAM)
     return _deadline_memo(start, duration, counting, anchor)
 
 
@@ -1094,6 +1098,7 @@ class Engine:
             start_event=d["start"],
             status=status,
             due=d["due"],
+            due_at=d["due_at"],
             counting=d["counting"],
             source=self.compiled.cite(rule.id) or "",
             met_event=d["met"],

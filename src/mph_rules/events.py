@@ -272,15 +272,16 @@ class Event(BaseModel):
         """``at`` as an aware Europe/Amsterdam moment; a plain date is the start of that day."""
         private = self.__pydantic_private__
         assert private is not None
-        moment = private["_moment"]
-        if moment is None:
-            at = self.at
-            if isinstance(at, dt.datetime):
-                moment = at.astimezone(AMSTERDAM)
-            else:
-                moment = dt.datetime.combine(at, dt.time.min, tzinfo=AMSTERDAM)
-            private["_moment"] = moment
-        return moment  # type: ignore[no-any-return]
+        at = self.at
+        cached = private["_moment"]
+        if cached is not None and cached[0] == at and type(cached[0]) is type(at):
+            return cached[1]  # type: ignore[no-any-return]
+        if isinstance(at, dt.datetime):
+            moment = at.astimezone(AMSTERDAM)
+        else:
+            moment = dt.datetime.combine(at, dt.time.min, tzinfo=AMSTERDAM)
+        private["_moment"] = (at, moment)  # keyed by `at`: a model_copy(update=) recomputes
+        return moment
 
     @property
     def parsed(self) -> Any:
