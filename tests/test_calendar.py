@@ -593,3 +593,13 @@ def test_invalid_duration_strings_raise_duration_error(text: str) -> None:
         assert "expected" in str(exc)
     else:
         assert duration.text == text
+
+
+def test_working_days_statutory_skips_5_may_every_year() -> None:
+    """A covenant may read "werkdagen" with the Atw holiday list (5 May every year)."""
+    from mph_rules.calendar import Counting, compute_deadline, parse_duration
+
+    friday = date(2026, 5, 1)
+    two = parse_duration("P2D")
+    assert compute_deadline(friday, two, Counting.WORKING_DAYS).due == date(2026, 5, 5)
+    assert compute_deadline(friday, two, Counting.WORKING_DAYS_STATUTORY).due == date(2026, 5, 6)

@@ -57,6 +57,9 @@ class Counting(StrEnum):
     """Covenant, contractual: calendar arithmetic, months clamped to the month end, no shifting."""
     WORKING_DAYS = "working_days"
     """Covenant "werkdagen": Monday to Friday less the Dutch public holidays (package list)."""
+    WORKING_DAYS_STATUTORY = "working_days_statutory"
+    """Covenant "werkdagen" read with the Atw art. 3 holiday list (5 May every year, Good
+    Friday, days equated by royal decree): for packs whose reading of "werkdagen" is that."""
     ATW = "atw"
     """Dutch statute: Algemene termijnenwet art. 1-3."""
     EU_1182_71 = "eu_1182_71"
@@ -235,7 +238,13 @@ def parse_duration(text: str) -> Duration:
 
 
 _DAY_BASED: Final = frozenset(
-    {Counting.CALENDAR, Counting.WORKING_DAYS, Counting.ATW, Counting.EU_1182_71}
+    {
+        Counting.CALENDAR,
+        Counting.WORKING_DAYS,
+        Counting.WORKING_DAYS_STATUTORY,
+        Counting.ATW,
+        Counting.EU_1182_71,
+    }
 )
 
 
@@ -265,7 +274,8 @@ def check_duration_counting(
             f"days (e.g. P1M, P28D), found hours or minutes in {duration.text!r}; "
             f"use counting {Counting.ELAPSED_HOURS.value!r} for hour deadlines"
         )
-    if counting is Counting.WORKING_DAYS and (duration.years or duration.months or duration.weeks):
+    working = (Counting.WORKING_DAYS, Counting.WORKING_DAYS_STATUTORY)
+    if counting in working and (duration.years or duration.months or duration.weeks):
         raise DurationError(
             f"counting {counting.value!r} counts whole working days: expected days only "
             f"(e.g. P5D), found {duration.text!r}"
@@ -704,6 +714,12 @@ def _day_based(
             due = add_working_days(base, duration.days)
             steps.append(
                 f"+{duration.days} working days (Mon-Fri less Dutch public holidays, base day "
+                f"not counted) -> {_describe(due)}"
+            )
+        case Counting.WORKING_DAYS_STATUTORY:
+            due = _working_day_after(base, duration.days, statutory=True)
+            steps.append(
+                f"+{duration.days} working days (Mon-Fri less the Atw art. 3 holidays, base day "
                 f"not counted) -> {_describe(due)}"
             )
         case Counting.ATW:

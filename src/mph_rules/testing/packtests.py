@@ -8,6 +8,11 @@ A test file (``tests/packs/<pack>/*.yaml``)::
         as_of: 2024-03-20
         case: {id: t1, events: [...]}
         expect: {phase: expert_team, deadlines: [{rule: iv5_triage_deadline, status: met}]}
+      - name: the short retention regime
+        settings: {retention_regime: short}     # optional: the pack's settings for this test
+        as_of: 2025-01-01
+        case: {id: t2, events: [...]}
+        expect: {deletions: [{scope: case_file, rule: r_closed_short}]}
       - name: triagist may not read the file
         check_access: {role: triagist, category: household_identity, phase: triage}
         expect: {allowed: false}
@@ -88,7 +93,7 @@ def read_tests(path: str | Path) -> list[PackTest]:
         if not isinstance(spec, dict) or "name" not in spec or "expect" not in spec:
             raise PackError([Problem("each test needs 'name' and 'expect'", file, line, col)])
         kinds = [k for k in KINDS if k in spec]
-        extra = set(spec) - {"name", "expect", "as_of", "note", *KINDS}
+        extra = set(spec) - {"name", "expect", "as_of", "note", "settings", *KINDS}
         if len(kinds) != 1 or extra:
             what = f"unknown keys {sorted(extra)}" if extra else f"found {kinds or 'none'}"
             raise PackError(
@@ -252,14 +257,23 @@ def test_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield p
 
 
+def engine_for(test: PackTest, cache: dict[Any, Engine]) -> Engine:
+    """One engine per (pack, settings): a test may set the pack's settings (``settings:``)."""
+    settings = test.spec.get("settings") or {}
+    key = (_pack_path(test), tuple(sorted((str(k), str(v)) for k, v in settings.items())))
+    if key not in cache:
+        base = next((e for (p, _), e in cache.items() if p == key[0]), None)
+        pack = base.pack if base is not None else load_pack(key[0])
+        cache[key] = Engine(pack, settings=settings)
+    return cache[key]
+
+
 def run_paths(paths: Iterable[str | Path]) -> list[Outcome]:
-    engines: dict[str, Engine] = {}
+    engines: dict[Any, Engine] = {}
     outcomes = []
     for file in test_files(paths):
         for test in read_tests(file):
-            if test.pack not in engines:
-                engines[test.pack] = Engine(load_pack(_pack_path(test)))
-            outcomes.append(run_test(engines[test.pack], test))
+            outcomes.append(run_test(engine_for(test, engines), test))
     return outcomes
 
 

@@ -16,12 +16,11 @@ import pytest
 
 from mph_rules.engine import Engine
 from mph_rules.errors import PackError
-from mph_rules.loading import load_pack
-from mph_rules.testing.packtests import Outcome, PackTest, _pack_path, read_tests, run_test
+from mph_rules.testing.packtests import Outcome, PackTest, engine_for, read_tests, run_test
 
 _HEAD = re.compile(r"^pack:\s*\S", re.MULTILINE)
 _TESTS = re.compile(r"^tests:\s*$", re.MULTILINE)
-_ENGINES: dict[str, Engine] = {}
+_ENGINES: dict[Any, Engine] = {}
 
 
 def _is_pack_test(path: Path) -> bool:
@@ -62,10 +61,7 @@ class PackTestItem(pytest.Item):
         self.test = test
 
     def _engine(self) -> Engine:
-        key = _pack_path(self.test)
-        if key not in _ENGINES:
-            _ENGINES[key] = Engine(load_pack(key))
-        return _ENGINES[key]
+        return engine_for(self.test, _ENGINES)
 
     def runtest(self) -> None:
         outcome = run_test(self._engine(), self.test)
