@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from mph_rules.cli import evaluate, explain, schema, validate
+from mph_rules.cli import compare, docs, evaluate, explain, lint, schema, test, validate
 from mph_rules.errors import MphRulesError
 
 COMMANDS = {
@@ -18,6 +18,10 @@ COMMANDS = {
     "evaluate": evaluate,
     "explain": explain,
     "schema": schema,
+    "lint": lint,
+    "test": test,
+    "docs": docs,
+    "compare": compare,
 }
 
 
@@ -43,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `mph-rules compare ... | head`
+        sys.stderr.close()
+        return 0
     return code
 
 

@@ -1,19 +1,16 @@
-"""`mph-rules schema`: the JSON Schema of a pack, for editors and validators."""
+"""`mph-rules schema`: the JSON Schema of a pack, for editors and validators.
+
+The same document is shipped as ``mph_rules/pack.schema.json`` (see docs/authoring.md for the
+``# yaml-language-server: $schema=...`` line).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from typing import Any
 
-from mph_rules.schema import Pack
-
-
-def pack_json_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = Pack.model_json_schema(by_alias=True)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "mph-rules policy pack"
-    return schema
+from mph_rules.pack_schema import render
 
 
 def add_parser(sub: Any) -> None:
@@ -21,5 +18,5 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    print(json.dumps(pack_json_schema(), indent=2, sort_keys=True))
+    sys.stdout.write(render())
     return 0
