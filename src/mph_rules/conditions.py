@@ -210,14 +210,16 @@ def describe(condition: Condition) -> str:
     return condition.field  # unreachable: the validator requires one operator
 
 
-def referenced_fields(condition: Condition) -> set[str]:
-    """Field paths a condition reads (for reference checks)."""
+def referenced_fields(condition: Condition, *, inside_occurred: bool = True) -> set[str]:
+    """Field paths a condition reads (for reference checks). With ``inside_occurred=False``,
+    only those read from the event being judged, not from the earlier events ``occurred``
+    looks at."""
     if isinstance(condition, AllOf | AnyOf):
         parts = condition.all if isinstance(condition, AllOf) else condition.any
-        return set().union(*(referenced_fields(c) for c in parts))
+        return set().union(*(referenced_fields(c, inside_occurred=inside_occurred) for c in parts))
     if isinstance(condition, Not):
-        return referenced_fields(condition.not_)
-    if isinstance(condition, Occurred) and condition.where is not None:
+        return referenced_fields(condition.not_, inside_occurred=inside_occurred)
+    if isinstance(condition, Occurred) and condition.where is not None and inside_occurred:
         return referenced_fields(condition.where)
     if isinstance(condition, FieldTest):
         return {condition.field}

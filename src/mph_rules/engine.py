@@ -27,7 +27,14 @@ from mph_rules.calendar import (
     parse_duration,
 )
 from mph_rules.compile import CompiledPack, compile_pack, decide_access
-from mph_rules.conditions import MISSING, Condition, describe, holds
+from mph_rules.conditions import (
+    MISSING,
+    Condition,
+    describe,
+    holds,
+    referenced_events,
+    referenced_fields,
+)
 from mph_rules.decision import (
     AllowedAction,
     CaseDecision,
@@ -244,6 +251,7 @@ class Engine:
             dict(sorted(self.settings.items())),
         )
         eff = self.pack.pack.effective
+        self._access_summary: dict[str, tuple[RoleAccess, ...]] = {}
         # memo of unconditional sharing verdicts (a pure function of its key)
         self._sharing_memo: dict[tuple[str, str, str, str], Verdict] = {}
         self._valid_from = eff.valid_from if isinstance(eff.valid_from, dt.date) else None
@@ -1036,7 +1044,7 @@ class Engine:
             trigger=i,
             due=due,
             due_at=due_at,
-            asap=False,
+            asap=isinstance(right.deadline, Deadline) and right.deadline.asap,
             counting=counting,
             source=cp.cite(right.id) or "",
             origin=cp.origins.get(right.id, ""),
@@ -1215,14 +1223,39 @@ class Engine:
         return tuple(out)
 
     def _blocked(self, event_type: str, ctx: _Context) -> str | None:
+        """A precondition that already fails on the case as it stands (one that tests the
+        event's own payload can only be judged when the event comes, so it never blocks)."""
         for pre in self.compiled.preconditions.get(event_type, ()):
-            if pre.when is None and not holds(pre.require, ctx):
+            if pre.when is not None or _reads_payload(pre.require):
+                continue
+            if not holds(pre.require, ctx):
                 return f"{pre.id}: {pre.message}"
         return None
 
     def _role_access(self, phase: str) -> tuple[RoleAccess, ...]:
-        rows = self.compiled.role_access.get(phase, ())
-        return tuple(RoleAccess(role, read, write) for role, read, write in rows)
+        rows = self._access_summary.get(phase)
+        if rows is None:
+            rows = self._access_summary[phase] = self._summarise_access(phase)
+        return rows
+
+    def _summarise_access(self, phase: str) -> tuple[RoleAccess, ...]:
+        """Who may read and write what in a phase, whatever the case: rules whose condition
+        reads only the engine's settings are decided here; others are left out."""
+        cp = self.compiled
+        ctx = _Context(_State(phase, {}, {}, self.settings), None, {})
+        out = []
+        for role in sorted(cp.roles):
+            found: dict[str, list[str]] = {"read": [], "write": []}
+            for action, cats in found.items():
+                for cat in cp.categories:
+                    rules = cp.access_cells.get((role, cat, phase, action), ())
+                    if action == "write" and cp.categories[cat].forbidden:
+                        continue
+                    if _static_allow(rules, ctx):
+                        cats.append(cat)
+            if found["read"] or found["write"]:
+                out.append(RoleAccess(role, tuple(found["read"]), tuple(found["write"])))
+        return tuple(out)
 
     def _trace(
         self,
@@ -1411,6 +1444,46 @@ _REFERENCE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "notification_sent": (("duty", "duty"),),
     "subject_request_answered": (("grounds", "ground"),),
 }
+
+
+def _reads_payload(condition: Condition) -> bool:
+    fields = referenced_fields(condition, inside_occurred=False)
+    return any(f.startswith(("payload.", "subject.", "request.")) for f in fields)
+
+
+def _static_allow(rules: tuple[Any, ...], ctx: _Context) -> bool:
+    """Allowed whatever the case: every rule's condition reads only settings, no purpose, at
+    least one applicable allow and no applicable deny."""
+    allowed = False
+    for rule in rules:
+        if rule.purposes is not None:
+            return False
+        if rule.when is not None:
+            fields = referenced_fields(rule.when)
+            static = all(f.startswith("settings.") for f in fields) and not referenced_events(
+                rule.when
+            )
+            if not static or _has_consent_test(rule.when):
+                return False
+            if not holds(rule.when, ctx):
+                continue
+        if rule.effect is Effect.DENY:
+            return False
+        allowed = True
+    return allowed
+
+
+def _has_consent_test(condition: Condition) -> bool:
+    from mph_rules.conditions import AllOf, AnyOf, ConsentGiven, Not
+
+    if isinstance(condition, ConsentGiven):
+        return True
+    if isinstance(condition, AllOf | AnyOf):
+        parts = condition.all if isinstance(condition, AllOf) else condition.any
+        return any(_has_consent_test(c) for c in parts)
+    if isinstance(condition, Not):
+        return _has_consent_test(condition.not_)
+    return False
 
 
 def _field(payload: Any, name: str) -> Any:

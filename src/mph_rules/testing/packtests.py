@@ -205,7 +205,8 @@ def exercised_by(result: CaseDecision | Verdict | IntakeVerdict) -> set[str]:
         rules.update(d.rule for d in result.deletions if d.rule)
         return rules
     if isinstance(result, IntakeVerdict):
-        return set(result.met) | set(result.failed)
+        # an unspecified criterion is exercised when a test sees it reported undetermined
+        return set(result.met) | set(result.failed) | set(result.undetermined)
     return set(result.rules) | {t.rule for t in result.trace if t.outcome in EXERCISED}
 
 
