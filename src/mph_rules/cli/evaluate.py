@@ -34,10 +34,19 @@ def run(args: argparse.Namespace) -> int:
 
 def _when(n: Any) -> str:
     if n.due is not None:
-        return f"by {n.due}" + (" (as soon as possible)" if n.asap else "")
+        by = n.due_at.isoformat(timespec="minutes") if n.counting == "elapsed_hours" else n.due
+        return f"by {by}" + (" (as soon as possible)" if n.asap else "")
     if n.asap:
         return "as soon as possible (no date in the source)"
     return "no deadline given" + (f": {n.note}" if n.note else "")
+
+
+def _sharing_line(rule: Any) -> str:
+    givers = "anyone" if rule.from_roles == "*" else ", ".join(rule.from_roles)
+    takers = "anyone" if rule.to_roles == "*" else ", ".join(rule.to_roles)
+    cats = "all data" if rule.categories == "*" else ", ".join(rule.categories)
+    cond = f" if {describe(rule.when)}" if rule.when is not None else ""
+    return f"{givers} -> {takers}: {cats}{cond} [{rule.id}: {rule.source.cite()}]"
 
 
 def _cats(categories: tuple[str, ...], every: tuple[str, ...]) -> str:
@@ -106,6 +115,8 @@ def render(d: CaseDecision, engine: Engine) -> str:
             out.append(f"  {dl.scope}: delete on {dl.date} ({dl.reason}) [{dl.rule}: {dl.source}]")
             if dl.anchor:
                 out.append(f"           counted from {dl.anchor}")
+            if dl.alert_on:
+                out.append(f"           alert due on {dl.alert_on}")
             for exc in dl.exceptions:
                 out.append(f"           exception: {exc}")
         else:
@@ -123,18 +134,14 @@ def render(d: CaseDecision, engine: Engine) -> str:
                 f"  {roles.get(ra.role, ra.role)}: read {_cats(ra.read, every)}; "
                 f"write {_cats(ra.write, every)}"
             )
-    shared = [
-        rule
-        for rule in pack.sharing
-        if rule.effect.value == "allow" and (rule.phases == "*" or d.phase in rule.phases)
-    ]
-    if shared:
-        out += ["", f"What may be shared in phase {d.phase}"]
-        for rule in shared:
-            givers = "anyone" if rule.from_roles == "*" else ", ".join(rule.from_roles)
-            takers = "anyone" if rule.to_roles == "*" else ", ".join(rule.to_roles)
-            cats = "all data" if rule.categories == "*" else ", ".join(rule.categories)
-            cond = f" if {describe(rule.when)}" if rule.when is not None else ""
-            out.append(f"  {givers} -> {takers}: {cats}{cond} [{rule.id}: {rule.source.cite()}]")
+    here = [r for r in pack.sharing if r.phases == "*" or d.phase in r.phases]
+    for effect, title in (
+        ("allow", f"What may be shared in phase {d.phase}"),
+        ("deny", f"What may not be shared in phase {d.phase} (a prohibition wins)"),
+    ):
+        rules = [r for r in here if r.effect.value == effect]
+        if rules:
+            out += ["", title]
+            out += [f"  {_sharing_line(rule)}" for rule in rules]
     out += ["", "Run `mph-rules explain` with the same arguments for the full trace."]
     return "\n".join(out)
