@@ -431,3 +431,11 @@ def test_hour_deadline_after_a_date_only_event_counts_from_start_of_day() -> Non
     # 72 elapsed hours from 00:00 on 29 March 2024 crosses the DST change of 31 March
     assert n.due_at == dt.datetime(2024, 4, 1, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert n.origin == "avg" and n.status == "pending"
+
+
+def test_denied_event_lists_only_the_rules_that_denied_it(mini: Engine) -> None:
+    # hearing_waived has a precondition on its ground; an unknown-to-duty but defined ground
+    # "safety" satisfies it, so make the plan fail the other precondition instead
+    plan = ev("plan_established", "2024-03-20")
+    d = mini.evaluate(case(REGISTER, ACCEPT, plan), as_of=dt.date(2024, 4, 1))
+    assert d.events[2].rules == ("heard_before_plan",)

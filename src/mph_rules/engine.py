@@ -511,7 +511,8 @@ class Engine:
                     reasons.append(pre.message)
                     self._trace(state, pre.id, "denied", pre.message, i)
                 else:
-                    rules.append(pre.id)
+                    if allowed:  # a denied event lists only the rules that denied it
+                        rules.append(pre.id)
                     self._trace(state, pre.id, "fired", f"satisfied: {_describe(pre.require)}", i)
         if allowed:
             specific_rules: list[str] = []

@@ -78,7 +78,8 @@ def render(d: CaseDecision, engine: Engine) -> str:
     for ev in d.events:
         mark = "ok    " if ev.allowed else "DENIED"
         move = f" -> {ev.phase_after}" if ev.phase_after != ev.phase_before else ""
-        out.append(f"  {mark} #{ev.index} {ev.at} {ev.type}{move}")
+        force = "" if ev.in_force else "  [covenant not in force on this date]"
+        out.append(f"  {mark} #{ev.index} {ev.at} {ev.type}{move}{force}")
         if not ev.allowed:
             for reason in ev.reasons:
                 out.append(f"           {reason}")
