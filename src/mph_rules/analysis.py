@@ -45,6 +45,7 @@ from mph_rules.schema import (
     SharingRule,
     Unspecified,
 )
+from mph_rules.schema.pack import LIST_SECTIONS
 from mph_rules.yamlread import Document, read_yaml
 
 YamlPath = tuple[str | int, ...]
@@ -282,21 +283,6 @@ class LintReport:
 
 # --- where things are written ---------------------------------------------------------------
 
-LIST_SECTIONS = (
-    "settings",
-    "parties",
-    "roles",
-    "data_categories",
-    "exception_grounds",
-    "events",
-    "legal_bases",
-    "information_duties",
-    "preconditions",
-    "access",
-    "sharing",
-    "retention",
-    "rights",
-)
 _LIFECYCLE_LISTS = ("phases", "transitions", "deadlines")
 _IGNORE = re.compile(r"#\s*mph-rules:\s*ignore\[([a-z0-9_,\s-]+)\]")
 

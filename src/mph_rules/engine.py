@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ValidationError
@@ -393,15 +393,7 @@ class Engine:
     def validate_case(self, case: Case | Mapping[str, Any]) -> Case:
         """Validate a case against the event vocabulary and this pack; reject it whole."""
         if not isinstance(case, Case):
-            try:
-                case = Case.model_validate(case)
-            except ValidationError as exc:
-                raise EventError(
-                    [
-                        Problem(f"{_loc(e['loc'])}: {e['msg']}", path=_loc(e["loc"]))
-                        for e in exc.errors(include_url=False)
-                    ]
-                ) from None
+            case = _validated(Case, case)
         problems: list[Problem] = []
         previous: dt.datetime | None = None
         for i, event in enumerate(case.events):
@@ -1328,15 +1320,7 @@ class CaseSession:
     def post(self, event: Event | Mapping[str, Any]) -> Consequences:
         """Apply one event; raise EventError (and change nothing) if it is malformed."""
         if not isinstance(event, Event):
-            try:
-                event = Event.model_validate(event)
-            except ValidationError as exc:
-                raise EventError(
-                    [
-                        Problem(f"{_loc(e['loc'])}: {e['msg']}", path=_loc(e["loc"]))
-                        for e in exc.errors(include_url=False)
-                    ]
-                ) from None
+            event = _validated(Event, event)
         index = len(self._verdicts)
         problems = self.engine._event_problems(index, event)
         moment = _at(event)
@@ -1550,6 +1534,22 @@ def _counted_from(ref: EventRef, state: _State, event: Event) -> tuple[Moment, s
         if ref.when is None or holds(ref.when, _Context(state, earlier, earlier.parsed)):
             return earlier.at, f"counted from the {ref.event} event of {_day(earlier.at)}"
     return event.at, f"no earlier {ref.event} event: counted from the trigger event"
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _validated(model: type[_M], data: Any) -> _M:
+    """``model.model_validate(data)``, its errors raised as an EventError."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise EventError(
+            [
+                Problem(f"{_loc(e['loc'])}: {e['msg']}", path=_loc(e["loc"]))
+                for e in exc.errors(include_url=False)
+            ]
+        ) from None
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

@@ -17,24 +17,9 @@ from pydantic import BaseModel, ValidationError
 from mph_rules.errors import PackError, Problem
 from mph_rules.references import check_references
 from mph_rules.schema import Pack
+from mph_rules.schema.pack import LIST_SECTIONS
 from mph_rules.suggestions import did_you_mean
 from mph_rules.yamlread import Document, read_yaml
-
-LIST_SECTIONS = (
-    "settings",
-    "parties",
-    "roles",
-    "data_categories",
-    "exception_grounds",
-    "events",
-    "legal_bases",
-    "information_duties",
-    "preconditions",
-    "access",
-    "sharing",
-    "retention",
-    "rights",
-)
 
 
 @dataclass(frozen=True)

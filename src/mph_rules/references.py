@@ -9,18 +9,9 @@ from mph_rules.conditions import Condition, referenced_events, referenced_fields
 from mph_rules.errors import Problem
 from mph_rules.events import CORE_EVENTS
 from mph_rules.schema import EventRef, Pack, Source
+from mph_rules.schema.pack import RULE_SECTIONS
 from mph_rules.suggestions import did_you_mean
 from mph_rules.yamlread import Document
-
-RULE_SECTIONS = (
-    "legal_bases",
-    "information_duties",
-    "preconditions",
-    "access",
-    "sharing",
-    "retention",
-    "rights",
-)
 
 
 class _Checker:

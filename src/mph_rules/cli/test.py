@@ -18,16 +18,11 @@ from mph_rules.analysis import Locator
 from mph_rules.errors import PackError, Problem
 from mph_rules.loading import load_pack
 from mph_rules.schema import Pack
+from mph_rules.schema.pack import RULE_SECTIONS
 from mph_rules.testing.packtests import Outcome, _pack_path, run_paths
 
-RULE_SECTIONS = (
-    "information_duties",
-    "preconditions",
-    "access",
-    "sharing",
-    "retention",
-    "rights",
-)
+# Legal bases are cited by lint, not exercised by events, so coverage leaves them out.
+COVERED_SECTIONS = tuple(s for s in RULE_SECTIONS if s != "legal_bases")
 
 
 @dataclass(frozen=True)
@@ -66,7 +61,7 @@ def coverable_rules(pack: Pack) -> dict[str, str]:
     """
     loc = Locator(pack)
     found: list[tuple[str, str]] = []
-    for section in RULE_SECTIONS:
+    for section in COVERED_SECTIONS:
         found += [(section, item.id) for item in getattr(pack, section)]
     found += [("data_categories", c.id) for c in pack.data_categories if c.forbidden]
     if pack.lifecycle is not None:

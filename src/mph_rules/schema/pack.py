@@ -21,6 +21,34 @@ from mph_rules.schema.rules import (
     SharingRule,
 )
 
+# The list sections of a pack, in file order, and those among them that hold rules a
+# decision can cite (legal bases included). One definition for the loader, the reference
+# checks, lint and coverage.
+LIST_SECTIONS = (
+    "settings",
+    "parties",
+    "roles",
+    "data_categories",
+    "exception_grounds",
+    "events",
+    "legal_bases",
+    "information_duties",
+    "preconditions",
+    "access",
+    "sharing",
+    "retention",
+    "rights",
+)
+RULE_SECTIONS = (
+    "legal_bases",
+    "information_duties",
+    "preconditions",
+    "access",
+    "sharing",
+    "retention",
+    "rights",
+)
+
 
 class DefaultDeny(Model):
     """Where the covenant says that what it does not allow is not allowed."""
