@@ -252,8 +252,10 @@ class Engine:
         )
         eff = self.pack.pack.effective
         self._access_summary: dict[str, tuple[RoleAccess, ...]] = {}
-        # memo of unconditional sharing verdicts (a pure function of its key)
-        self._sharing_memo: dict[tuple[str, str, str, str], Verdict] = {}
+        # memo of access and sharing verdicts: a pure function of the cell and of the values
+        # its rules' conditions read (see _memo_key)
+        self._verdict_memo: dict[Any, Verdict] = {}
+        self._inputs: dict[Any, Any] = {}
         self._valid_from = eff.valid_from if isinstance(eff.valid_from, dt.date) else None
         self._valid_until = eff.valid_until if isinstance(eff.valid_until, dt.date) else None
 
@@ -653,6 +655,11 @@ class Engine:
             return fixed
         forbidden = cp.categories.get(cell[1])
         forbidden = forbidden if forbidden is not None and forbidden.forbidden else None
+        rules = cp.access_cells.get(cell, ())
+        key = self._memo_key("access", cell, rules, ctx, purpose)
+        memo = self._verdict_memo.get(key) if key is not None else None
+        if memo is not None:
+            return memo
 
         def applies(rule: Any) -> tuple[bool, str]:
             if rule.purposes is not None and purpose not in rule.purposes:
@@ -661,9 +668,34 @@ class Engine:
                 return False, f"condition not met: {_describe(rule.when)}"
             return True, ""
 
-        return decide_access(
-            cell, cp.access_cells.get(cell, ()), forbidden, cp.sources, cp.origins, applies
-        )
+        verdict = decide_access(cell, rules, forbidden, cp.sources, cp.origins, applies)
+        self._remember(key, verdict)
+        return verdict
+
+    def _memo_key(
+        self, kind: str, cell: tuple[str, ...], rules: Any, ctx: _Context, extra: Any = None
+    ) -> Any:
+        """A key under which a verdict may be memoised: the cell and every value the rules'
+        conditions read. None when a condition looks at case history or a value is
+        unhashable: such a verdict is decided afresh."""
+        inputs = self._inputs.get((kind, cell))
+        if inputs is None:
+            inputs = self._inputs[(kind, cell)] = _condition_inputs(rules)
+        if inputs is _UNCACHEABLE:
+            return None
+        try:
+            key = (kind, cell, extra, tuple(_input_value(ctx, name) for name in inputs))
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+    def _remember(self, key: Any, verdict: Verdict) -> None:
+        if key is None:
+            return
+        if len(self._verdict_memo) >= _MEMO_LIMIT:  # bounded: a long-lived engine stays small
+            self._verdict_memo.clear()
+        self._verdict_memo[key] = verdict
 
     def _sharing(
         self, from_role: str, to_role: str, categories: Any, phase: str, ctx: _Context
@@ -676,15 +708,20 @@ class Engine:
     def _share_one(
         self, cat: str, from_role: str, to_role: str, phase: str, ctx: _Context
     ) -> Verdict:
-        key = (cat, from_role, to_role, phase)
-        memo = self._sharing_memo.get(key)
+        cp = self.compiled
+        cell = (cat, from_role, to_role, phase)
+        candidates = [
+            rule
+            for rule in cp.sharing_index.get((cat, from_role), ())
+            if _matches(rule.to_roles, to_role) and _matches(rule.phases, phase)
+        ]
+        key = self._memo_key("sharing", cell, candidates, ctx)
+        memo = self._verdict_memo.get(key) if key is not None else None
         if memo is not None:
             return memo
-        cp = self.compiled
         trace: list[TraceEntry] = []
         allow: list[str] = []
         deny: list[str] = []
-        conditional = False
         for rule in cp.sharing_index.get((cat, from_role), ()):
             if not _matches(rule.to_roles, to_role):
                 continue
@@ -694,12 +731,10 @@ class Engine:
                     TraceEntry(rule.id, "not_applicable", f"not in phase {phase}", cite, origin)
                 )
                 continue
-            if rule.when is not None:
-                conditional = True
-                if not holds(rule.when, ctx):
-                    why = f"condition not met: {_describe(rule.when)}"
-                    trace.append(TraceEntry(rule.id, "not_applicable", why, cite, origin))
-                    continue
+            if rule.when is not None and not holds(rule.when, ctx):
+                why = f"condition not met: {_describe(rule.when)}"
+                trace.append(TraceEntry(rule.id, "not_applicable", why, cite, origin))
+                continue
             (deny if rule.effect is Effect.DENY else allow).append(rule.id)
             outcome = "denied" if rule.effect is Effect.DENY else "allowed"
             trace.append(
@@ -720,8 +755,7 @@ class Engine:
             cite = cp.cite(rule_id)
             trace.append(TraceEntry(rule_id, "default_deny", reason, cite, cp.origins.get(rule_id)))
             verdict = Verdict(False, (rule_id,) if cite else (), (reason,), tuple(trace))
-        if not conditional:
-            self._sharing_memo[key] = verdict  # no condition: the verdict never changes
+        self._remember(key, verdict)
         return verdict
 
     @staticmethod
@@ -1456,6 +1490,44 @@ def _static_allow(rules: tuple[Any, ...], ctx: _Context) -> bool:
             return False
         allowed = True
     return allowed
+
+
+_UNCACHEABLE = object()
+_MEMO_LIMIT = 100_000
+
+
+def _condition_inputs(rules: Any) -> Any:
+    """The fields and consents the rules' conditions read; _UNCACHEABLE if one looks at the
+    case history (``occurred``)."""
+    names: set[str] = set()
+    for rule in rules:
+        if rule.when is None:
+            continue
+        if referenced_events(rule.when):
+            return _UNCACHEABLE
+        names |= referenced_fields(rule.when)
+        names |= {f"consent:{scope}" for scope in _consent_scopes(rule.when)}
+    return tuple(sorted(names))
+
+
+def _input_value(ctx: _Context, name: str) -> Any:
+    if name.startswith("consent:"):
+        return ctx.has_consent(name[8:])
+    value = ctx.lookup(name)
+    return "<missing>" if value is MISSING else value
+
+
+def _consent_scopes(condition: Condition) -> set[str]:
+    from mph_rules.conditions import AllOf, AnyOf, ConsentGiven, Not
+
+    if isinstance(condition, ConsentGiven):
+        return {condition.consent}
+    if isinstance(condition, AllOf | AnyOf):
+        parts = condition.all if isinstance(condition, AllOf) else condition.any
+        return set().union(*(_consent_scopes(c) for c in parts))
+    if isinstance(condition, Not):
+        return _consent_scopes(condition.not_)
+    return set()
 
 
 def _has_consent_test(condition: Condition) -> bool:
