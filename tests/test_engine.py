@@ -439,3 +439,39 @@ def test_denied_event_lists_only_the_rules_that_denied_it(mini: Engine) -> None:
     plan = ev("plan_established", "2024-03-20")
     d = mini.evaluate(case(REGISTER, ACCEPT, plan), as_of=dt.date(2024, 4, 1))
     assert d.events[2].rules == ("heard_before_plan",)
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [
+        (12345, "the number"),
+        ("1965-12-31", "1966"),
+        ("2200-01-01", "2199"),
+        ("0001-01-01T00:30:00+01:00", "1966"),
+    ],
+)
+def test_event_times_out_of_range_are_refused(mini: Engine, at: Any, message: str) -> None:
+    with pytest.raises(EventError, match=message):
+        mini.evaluate(case(ev("case_registered", at)), as_of=dt.date(2024, 4, 1))
+
+
+@pytest.mark.parametrize("as_of", ["2024-01-01", None, dt.date(9999, 12, 31)])
+def test_as_of_must_be_a_usable_date(mini: Engine, as_of: Any) -> None:
+    with pytest.raises(EventError, match="as_of"):
+        mini.evaluate(case(REGISTER), as_of=as_of)
+
+
+def test_requests_must_be_received_first_and_known_to_the_pack(mini: Engine) -> None:
+    answer = ev("subject_request_answered", "2024-04-01", request_id="nope", outcome="granted")
+    with pytest.raises(EventError, match="never received"):
+        mini.evaluate(case(REGISTER, answer), as_of=dt.date(2024, 4, 2))
+    portability = ev("subject_request_received", "2024-04-01", request_id="p", right="portability")
+    with pytest.raises(EventError, match="no such right"):
+        mini.evaluate(case(REGISTER, portability), as_of=dt.date(2024, 4, 2))
+
+
+def test_answering_a_closed_request_is_denied_citing_the_right(mini: Engine) -> None:
+    req = ev("subject_request_received", "2024-06-01", request_id="r1", right="access")
+    ans = ev("subject_request_answered", "2024-06-10", request_id="r1", outcome="granted")
+    d = mini.evaluate(case(REGISTER, req, ans, ans), as_of=dt.date(2024, 7, 1))
+    assert not d.events[3].allowed and d.events[3].rules == ("right_access",)

@@ -135,3 +135,14 @@ def test_content_hash_changes_with_the_pack() -> None:
     b = load_pack_text(MINI.replace("duration: P5Y", "duration: P6Y"), "b.yaml")
     assert a.provenance.content_hash != b.provenance.content_hash
     assert a.provenance.content_hash == load_pack_text(MINI, "c.yaml").provenance.content_hash
+
+
+def test_special_files_are_not_read(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pack.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(PackError, match="not a regular file"):
+        load_pack(fifo)
+    with pytest.raises(PackError, match="not a regular file"):
+        load_pack(Path("/dev/zero"))

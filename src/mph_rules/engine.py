@@ -164,6 +164,7 @@ class _State:
     hold: tuple[int, str] | None = None
     holds_seen: list[tuple[int, int | None]] = field(default_factory=list)
     requests: dict[str, _Open] = field(default_factory=dict)
+    request_rights: dict[str, Any] = field(default_factory=dict)
     trace: list[TraceEntry] = field(default_factory=list)
     counter: dict[str, int] = field(default_factory=dict)
 
@@ -398,8 +399,10 @@ class Engine:
             case = _validated(Case, case)
         problems: list[Problem] = []
         previous: dt.datetime | None = None
+        received: set[str] = set()
         for i, event in enumerate(case.events):
             problems += self._event_problems(i, event)
+            problems += _request_problems(i, event, received)
             moment = _at(event)
             if previous is not None and moment < previous:
                 problems.append(
@@ -437,6 +440,9 @@ class Engine:
             if event.actor.party is not None and event.actor.party not in cp.parties:
                 bad("actor.party", "party", event.actor.party, cp.parties)
         p = event.parsed
+        if event.type == "subject_request_received" and p.right not in cp.rights:
+            rights = {r.value for r in cp.rights}
+            bad("payload.right", "right (the pack defines no such right)", p.right.value, rights)
         fields = p.__dict__ if isinstance(p, BaseModel) else {}
         for name, kind in _REFERENCE_FIELDS.get(event.type, ()):
             value = fields.get(name)
@@ -812,9 +818,8 @@ class Engine:
     def _request_received(self, event: Event, p: Any, state: _State) -> Verdict:
         cp = self.compiled
         right = cp.rights.get(p.right)
-        if right is None:
-            reason = f"the pack defines no {p.right.value} right"
-            return Verdict(False, (), (reason,), (TraceEntry("rights", "denied", reason),))
+        assert right is not None  # validate_case refuses a right the pack lacks
+        state.request_rights.setdefault(p.request_id, p.right)
         cite, origin = cp.cite(right.id), cp.origins.get(right.id)
         if p.request_id in state.requests:
             reason = f"request {p.request_id!r} was already received"
@@ -888,8 +893,7 @@ class Engine:
         cp = self.compiled
         req = state.requests.get(p.request_id)
         if req is None or req.done is not None:
-            reason = f"no open request {p.request_id!r} to extend"
-            return Verdict(False, (), (reason,), (TraceEntry("rights", "denied", reason),))
+            return self._not_open(p.request_id, "extend", state)
         right = req.right
         cite, origin = cp.cite(right.id), cp.origins.get(right.id)
         if not isinstance(right.extension, Deadline) or req.extended:
@@ -913,12 +917,20 @@ class Engine:
             True, (right.id,), (reason,), (TraceEntry(right.id, "fired", reason, cite, origin),)
         )
 
+    def _not_open(self, request_id: str, verb: str, state: _State) -> Verdict:
+        """A request that was refused at receipt or already answered: denied, citing the
+        right it was made under."""
+        cp = self.compiled
+        right = cp.rights[state.request_rights[request_id]]
+        reason = f"{right.id}: no open request {request_id!r} to {verb}"
+        entry = TraceEntry(right.id, "denied", reason, cp.cite(right.id), cp.origins.get(right.id))
+        return Verdict(False, (right.id,), (reason,), (entry,))
+
     def _request_answered(self, p: Any, state: _State) -> Verdict:
         cp = self.compiled
         req = state.requests.get(p.request_id)
         if req is None or req.done is not None:
-            reason = f"no open request {p.request_id!r} to answer"
-            return Verdict(False, (), (reason,), (TraceEntry("rights", "denied", reason),))
+            return self._not_open(p.request_id, "answer", state)
         right = req.right
         cite, origin = cp.cite(right.id), cp.origins.get(right.id)
         if p.outcome != "granted":
@@ -1357,6 +1369,7 @@ class CaseSession:
             event = _validated(Event, event)
         index = len(self._verdicts)
         problems = self.engine._event_problems(index, event)
+        problems += _request_problems(index, event, set(self._state.request_rights))
         moment = _at(event)
         if self._last is not None and moment < self._last:
             problems.append(
@@ -1436,8 +1449,14 @@ class CaseSession:
 
 
 def _cutoff(as_of: Moment) -> dt.datetime:
+    if not isinstance(as_of, dt.date):
+        raise EventError(
+            [Problem(f"as_of must be a date or a datetime with offset, found {as_of!r}")]
+        )
     if isinstance(as_of, dt.datetime) and as_of.utcoffset() is None:
         raise EventError([Problem("as_of needs a UTC offset, or give a plain date")])
+    if not 2 <= as_of.year <= 9998:  # keep clear of datetime's limits when converting zones
+        raise EventError([Problem(f"as_of: expected a year from 2 to 9998, found {as_of}")])
     return _instant(as_of, end_of_day=True)
 
 
@@ -1609,6 +1628,24 @@ def _counted_from(ref: EventRef, state: _State, event: Event) -> tuple[Moment, s
 
 
 _M = TypeVar("_M", bound=BaseModel)
+
+
+def _request_problems(i: int, event: Event, received: set[str]) -> list[Problem]:
+    """A request must be received before it is extended or answered (ids in ``received``,
+    which this updates)."""
+    if event.type == "subject_request_received":
+        received.add(event.parsed.request_id)
+    elif event.type in ("subject_request_answered", "subject_request_extended"):
+        request_id = event.parsed.request_id
+        if request_id not in received:
+            return [
+                Problem(
+                    f"request {request_id!r} was never received in this case",
+                    path=f"events[{i}].payload.request_id",
+                    hint=did_you_mean(request_id, received),
+                )
+            ]
+    return []
 
 
 def _validated(model: type[_M], data: Any) -> _M:

@@ -224,7 +224,10 @@ class Event(BaseModel):
     @field_validator("at", mode="before")
     @classmethod
     def _parse_moment(cls, value: Any) -> Any:
-        """A date-only text is a date (not midnight): ISO 8601, strict."""
+        """A date-only text is a date (not midnight): ISO 8601, strict. A number is refused
+        (pydantic would read it as a Unix timestamp)."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(f"expected an ISO 8601 date or moment, found the number {value!r}")
         if isinstance(value, str):
             text = value.strip()
             try:
@@ -241,6 +244,7 @@ class Event(BaseModel):
     @field_validator("at")
     @classmethod
     def _aware(cls, value: dt.datetime | dt.date) -> dt.datetime | dt.date:
+        check_supported_year(value)
         if isinstance(value, dt.datetime) and value.utcoffset() is None:
             raise ValueError(
                 "a time needs a UTC offset (e.g. 2024-03-11T18:00:00+01:00); "
@@ -307,6 +311,20 @@ def _payload_message(event_type: str, model: type[Payload], exc: ValidationError
         else:
             parts.append(f"{where}: {err['msg']}, found {err.get('input')!r}")
     return "; ".join(parts)
+
+
+# Dutch holiday data (the `holidays` package) starts in 1966; deadlines run up to centuries
+# ahead. Dates outside this window are refused rather than computed wrongly or overflowing.
+FIRST_YEAR, LAST_YEAR = 1966, 2199
+
+
+def check_supported_year(value: dt.date) -> None:
+    """ValueError for a date the calendar cannot count from (see FIRST_YEAR, LAST_YEAR)."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(
+            f"dates from {FIRST_YEAR} to {LAST_YEAR} are supported (Dutch holiday data); "
+            f"found {value.isoformat()}"
+        )
 
 
 class Subject(BaseModel):

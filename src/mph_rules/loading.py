@@ -19,7 +19,7 @@ from mph_rules.references import check_references
 from mph_rules.schema import Pack
 from mph_rules.schema.pack import LIST_SECTIONS
 from mph_rules.suggestions import did_you_mean
-from mph_rules.yamlread import Document, read_yaml
+from mph_rules.yamlread import MAX_BYTES, Document, read_yaml
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,17 @@ class Provenance:
     origins: dict[str, str] = field(default_factory=dict)
     overridden: dict[str, str] = field(default_factory=dict)
     content_hash: str = ""
+
+
+def read_limited(path: Path) -> bytes:
+    """The bytes of a regular file, reading at most one byte past the size limit (so
+    /dev/zero or a FIFO can neither exhaust memory nor hang the reader)."""
+    if not path.is_file():
+        if path.exists():
+            raise OSError(21, "not a regular file")
+        raise FileNotFoundError(2, "No such file or directory")
+    with path.open("rb") as handle:
+        return handle.read(MAX_BYTES + 1)
 
 
 def bundled_dir() -> Path:
@@ -72,7 +83,7 @@ def load_pack_text(text: str, file: str = "<string>") -> Pack:
 
 def _load(path: Path, chain: tuple[str, ...]) -> Pack:
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path)
     except OSError as exc:
         raise PackError([Problem(f"cannot read pack: {exc.strerror}", str(path))]) from None
     return _resolve(_parse(raw, str(path)), str(path), chain)
@@ -373,7 +384,7 @@ def load_case(path: str | Path) -> Any:
     from mph_rules.events import Case
 
     try:
-        raw = Path(path).read_bytes()
+        raw = read_limited(Path(path))
     except OSError as exc:
         raise EventError([Problem(f"cannot read case: {exc.strerror}", str(path))]) from None
     doc, problems = read_yaml(raw, str(path))
