@@ -1655,7 +1655,7 @@ def _validated(model: type[_M], data: Any) -> _M:
     except ValidationError as exc:
         raise EventError(
             [
-                Problem(f"{_loc(e['loc'])}: {e['msg']}", path=_loc(e["loc"]))
+                Problem(str(e["msg"]).removeprefix("Value error, "), path=_loc(e["loc"]))
                 for e in exc.errors(include_url=False)
             ]
         ) from None

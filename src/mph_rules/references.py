@@ -13,6 +13,8 @@ from mph_rules.schema.pack import RULE_SECTIONS
 from mph_rules.suggestions import did_you_mean
 from mph_rules.yamlread import Document
 
+HINT_LIMIT = 200
+
 
 class _Checker:
     def __init__(self, pack: Pack, origins: dict[str, str], doc: Document) -> None:
@@ -41,7 +43,10 @@ class _Checker:
 
     def ref(self, path: tuple[str | int, ...], value: str, known: set[str], what: str) -> None:
         if value not in known:
-            self.at(path, f"undefined {what} {value!r}", did_you_mean(value, known))
+            # suggestions cost a fuzzy match each: a pack with thousands of broken references
+            # gets them for the first HINT_LIMIT only
+            hint = did_you_mean(value, known) if len(self.problems) < HINT_LIMIT else None
+            self.at(path, f"undefined {what} {value!r}", hint)
 
     def refs(
         self, path: tuple[str | int, ...], values: Iterable[str] | str, known: set[str], what: str

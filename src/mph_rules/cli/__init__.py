@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from mph_rules.cli import compare, docs, evaluate, explain, lint, schema, test, validate
+from mph_rules.cli import audit, compare, docs, evaluate, explain, lint, schema, test, validate
 from mph_rules.errors import MphRulesError
 
 COMMANDS = {
@@ -22,6 +22,7 @@ COMMANDS = {
     "test": test,
     "docs": docs,
     "compare": compare,
+    "audit": audit,
 }
 
 
