@@ -27,6 +27,7 @@ from mph_rules.schema import (
     SharingRule,
     Transition,
 )
+from mph_rules.schema.pack import RULE_SECTIONS
 
 Cell = tuple[str, str, str, str]
 
@@ -113,13 +114,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
     initial = lifecycle.initial if lifecycle else "open"
     sources: dict[str, str] = {}
     for section in (
-        "legal_bases",
-        "information_duties",
-        "preconditions",
-        "access",
-        "sharing",
-        "retention",
-        "rights",
+        *RULE_SECTIONS,
         "data_categories",
         "exception_grounds",
     ):

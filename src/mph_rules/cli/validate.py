@@ -8,6 +8,7 @@ from typing import Any
 
 from mph_rules.errors import PackError
 from mph_rules.loading import load_pack
+from mph_rules.schema.pack import RULE_SECTIONS
 
 
 def add_parser(sub: Any) -> None:
@@ -25,18 +26,7 @@ def run(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             continue
-        rules = sum(
-            len(getattr(pack, s))
-            for s in (
-                "information_duties",
-                "preconditions",
-                "access",
-                "sharing",
-                "retention",
-                "rights",
-                "legal_bases",
-            )
-        )
+        rules = sum(len(getattr(pack, s)) for s in RULE_SECTIONS)
         print(
             f"{name}: ok ({pack.pack.id} {pack.pack.version}, {rules} rules, "
             f"{pack.provenance.content_hash[:19]})"
