@@ -33,6 +33,7 @@ from mph_rules.conditions import (
     describe,
     referenced_events,
 )
+from mph_rules.errors import place
 from mph_rules.schema import (
     AccessRule,
     DataCategory,
@@ -147,12 +148,8 @@ class Finding:
     path: str | None = None
 
     def __str__(self) -> str:
-        place = self.file or "<pack>"
-        if self.line is not None:
-            place += f":{self.line}"
-            if self.column is not None:
-                place += f":{self.column}"
-        text = f"{place}: {self.severity.value}[{self.check}]: "
+        where = place(self.file or "<pack>", self.line, self.column)
+        text = f"{where}: {self.severity.value}[{self.check}]: "
         if self.path:
             text += f"{self.path}: "
         return f"{text}{self.message}\n    hint: {self.hint}"

@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def place(file: str, line: int | None, column: int | None) -> str:
+    """``file:line:column`` as far as known: how every message points at its source."""
+    if line is None:
+        return file
+    return f"{file}:{line}" if column is None else f"{file}:{line}:{column}"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in an input file, with its place and a hint."""
@@ -18,12 +25,7 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        place = self.file or "<input>"
-        if self.line is not None:
-            place += f":{self.line}"
-            if self.column is not None:
-                place += f":{self.column}"
-        text = f"{place}: {self.severity}: "
+        text = f"{place(self.file or '<input>', self.line, self.column)}: {self.severity}: "
         if self.path:
             text += f"{self.path}: "
         text += self.message

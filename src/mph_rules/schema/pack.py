@@ -39,15 +39,7 @@ LIST_SECTIONS = (
     "retention",
     "rights",
 )
-RULE_SECTIONS = (
-    "legal_bases",
-    "information_duties",
-    "preconditions",
-    "access",
-    "sharing",
-    "retention",
-    "rights",
-)
+RULE_SECTIONS = LIST_SECTIONS[LIST_SECTIONS.index("legal_bases") :]
 
 
 class DefaultDeny(Model):
