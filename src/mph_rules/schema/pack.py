@@ -15,6 +15,7 @@ from mph_rules.schema.rules import (
     InformationDuty,
     Intake,
     LegalBasis,
+    RecordDuty,
     RetentionClock,
     Right,
     Setting,
@@ -38,6 +39,7 @@ LIST_SECTIONS = (
     "sharing",
     "retention",
     "rights",
+    "records",
 )
 RULE_SECTIONS = LIST_SECTIONS[LIST_SECTIONS.index("legal_bases") :]
 
@@ -78,6 +80,10 @@ class Pack(Model):
     sharing: tuple[SharingRule, ...] = ()
     retention: tuple[RetentionClock, ...] = ()
     rights: tuple[Right, ...] = ()
+    records: tuple[RecordDuty, ...] = Field(
+        default=(),
+        description="v2: what must be written down, by whom and when (required / done / missing)",
+    )
 
     _provenance: Any = PrivateAttr(default=None)
 
