@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
     Tag,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -27,10 +29,27 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
 STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+V2: dict[str, Any] = {"x-since-schema-version": 2}
+"""`json_schema_extra` of every field the v2 vocabulary added (design.md v2)."""
+
+
 class Model(BaseModel):
     """Every pack model refuses unknown keys and is immutable once loaded."""
 
     model_config = STRICT
+
+    @model_serializer(mode="wrap")
+    def _without_unused_v2(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave out v2 fields still at their default, so a v1 pack dumps (and hashes) exactly
+        as it did before the v2 vocabulary existed."""
+        data = handler(self)
+        if not isinstance(data, dict):
+            return data
+        for name, info in type(self).model_fields.items():
+            if info.json_schema_extra is V2 and getattr(self, name) == info.default:
+                data.pop(info.alias or name, None)
+                data.pop(name, None)
+        return data
 
 
 class Source(Model):
@@ -154,6 +173,7 @@ class Deadline(Model):
         description="v2: the duration is the value of a setting or of an event field; "
         "`duration`, if also given, is used when the field is absent",
         examples=[{"setting": "answer_term"}, {"field": "payload.term"}],
+        json_schema_extra=V2,
     )
     counting: Counting = Field(default=Counting.CALENDAR)
     anchor: Anchor = Field(default=Anchor.EVENT_DATE)
@@ -191,6 +211,7 @@ class EventRef(Model):
         description="v2 window: the event counts only within this ISO 8601 period after the "
         "start of what it stops (`cancelled_by` of retention clocks and process deadlines)",
         examples=["P1Y"],
+        json_schema_extra=V2,
     )
 
     @field_validator("within")

@@ -11,6 +11,7 @@ from mph_rules.conditions import Condition
 from mph_rules.schema.common import (
     ID_PATTERN,
     ON_VIOLATION_FIELD_DOC,
+    V2,
     DeadlineOrOpen,
     EventRef,
     Model,
@@ -30,6 +31,7 @@ class Phase(Rule):
         description="v2: the role that owns the case in this phase (casusregisseur); reported "
         "in the decision",
         examples=["case_director"],
+        json_schema_extra=V2,
     )
 
 
@@ -76,16 +78,21 @@ class Precondition(Rule):
         description="v2: besides `require`, the event is not allowed before this waiting "
         "period has passed",
         examples=[{"after": {"event": "household_informed"}, "duration": "P2W"}],
+        json_schema_extra=V2,
     )
     message: str
     on_violation: OnViolation = Field(
-        default="deny", description=ON_VIOLATION_FIELD_DOC, examples=["flag"]
+        default="deny",
+        description=ON_VIOLATION_FIELD_DOC,
+        examples=["flag"],
+        json_schema_extra=V2,
     )
     outcome: Literal["unspecified"] | None = Field(
         default=None,
         description="v2: `unspecified` where the source leaves the consequence of a breach open "
         "(explain in `note`); the verdict is `unspecified` and the decision lists an open point",
         examples=["unspecified"],
+        json_schema_extra=V2,
     )
 
     @model_validator(mode="after")
@@ -110,6 +117,7 @@ class ProcessDeadline(Rule):
         description="v2: events after `start` that end the deadline without it being met or "
         "missed (e.g. the case is closed first); `within` limits the window",
         examples=[[{"event": "case_closed"}]],
+        json_schema_extra=V2,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from mph_rules.schema.common import ID_PATTERN, Model, Unspecified
+from mph_rules.schema.common import ID_PATTERN, V2, Model, Unspecified
 
 PACK_SCHEMA_VERSION = 2
 """The newest pack vocabulary (`pack.schema_version`); packs without it are version 1."""
@@ -58,5 +58,6 @@ class PackMeta(Model):
         description="version of the pack vocabulary: 1 (the default, every v1 pack) or 2 "
         "(uses the v2 rule vocabulary: records, findings, per-subject rules)",
         examples=[2],
+        json_schema_extra=V2,
     )
     note: str | None = None

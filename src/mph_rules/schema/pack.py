@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr
 
-from mph_rules.schema.common import Model, Source
+from mph_rules.schema.common import V2, Model, Source
 from mph_rules.schema.lifecycle import Lifecycle, Precondition
 from mph_rules.schema.metadata import PackMeta
 from mph_rules.schema.organisation import CustomEvent, DataCategory, ExceptionGround, Party, Role
@@ -83,6 +83,7 @@ class Pack(Model):
     records: tuple[RecordDuty, ...] = Field(
         default=(),
         description="v2: what must be written down, by whom and when (required / done / missing)",
+        json_schema_extra=V2,
     )
 
     _provenance: Any = PrivateAttr(default=None)

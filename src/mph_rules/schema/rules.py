@@ -19,6 +19,7 @@ from mph_rules.calendar import (
 from mph_rules.conditions import Condition
 from mph_rules.schema.common import (
     ON_VIOLATION_FIELD_DOC,
+    V2,
     ConditionOrOpen,
     CoreKind,
     DeadlineOrOpen,
@@ -93,7 +94,10 @@ class ActorLimit(Model):
         examples=[{"event": "hilversum.mandate_granted"}],
     )
     on_violation: OnViolation = Field(
-        default="flag", description=ON_VIOLATION_FIELD_DOC, examples=["deny"]
+        default="flag",
+        description=ON_VIOLATION_FIELD_DOC,
+        examples=["deny"],
+        json_schema_extra=V2,
     )
 
 
@@ -106,6 +110,7 @@ class InformationDuty(Rule):
         default=(),
         description="v2: further roles to inform: one notification per recipient",
         examples=[["police", "housing_corporation"]],
+        json_schema_extra=V2,
     )
     about: str = Field(description="matches household_informed.about / notification_sent.duty")
     content: tuple[str, ...] = ()
@@ -114,6 +119,7 @@ class InformationDuty(Rule):
         description="v2: content elements (ids) the informing act must carry in "
         "`payload.content`; an act missing one does not discharge the duty (a finding)",
         examples=[["purpose", "recipients", "rights"]],
+        json_schema_extra=V2,
     )
     deadline: DeadlineOrOpen
     fulfilled_by: tuple[EventRef, ...] = Field(
@@ -128,13 +134,17 @@ class InformationDuty(Rule):
         default=None,
         description="v2: who may discharge the duty",
         examples=[{"roles": ["case_director"]}],
+        json_schema_extra=V2,
     )
-    per: Per = Field(default="case", description=PER_DOC, examples=["subject"])
+    per: Per = Field(
+        default="case", description=PER_DOC, examples=["subject"], json_schema_extra=V2
+    )
     opened_by_missed: str | None = Field(
         default=None,
         description="v2: the duty opens only when this process deadline or duty (id), started "
         "by the same trigger, is missed; its deadline then runs from the missed due date",
         examples=["triage_in_time"],
+        json_schema_extra=V2,
     )
     waiver_requires: tuple[WaiverField, ...] = Field(
         default=(), description="fields an information_duty_waived event must carry"
@@ -173,9 +183,13 @@ class AccessRule(Rule):
         default="deny",
         description="v2, for `effect: deny` rules: " + ON_VIOLATION_FIELD_DOC,
         examples=["flag"],
+        json_schema_extra=V2,
     )
     outcome: Literal["unspecified"] | None = Field(
-        default=None, description=OUTCOME_DOC, examples=["unspecified"]
+        default=None,
+        description=OUTCOME_DOC,
+        examples=["unspecified"],
+        json_schema_extra=V2,
     )
 
 
@@ -188,6 +202,7 @@ class SharingRule(Rule):
         default=None,
         description="v2: purposes the provision may serve (`payload.purpose`); null: any",
         examples=[["coordinated_support"]],
+        json_schema_extra=V2,
     )
     effect: Effect = Effect.ALLOW
     when: Condition | None = None
@@ -197,9 +212,13 @@ class SharingRule(Rule):
         default="deny",
         description="v2, for `effect: deny` rules: " + ON_VIOLATION_FIELD_DOC,
         examples=["flag"],
+        json_schema_extra=V2,
     )
     outcome: Literal["unspecified"] | None = Field(
-        default=None, description=OUTCOME_DOC, examples=["unspecified"]
+        default=None,
+        description=OUTCOME_DOC,
+        examples=["unspecified"],
+        json_schema_extra=V2,
     )
 
 
@@ -230,29 +249,34 @@ class RetentionClock(Rule):
         description="v2: take the duration from a setting or a field of the trigger event; "
         "`duration` is the fallback when the field is absent",
         examples=[{"setting": "retention_after_closure"}],
+        json_schema_extra=V2,
     )
     restart_within: bool = Field(
         default=False,
         description="v2: a later trigger restarts the clock only while it still runs; after "
         "the deletion date the trigger starts nothing (the data is gone)",
         examples=[True],
+        json_schema_extra=V2,
     )
     on_reregistration: Literal["restart", "keep", "cancel"] | SettingRef | None = Field(
         default=None,
         description="v2: what `case_reregistered` does to a running clock: restart it, keep "
         "it, or cancel it; `{setting: id}` where the source is silent",
         examples=["keep", {"setting": "reregistration_restarts_retention"}],
+        json_schema_extra=V2,
     )
     surviving_fields: tuple[str, ...] = Field(
         default=(),
         description="v2 field-level anonymisation: fields of the scope that survive the "
         "deletion date (anonymised statistics); all others are deleted",
         examples=[["postcode_area", "problem_domains"]],
+        json_schema_extra=V2,
     )
     per: Per = Field(
         default="case",
         description="v2: `subject`: one clock per data subject the trigger concerns",
         examples=["subject"],
+        json_schema_extra=V2,
     )
 
     @field_validator("alert_before")
@@ -322,6 +346,7 @@ class Right(Rule):
         examples=[
             {"roles": ["privacy_officer"], "mandate": {"event": "hilversum.mandate_granted"}}
         ],
+        json_schema_extra=V2,
     )
 
 
@@ -347,7 +372,9 @@ class RecordDuty(Rule):
         examples=["de reden om de betrokkene niet te informeren"],
     )
     by: str | None = Field(
-        default=None, description="the role that must write it down", examples=["case_director"]
+        default=None,
+        description="the role that must write it down",
+        examples=["case_director"],
     )
     trigger: EventRef = Field(description="the event that makes the record required")
     deadline: DeadlineOrOpen | None = Field(
