@@ -28,6 +28,7 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     select,
     update,
 )
@@ -192,7 +193,10 @@ class Store:
             return applied
 
     def schema_version(self) -> int:
+        """The newest migration applied (0: an empty database)."""
         with self.engine.connect() as conn:
+            if not inspect(conn).has_table(migrations.name):
+                return 0
             versions = conn.execute(select(migrations.c.version)).scalars().all()
         return max(versions, default=0)
 
