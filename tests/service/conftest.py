@@ -24,12 +24,12 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the service extra is not installed")
 
-import httpx  # noqa: E402
-import uvicorn  # noqa: E402
+import httpx
+import uvicorn
 
-from mph_rules import Engine, load_pack  # noqa: E402
-from mph_rules.service import ServiceConfig, Store, create_app  # noqa: E402
-from mph_rules.service.config import TokenConfig  # noqa: E402
+from mph_rules import Engine, load_pack
+from mph_rules.service import ServiceConfig, Store, create_app
+from mph_rules.service.config import TokenConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKS = ("hilversum", "mda_plus", "nieuwegein", "nijmegen", "zvh_midden_nl")
