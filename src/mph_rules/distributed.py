@@ -132,11 +132,12 @@ def _message(problems: Sequence[Problem]) -> str:
 
 
 def evaluate_partition(
-    spec: PackSpec, path: str, as_of: Moment, out_dir: str | None = None
+    spec: PackSpec, path: str, as_of: Moment, out_dir: str | None = None, every: bool = False
 ) -> PartitionResult:
-    """One task: every case of one partition, summarised. With ``out_dir`` the summaries are
-    written there as ``<partition>.due.jsonl`` (replaced whole, so a rerun after a lost worker
-    leaves one complete file) and only the counts travel back."""
+    """One task: every case of one partition, summarised; the cases with something due are
+    kept (``every``: all of them). With ``out_dir`` they are written there as
+    ``<partition>.due.jsonl`` (replaced whole, so a rerun after a lost worker leaves one
+    complete file) and only the counts travel back."""
     engine = engine_for(spec)
     located: list[Located] = []
     problems: list[CaseProblem] = []
@@ -165,7 +166,7 @@ def evaluate_partition(
         worker_pid=os.getpid(),
     )
     if out_dir is None:
-        return replace(result, summaries=tuple(due))
+        return replace(result, summaries=tuple(located if every else due))
     target = Path(out_dir) / (Path(path).name.removesuffix(".gz").removesuffix(".jsonl")
                               + ".due.jsonl")
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -245,6 +246,7 @@ def run(
     *,
     out_dir: str | Path | None = None,
     on_result: Callable[[PartitionResult], None] | None = None,
+    every: bool = False,
 ) -> Iterator[PartitionResult]:
     """Evaluate every partition on the cluster; results in partition order (so a nightly
     output is stable), ``on_result`` called as each finishes (for progress). A pack refused by
@@ -252,7 +254,8 @@ def run(
     shared: Future[PackSpec] = client.scatter(spec, broadcast=True, hash=False)
     out = None if out_dir is None else str(out_dir)
     futures: list[Future[PartitionResult]] = [
-        client.submit(evaluate_partition, shared, str(p), as_of, out, pure=False) for p in paths
+        client.submit(evaluate_partition, shared, str(p), as_of, out, every, pure=False)
+        for p in paths
     ]
     index = {f.key: i for i, f in enumerate(futures)}
     ready: dict[int, PartitionResult] = {}
@@ -280,8 +283,10 @@ def sweep(
     settings: Mapping[str, Any] | None = None,
     out_dir: str | Path | None = None,
     on_result: Callable[[PartitionResult], None] | None = None,
+    every: bool = False,
 ) -> tuple[SweepReport, list[Located]]:
-    """The retention sweep as a library call: what is due by ``as_of`` across a store."""
+    """The retention sweep as a library call: what is due by ``as_of`` across a store, per
+    case with something due (``every``: every case's summary), in store order."""
     spec = pack if isinstance(pack, PackSpec) else PackSpec.of(pack, settings)
     paths = partitions(store) if isinstance(store, str | Path) else list(store)
     engine = engine_for(spec)
@@ -289,7 +294,9 @@ def sweep(
     report.workers = len(client.scheduler_info().get("workers", {}))
     located: list[Located] = []
     start = time.perf_counter()
-    for result in run(client, spec, paths, as_of, out_dir=out_dir, on_result=on_result):
+    for result in run(
+        client, spec, paths, as_of, out_dir=out_dir, on_result=on_result, every=every
+    ):
         report.add(result)
         located.extend(result.summaries)
     report.seconds = time.perf_counter() - start
