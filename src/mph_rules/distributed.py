@@ -318,7 +318,7 @@ def connect(
         n_workers=workers or os.cpu_count() or 1,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # no fixed port: several clusters may run
         memory_limit=memory_limit or "auto",
         silence_logs=logging.ERROR,
     ) as cluster, Client(cluster) as client:
