@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr
 
-from mph_rules.schema.common import Model, Source
+from mph_rules.schema.common import V2, Model, Source
 from mph_rules.schema.lifecycle import Lifecycle, Precondition
 from mph_rules.schema.metadata import PackMeta
 from mph_rules.schema.organisation import CustomEvent, DataCategory, ExceptionGround, Party, Role
@@ -15,6 +15,7 @@ from mph_rules.schema.rules import (
     InformationDuty,
     Intake,
     LegalBasis,
+    RecordDuty,
     RetentionClock,
     Right,
     Setting,
@@ -38,6 +39,7 @@ LIST_SECTIONS = (
     "sharing",
     "retention",
     "rights",
+    "records",
 )
 RULE_SECTIONS = LIST_SECTIONS[LIST_SECTIONS.index("legal_bases") :]
 
@@ -78,6 +80,11 @@ class Pack(Model):
     sharing: tuple[SharingRule, ...] = ()
     retention: tuple[RetentionClock, ...] = ()
     rights: tuple[Right, ...] = ()
+    records: tuple[RecordDuty, ...] = Field(
+        default=(),
+        description="v2: what must be written down, by whom and when (required / done / missing)",
+        json_schema_extra=V2,
+    )
 
     _provenance: Any = PrivateAttr(default=None)
 
