@@ -6,7 +6,13 @@ import argparse
 from typing import Any
 
 from mph_rules import render
-from mph_rules.cli.common import add_pack_argument, add_setting_argument, as_of, settings
+from mph_rules.cli.common import (
+    add_lang_argument,
+    add_pack_argument,
+    add_setting_argument,
+    as_of,
+    settings,
+)
 from mph_rules.engine import Engine
 from mph_rules.loading import load_case, load_pack
 
@@ -18,6 +24,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--as-of", required=True, type=str, help="date or moment of evaluation")
     p.add_argument("--format", choices=("text", "json"), default="text")
     add_setting_argument(p)
+    add_lang_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,5 +34,5 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(decision.to_json())
     else:
-        print(render.text.decision(decision, engine.pack))
+        print(render.text.decision(decision, engine.pack, lang=args.lang))
     return 0

@@ -6,7 +6,13 @@ import argparse
 from typing import Any
 
 from mph_rules import render
-from mph_rules.cli.common import add_pack_argument, add_setting_argument, as_of, settings
+from mph_rules.cli.common import (
+    add_lang_argument,
+    add_pack_argument,
+    add_setting_argument,
+    as_of,
+    settings,
+)
 from mph_rules.engine import Engine
 from mph_rules.loading import load_case, load_pack
 
@@ -17,10 +23,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("case", metavar="CASE", help="case file (.yaml or .json)")
     p.add_argument("--as-of", required=True, type=str)
     add_setting_argument(p)
+    add_lang_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
     engine = Engine(load_pack(args.pack), settings=settings(args.setting))
     decision = engine.evaluate(load_case(args.case), as_of=as_of(args.as_of))
-    print(render.text.trace(decision))
+    print(render.text.trace(decision, engine.pack, lang=args.lang))
     return 0

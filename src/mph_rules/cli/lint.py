@@ -12,6 +12,7 @@ from typing import Any
 
 from mph_rules import render
 from mph_rules.analysis import CHECKS, lint_pack
+from mph_rules.cli.common import add_lang_argument
 from mph_rules.loading import load_pack
 
 
@@ -31,14 +32,18 @@ def add_parser(sub: Any) -> None:
         help="also list findings silenced by `# mph-rules: ignore[...]` comments",
     )
     p.add_argument("--list-checks", action="store_true", help="list the checks and exit")
+    add_lang_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.list_checks:
+        m = render.i18n.Messages(args.lang or "nl")
         for check in CHECKS.values():
-            print(f"{check.code:32} {check.severity.value:8} {check.summary}")
+            summary = m(f"check.{check.code}") if m.has(f"check.{check.code}") else check.summary
+            print(f"{check.code:32} {m('severity.' + check.severity.value):12} {summary}")
         return 0
-    reports = [lint_pack(load_pack(name)) for name in args.packs]
+    packs = [load_pack(name) for name in args.packs]
+    reports = [lint_pack(pack) for pack in packs]
     if args.format == "json":
         data = [r.to_dict() for r in reports]
         if not args.matrix:
@@ -48,8 +53,11 @@ def run(args: argparse.Namespace) -> int:
                 }
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        for report in reports:
+        for pack, report in zip(packs, reports, strict=True):
+            lang = args.lang or pack.pack.language
             print(
-                render.text.lint(report, matrix=args.matrix, show_suppressed=args.show_suppressed)
+                render.text.lint(
+                    report, matrix=args.matrix, show_suppressed=args.show_suppressed, lang=lang
+                )
             )
     return 1 if any(r.failed(strict=args.strict) for r in reports) else 0

@@ -6,6 +6,6 @@ Nothing here knows the CLI; the CLI parses arguments and calls these functions.
 
 from __future__ import annotations
 
-from mph_rules.render import markdown, text
+from mph_rules.render import i18n, markdown, text
 
-__all__ = ["markdown", "text"]
+__all__ = ["i18n", "markdown", "text"]

@@ -6,11 +6,19 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from mph_rules.analysis import AccessMatrix, CellVerdict, Comparison, LintReport
-from mph_rules.conditions import describe
+from pydantic import BaseModel
+
+from mph_rules.analysis import AccessMatrix, CellVerdict, Comparison, Finding, LintReport
+from mph_rules.conditions import AllOf, AnyOf, ConsentGiven, FieldTest, Not, Occurred
+from mph_rules.conditions import describe as raw_describe
 from mph_rules.decision import CaseDecision
+from mph_rules.errors import place
+from mph_rules.render.conditions import Labels, describe, guard
+from mph_rules.render.i18n import Messages, language
 from mph_rules.schema import Pack
 from mph_rules.schema.pack import RULE_SECTIONS
+
+CONDITION_TYPES = (AllOf, AnyOf, Not, FieldTest, Occurred, ConsentGiven)
 
 SYMBOL = {
     CellVerdict.ALLOW: "A",
@@ -41,199 +49,367 @@ def citations(pack: Pack) -> dict[str, str]:
     return sources
 
 
-def _when(n: Any) -> str:
+class _Words:
+    """What a text renderer needs to write about one pack in one language."""
+
+    def __init__(self, pack: Pack | None, lang: str | None) -> None:
+        self.m = Messages(language(lang, pack))
+        self.pack = pack
+        self.labels = Labels.of(pack, self.m)
+        self.roles = {r.id: r.label for r in pack.roles} if pack else {}
+        self.categories = {c.id: c.label for c in pack.data_categories} if pack else {}
+        lc = pack.lifecycle if pack else None
+        self.phases = {p.id: p.label for p in lc.phases} if lc else {}
+        self._phrases: list[tuple[str, str]] | None = None
+
+    @property
+    def nl(self) -> bool:
+        return self.m.lang == "nl"
+
+    def role(self, role_id: str) -> str:
+        return self.roles.get(role_id, role_id)
+
+    def category(self, cat_id: str) -> str:
+        """A category by its id: the covenants' labels are too long for lists."""
+        return cat_id
+
+    def phase(self, phase_id: str) -> str:
+        return self.phases.get(phase_id, phase_id) if self.nl else phase_id
+
+    def event(self, event_type: str) -> str:
+        return self.m.event(event_type, self.pack) if self.nl else event_type
+
+    def status(self, status: str) -> str:
+        return self.m(f"status.{status}") if self.m.has(f"status.{status}") else status.upper()
+
+    def condition(self, condition: Any) -> str:
+        return describe(condition, self.labels)
+
+    def reason(self, text: str) -> str:
+        """An engine sentence in this language: conditions in words, then the sentence."""
+        if self.pack is not None:
+            if self._phrases is None:
+                self._phrases = condition_phrases(self.pack, self.labels)
+            for raw, words in self._phrases:
+                if raw in text:
+                    text = text.replace(raw, words)
+        return self.m.reason(text)
+
+
+def condition_phrases(pack: Pack, words: Labels) -> list[tuple[str, str]]:
+    """Every condition in a pack as the engine writes it and in words, longest first, so an
+    engine sentence quoting a condition can be rewritten without the engine knowing labels."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, CONDITION_TYPES):
+            found.setdefault(raw_describe(node), describe(node, words))
+        if isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                walk(getattr(node, name))
+        elif isinstance(node, tuple | list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for item in node.values():
+                walk(item)
+
+    walk(pack)
+    return sorted(found.items(), key=lambda kv: -len(kv[0]))
+
+
+def _when(n: Any, w: _Words) -> str:
+    m = w.m
     if n.due is not None:
         by = n.due_at.isoformat(timespec="minutes") if n.counting == "elapsed_hours" else n.due
-        return f"by {by}" + (" (as soon as possible)" if n.asap else "")
+        return m("when.by", date=by) + (m("when.asap_suffix") if n.asap else "")
     if n.asap:
-        return "as soon as possible (no date in the source)"
-    return "no deadline given" + (f": {n.note}" if n.note else "")
+        return m("when.asap")
+    return m("when.none") + (f": {n.note}" if n.note else "")
 
 
-def _sharing_line(rule: Any) -> str:
-    givers = "anyone" if rule.from_roles == "*" else ", ".join(rule.from_roles)
-    takers = "anyone" if rule.to_roles == "*" else ", ".join(rule.to_roles)
-    cats = "all data" if rule.categories == "*" else ", ".join(rule.categories)
-    cond = f" if {describe(rule.when)}" if rule.when is not None else ""
+def _sharing_line(rule: Any, w: _Words) -> str:
+    m = w.m
+    givers = m("word.anyone") if rule.from_roles == "*" else ", ".join(rule.from_roles)
+    takers = m("word.anyone") if rule.to_roles == "*" else ", ".join(rule.to_roles)
+    cats = (
+        m("word.all_data")
+        if rule.categories == "*"
+        else ", ".join(w.category(c) for c in rule.categories)
+    )
+    cond = " " + guard(rule.when, w.labels, deny=rule.effect.value == "deny") if rule.when else ""
     return f"{givers} -> {takers}: {cats}{cond} [{rule.id}: {rule.source.cite()}]"
 
 
-def _cats(categories: tuple[str, ...], every: tuple[str, ...]) -> str:
+def _cats(categories: tuple[str, ...], every: tuple[str, ...], w: _Words) -> str:
     """A short list: the categories, or "all but ..." when that is shorter."""
     if not categories:
         return "-"
     missing = [c for c in every if c not in categories]
     if not missing:
-        return f"all {len(every)} data categories"
+        return w.m("cats.all", n=len(every))
     if len(missing) < len(categories):
-        return "all but " + ", ".join(missing)
-    return ", ".join(categories)
+        return w.m("cats.all_but", items=", ".join(w.category(c) for c in missing))
+    return ", ".join(w.category(c) for c in categories)
 
 
-def decision(d: CaseDecision, pack: Pack) -> str:
+def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
     """A page a case worker can act on: who must be told by when, what may be done, when
-    the file must go, each with the article it comes from."""
+    the file must go, each with the article it comes from. ``lang``: nl or en (default:
+    the pack's language)."""
+    w = _Words(pack, lang)
+    m = w.m
     cites = citations(pack)
-    phases = {p.id: p.label for p in pack.lifecycle.phases} if pack.lifecycle else {}
-    roles = {r.id: r.label for r in pack.roles}
+    ok, denied = m("mark.ok"), m("mark.denied")
+    width = max(len(ok), len(denied))
     out = [
-        f"Case {d.case_id} under {pack.pack.title}",
-        f"  pack {d.pack.id} {d.pack.version} ({d.pack.content_hash[:19]}...), "
-        f"engine {d.pack.engine_version}, as of {d.as_of}",
-        f"Phase: {d.phase} ({phases.get(d.phase, d.phase)})",
+        m("decision.title", case=d.case_id, title=pack.pack.title),
+        m(
+            "decision.pack",
+            id=d.pack.id,
+            version=d.pack.version,
+            hash=d.pack.content_hash[:19],
+            engine=d.pack.engine_version,
+            as_of=d.as_of,
+        ),
+        m("decision.phase", phase=d.phase, label=w.phases.get(d.phase, d.phase)),
         "",
-        "Events",
+        m("decision.events"),
     ]
     for ev in d.events:
-        mark = "ok    " if ev.allowed else "DENIED"
-        move = f" -> {ev.phase_after}" if ev.phase_after != ev.phase_before else ""
-        force = "" if ev.in_force else "  [covenant not in force on this date]"
-        out.append(f"  {mark} #{ev.index} {ev.at} {ev.type}{move}{force}")
+        mark = (ok if ev.allowed else denied).ljust(width)
+        move = f" -> {w.phase(ev.phase_after)}" if ev.phase_after != ev.phase_before else ""
+        force = "" if ev.in_force else "  " + m("decision.not_in_force")
+        out.append(f"  {mark} #{ev.index} {ev.at} {w.event(ev.type)}{move}{force}")
         if not ev.allowed:
+            pad = " " * (width + 5)
             for reason in ev.reasons:
-                out.append(f"           {reason}")
+                out.append(f"{pad}{w.reason(reason)}")
             cited = [f"{r} ({cites[r]})" for r in ev.rules if cites.get(r)]
             if cited:
-                out.append(f"           rule: {', '.join(cited)}")
+                out.append(pad + m("decision.rule", rules=", ".join(cited)))
     if d.ignored_after_as_of:
-        out.append(f"  ({d.ignored_after_as_of} later event(s) after {d.as_of} not considered)")
-    out += ["", "Who must be told"]
+        out.append("  " + m("decision.ignored", n=d.ignored_after_as_of, as_of=d.as_of))
+    out += ["", m("decision.notifications")]
     if not d.notifications:
-        out.append("  nothing")
+        out.append("  " + m("decision.nothing"))
     for n in d.notifications:
-        who = roles.get(n.recipient, n.recipient)
-        by = roles.get(n.informer, n.informer)
-        line = f"  {n.status.upper():8} {who} about {n.about}, by {by}: {_when(n)}"
+        line = (
+            "  "
+            + w.status(n.status).ljust(12)
+            + " "
+            + m(
+                "decision.notification",
+                who=w.role(n.recipient),
+                about=n.about,
+                by=w.role(n.informer),
+                when=_when(n, w),
+            )
+        )
         if n.status == "waived":
-            line += f"; waived on ground {n.ground}: {n.reason}"
+            line += m("decision.waived", ground=n.ground, reason=n.reason)
         if n.status == "done":
-            line += f"; done at event #{n.done_event}" + (" (late)" if n.late else "")
+            line += m("decision.done", n=n.done_event) + (m("decision.late") if n.late else "")
         out.append(line)
-        origin = "" if n.origin == d.pack.id else f", baseline {n.origin}"
-        out.append(f"           [{n.duty}: {n.source}{origin}]")
+        origin = "" if n.origin == d.pack.id else m("decision.baseline", origin=n.origin)
+        out.append(f"{'':15}[{n.duty}: {n.source}{origin}]")
     if d.deadlines:
-        out += ["", "Process deadlines"]
+        out += ["", m("decision.deadlines")]
         for pd in d.deadlines:
-            due = pd.due or "unspecified"
-            out.append(f"  {pd.status.upper():8} {pd.label}: due {due} [{pd.rule}: {pd.source}]")
-    out += ["", "When the data must be deleted"]
-    for deletion in d.deletions:
-        dl = deletion
+            due = pd.due or m("word.unspecified")
+            out.append(
+                "  "
+                + w.status(pd.status).ljust(12)
+                + " "
+                + m("decision.deadline", label=pd.label, due=due)
+                + f" [{pd.rule}: {pd.source}]"
+            )
+    out += ["", m("decision.deletions")]
+    for dl in d.deletions:
         if dl.date is not None:
-            out.append(f"  {dl.scope}: delete on {dl.date} ({dl.reason}) [{dl.rule}: {dl.source}]")
+            out.append(
+                "  "
+                + m("decision.delete_on", scope=dl.scope, date=dl.date, reason=w.reason(dl.reason))
+                + f" [{dl.rule}: {dl.source}]"
+            )
             if dl.anchor:
-                out.append(f"           counted from {dl.anchor}")
+                out.append(f"{'':11}" + m("decision.counted_from", date=dl.anchor))
             if dl.alert_on:
-                out.append(f"           alert due on {dl.alert_on}")
+                out.append(f"{'':11}" + m("decision.alert_on", date=dl.alert_on))
             for exc in dl.exceptions:
-                out.append(f"           exception: {exc}")
+                out.append(f"{'':11}" + m("decision.exception", text=exc))
         else:
-            out.append(f"  {dl.scope}: no date yet: {dl.reason}")
-    out += ["", "What may happen next"]
+            out.append("  " + m("decision.no_date", scope=dl.scope, reason=w.reason(dl.reason)))
+    out += ["", m("decision.next")]
+    may, blocked = m("mark.may"), m("mark.blocked")
+    width = max(len(may), len(blocked))
     for action in d.allowed_actions:
-        who = action.roles if isinstance(action.roles, str) else ", ".join(action.roles)
-        mark = "may   " if action.allowed else "BLOCKED"
-        out.append(f"  {mark} {action.event} (by {who}): {action.reason}")
+        who = (
+            m("word.anyone")
+            if action.roles in ("*", "any")
+            else action.roles
+            if isinstance(action.roles, str)
+            else ", ".join(w.role(r) for r in action.roles)
+        )
+        mark = (may if action.allowed else blocked).ljust(width)
+        out.append(
+            f"  {mark} "
+            + m(
+                "decision.action",
+                event=w.event(action.event),
+                who=who,
+                reason=w.reason(action.reason),
+            )
+        )
     if d.access:
-        out += ["", f"Who may see and write what in phase {d.phase}"]
+        out += ["", m("decision.access", phase=w.phase(d.phase))]
         every = tuple(c.id for c in pack.data_categories)
         for ra in d.access:
             out.append(
-                f"  {roles.get(ra.role, ra.role)}: read {_cats(ra.read, every)}; "
-                f"write {_cats(ra.write, every)}"
+                "  "
+                + m(
+                    "decision.access_line",
+                    role=w.role(ra.role),
+                    read=_cats(ra.read, every, w),
+                    write=_cats(ra.write, every, w),
+                )
             )
     here = [r for r in pack.sharing if r.phases == "*" or d.phase in r.phases]
-    for effect, title in (
-        ("allow", f"What may be shared in phase {d.phase}"),
-        ("deny", f"What may not be shared in phase {d.phase} (a prohibition wins)"),
-    ):
+    for effect, title in (("allow", "decision.share_allow"), ("deny", "decision.share_deny")):
         rules = [r for r in here if r.effect.value == effect]
         if rules:
-            out += ["", title]
-            out += [f"  {_sharing_line(rule)}" for rule in rules]
-    out += ["", "Run `mph-rules explain` with the same arguments for the full trace."]
+            out += ["", m(title, phase=w.phase(d.phase))]
+            out += [f"  {_sharing_line(rule, w)}" for rule in rules]
+    out += ["", m("decision.footer")]
     return "\n".join(out)
 
 
-def trace(decision: CaseDecision) -> str:
+def trace(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = None) -> str:
     """The trace grouped by event: which rules fired, and why others did not."""
+    w = _Words(pack, lang)
+    m = w.m
     out: list[str] = []
     by_event: dict[int | None, list[Any]] = {}
-    for entry in decision.trace:
+    for entry in d.trace:
         by_event.setdefault(entry.event, []).append(entry)
-    for ev in decision.events:
-        verdict = "allowed" if ev.allowed else "DENIED"
+    for ev in d.events:
+        verdict = m("trace.allowed" if ev.allowed else "trace.denied")
+        label = "" if not w.nl else f" ({w.event(ev.type)})"
         out.append(
-            f"#{ev.index} {ev.at} {ev.type} ({verdict}; {ev.phase_before} -> {ev.phase_after})"
+            f"#{ev.index} {ev.at} {ev.type}{label} "
+            f"({verdict}; {ev.phase_before} -> {ev.phase_after})"
         )
         for entry in by_event.get(ev.index, []):
             origin = (
-                f" [baseline {entry.origin}]"
-                if entry.origin not in (None, decision.pack.id)
+                " " + m("trace.baseline", origin=entry.origin)
+                if entry.origin not in (None, d.pack.id)
                 else ""
             )
             cite = f" ({entry.source})" if entry.source else ""
-            out.append(f"    {entry.outcome:15} {entry.rule}{cite}{origin}: {entry.reason}")
+            outcome = (
+                m(f"outcome.{entry.outcome}")
+                if m.has(f"outcome.{entry.outcome}")
+                else entry.outcome
+            )
+            out.append(f"    {outcome:15} {entry.rule}{cite}{origin}: {w.reason(entry.reason)}")
     return "\n".join(out)
 
 
-def lint(report: LintReport, *, matrix: bool = False, show_suppressed: bool = False) -> str:
-    out = [str(f) for f in report.findings]
+def finding(f: Finding, m: Messages) -> str:
+    """One lint finding: place, severity and check in the language; the check's own message
+    (with the names it found) as the check wrote it."""
+    if m.lang == "en":
+        return str(f)
+    where = place(f.file or "<pack>", f.line, f.column)
+    summary = m(f"check.{f.check}") if m.has(f"check.{f.check}") else ""
+    text = f"{where}: {m('severity.' + f.severity.value)}[{f.check}]: "
+    if summary:
+        text += f"{summary}: "
+    if f.path:
+        text += f"{f.path}: "
+    return text + f.message + "\n    " + m("lint.hint", hint=f.hint)
+
+
+def lint(
+    report: LintReport,
+    *,
+    matrix: bool = False,
+    show_suppressed: bool = False,
+    lang: str | None = None,
+) -> str:
+    """A lint report: findings with file:line and a hint, then the access matrix counts."""
+    m = Messages(language(lang))
+    out = [finding(f, m) for f in report.findings]
     if show_suppressed:
-        out += [f"(suppressed) {f}" for f in report.suppressed]
+        out += [m("lint.suppressed_prefix") + " " + finding(f, m) for f in report.suppressed]
     counts = report.matrix.counts()
     total = len(report.matrix.cells)
     out.append(
-        f"{report.pack}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
-        + (f", {len(report.suppressed)} suppressed" if report.suppressed else "")
+        m(
+            "lint.summary",
+            pack=report.pack,
+            errors=len(report.errors),
+            warnings=len(report.warnings),
+        )
+        + (m("lint.suppressed", n=len(report.suppressed)) if report.suppressed else "")
     )
     out.append(
-        f"  access matrix: {total} cells (role x category x phase x read/write): "
-        f"{counts['allow']} allowed, {counts['conditional']} conditional, "
-        f"{counts['deny']} denied by a rule, {counts['default_deny']} default deny; "
-        f"{counts['allow_without_legal_basis']} allowed cells without a legal basis"
+        "  "
+        + m(
+            "lint.matrix",
+            total=total,
+            allow=counts["allow"],
+            conditional=counts["conditional"],
+            deny=counts["deny"],
+            default_deny=counts["default_deny"],
+            no_basis=counts["allow_without_legal_basis"],
+        )
     )
     if matrix:
-        out.append(access_matrix(report.matrix))
+        out.append(access_matrix(report.matrix, lang=m.lang))
     elif total:
-        out.append("  (run with --matrix to see every cell)")
+        out.append("  " + m("lint.run_matrix"))
     return "\n".join(out)
 
 
-def access_matrix(m: AccessMatrix) -> str:
+def access_matrix(am: AccessMatrix, *, lang: str | None = None) -> str:
     """One block per role: categories down, phases across, two marks per cell (read, write):
     A allowed, ? only under a condition, x denied by a rule, . default deny."""
-    lines = [
-        "",
-        "access matrix: per cell read+write; A allowed, ? conditional, x denied by a rule, "
-        ". default deny (no rule decides)",
-    ]
-    width = max((len(c) for c in m.categories), default=8)
+    m = Messages(language(lang))
+    lines = ["", m("matrix.legend")]
+    width = max((len(c) for c in am.categories), default=8)
     closed: list[str] = []
-    for role in m.roles:
-        mine = [c for c in m.cells if c.role == role]
+    for role in am.roles:
+        mine = [c for c in am.cells if c.role == role]
         cells = {(c.category, c.phase, c.action): c.verdict for c in mine}
         if not any(v in (CellVerdict.ALLOW, CellVerdict.CONDITIONAL) for v in cells.values()):
             denied = [c for c in mine if c.verdict is CellVerdict.DENY]
             rules = sorted({r for c in denied for r in c.rules})
             closed.append(
-                f"  {role}: {len(denied)} cells denied"
-                + (f" ({', '.join(rules)})" if rules else "")
-                + f", {len(mine) - len(denied)} default deny"
+                "  "
+                + m(
+                    "matrix.closed_role",
+                    role=role,
+                    denied=len(denied),
+                    rules=f" ({', '.join(rules)})" if rules else "",
+                    default=len(mine) - len(denied),
+                )
             )
             continue
         lines += ["", f"{role}:"]
-        lines.append(" " * (width + 2) + " ".join(f"{i:>2}" for i in range(1, len(m.phases) + 1)))
-        for cat in m.categories:
+        lines.append(" " * (width + 2) + " ".join(f"{i:>2}" for i in range(1, len(am.phases) + 1)))
+        for cat in am.categories:
             marks = " ".join(
                 SYMBOL[cells[(cat, ph, "read")]] + SYMBOL[cells[(cat, ph, "write")]]
-                for ph in m.phases
+                for ph in am.phases
             )
             lines.append(f"  {cat:<{width}} {marks}")
     lines.append("")
-    lines.append("phases: " + ", ".join(f"{i} {p}" for i, p in enumerate(m.phases, 1)))
+    lines.append(
+        m("matrix.phases", phases=", ".join(f"{i} {p}" for i, p in enumerate(am.phases, 1)))
+    )
     if closed:
-        lines.append("roles allowed nothing anywhere:")
+        lines.append(m("matrix.closed"))
         lines += closed
     return "\n".join(lines)
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from mph_rules.schema.common import ID_PATTERN, Model, Unspecified
+from mph_rules.schema.labels import Language
 
 
 class DocumentKind(StrEnum):
@@ -49,4 +50,9 @@ class PackMeta(Model):
         default=(), description="baseline packs whose rules apply where this pack is silent"
     )
     baseline: bool = Field(default=False, description="true for a statutory baseline pack")
+    language: Language = Field(
+        default="nl",
+        description="language of the text for case workers when none is asked for (nl or en)",
+        examples=["nl"],
+    )
     note: str | None = None

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, PrivateAttr
 
 from mph_rules.schema.common import Model, Source
+from mph_rules.schema.labels import FieldLabel
 from mph_rules.schema.lifecycle import Lifecycle, Precondition
 from mph_rules.schema.metadata import PackMeta
 from mph_rules.schema.organisation import CustomEvent, DataCategory, ExceptionGround, Party, Role
@@ -78,6 +79,21 @@ class Pack(Model):
     sharing: tuple[SharingRule, ...] = ()
     retention: tuple[RetentionClock, ...] = ()
     rights: tuple[Right, ...] = ()
+    labels: tuple[FieldLabel, ...] = Field(
+        default=(),
+        description="words for the fields conditions test, in Dutch and English",
+        examples=[
+            [
+                {
+                    "field": "payload.unavoidable",
+                    "true": {
+                        "nl": "de gegevens onvermijdelijk zijn",
+                        "en": "the data are unavoidable",
+                    },
+                }
+            ]
+        ],
+    )
 
     _provenance: Any = PrivateAttr(default=None)
 
