@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from mph_rules.schema.common import ID_PATTERN, V2, Model, Unspecified
+from mph_rules.schema.labels import Language
 
 PACK_SCHEMA_VERSION = 2
 """The newest pack vocabulary (`pack.schema_version`); packs without it are version 1."""
@@ -59,5 +60,10 @@ class PackMeta(Model):
         "(uses the v2 rule vocabulary: records, findings, per-subject rules)",
         examples=[2],
         json_schema_extra=V2,
+    )
+    language: Language = Field(
+        default="nl",
+        description="language of the text for case workers when none is asked for (nl or en)",
+        examples=["nl"],
     )
     note: str | None = None

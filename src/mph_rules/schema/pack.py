@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, PrivateAttr
 
 from mph_rules.schema.common import V2, Model, Source
+from mph_rules.schema.labels import FieldLabel
 from mph_rules.schema.lifecycle import Lifecycle, Precondition
 from mph_rules.schema.metadata import PackMeta
 from mph_rules.schema.organisation import CustomEvent, DataCategory, ExceptionGround, Party, Role
@@ -84,6 +85,21 @@ class Pack(Model):
         default=(),
         description="v2: what must be written down, by whom and when (required / done / missing)",
         json_schema_extra=V2,
+    )
+    labels: tuple[FieldLabel, ...] = Field(
+        default=(),
+        description="words for the fields conditions test, in Dutch and English",
+        examples=[
+            [
+                {
+                    "field": "payload.unavoidable",
+                    "true": {
+                        "nl": "de gegevens onvermijdelijk zijn",
+                        "en": "the data are unavoidable",
+                    },
+                }
+            ]
+        ],
     )
 
     _provenance: Any = PrivateAttr(default=None)
