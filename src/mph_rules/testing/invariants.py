@@ -653,44 +653,29 @@ def flaw_rejected(engine: Engine, flawed: Flawed, as_of: Moment) -> None:
     except EventError as exc:
         if flawed.expect != "event_error":
             raise InvariantViolation(
-                "findings_and_records_cite_rules",
                 "flaw_rejected",
-                "nothing_processed_after_deletion",
-                "objection_and_withdrawal_honoured",
                 [f"{flawed.flaw}: expected a denial, got EventError: {exc}"],
             ) from None
         if not exc.problems or not all(str(p) for p in exc.problems):
             raise InvariantViolation(
-                "findings_and_records_cite_rules",
                 "flaw_rejected",
-                "nothing_processed_after_deletion",
-                "objection_and_withdrawal_honoured",
                 [f"{flawed.flaw}: EventError without a message"],
             ) from None
         return
     if flawed.expect == "event_error":
         raise InvariantViolation(
-            "findings_and_records_cite_rules",
             "flaw_rejected",
-            "nothing_processed_after_deletion",
-            "objection_and_withdrawal_honoured",
             [f"{flawed.flaw} at event {flawed.index} was accepted"],
         )
     if flawed.index >= len(decision.events):
         raise InvariantViolation(
-            "findings_and_records_cite_rules",
             "flaw_rejected",
-            "nothing_processed_after_deletion",
-            "objection_and_withdrawal_honoured",
             [f"{flawed.flaw}: event {flawed.index} lies after as_of {as_of}"],
         )
     verdict = decision.events[flawed.index]
     if verdict.allowed:
         raise InvariantViolation(
-            "findings_and_records_cite_rules",
             "flaw_rejected",
-            "nothing_processed_after_deletion",
-            "objection_and_withdrawal_honoured",
             [
                 f"{flawed.flaw}: event {flawed.index} ({verdict.type}) was allowed: "
                 f"{list(verdict.reasons)}"
