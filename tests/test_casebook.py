@@ -109,7 +109,7 @@ def test_working_days_calendar_is_an_open_point_where_the_pack_is_silent() -> No
     b = CaseBook(index_case_model(mini), lambda rule: None)
     points = b.open_points([TraceEntry("d_triage", "fired", "started", event=0)], {})
     assert [(p.rule, p.setting, p.reading) for p in points] == [
-        ("d_triage", "working_days_calendar", "atw (default)")
+        ("d_triage", "working_days_calendar", "holidays_package (default)")  # a v1 pack
     ]
     # the v2 test pack defines the setting: nothing to report
     assert book().open_points([TraceEntry("d_triage", "fired", "s", event=0)], {}) == ()
@@ -132,6 +132,8 @@ def test_form_and_content_of_an_informing_act() -> None:
         "wrong_form",
         "content_missing",
     ]
+    unstated = SimpleNamespace(form=None, how="unspecified", content=("outcome", "expectations"))
+    assert informing_problems(duty, unstated) == []
 
 
 def test_flag_rules_turn_a_refusal_into_a_finding_only_where_another_rule_allows() -> None:

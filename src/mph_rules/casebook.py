@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mph_rules.calendar import WORKING_DAYS_CALENDAR_SETTING, Counting
+from mph_rules.calendar import WORKING_DAYS_CALENDAR_SETTING, Counting, WorkingDayCalendar
 from mph_rules.consent import HOUSEHOLD, ConsentLedger
 from mph_rules.decision import Finding, OpenPoint, RecordStatus, TraceEntry
 from mph_rules.schema import Pack, RecordDuty, Unspecified
@@ -50,6 +50,7 @@ class CaseModelIndex:
     working_day_rules: frozenset[str]
     pack_defines_working_days: bool
     rule_settings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    working_days_default: str = WorkingDayCalendar.ATW.value
 
 
 def _settings_read(value: Any) -> set[str]:
@@ -146,6 +147,13 @@ def index_case_model(pack: Pack) -> CaseModelIndex:
         working_day_rules=frozenset(working),
         pack_defines_working_days=any(s.id == WORKING_DAYS_CALENDAR_SETTING for s in pack.settings),
         rule_settings=rule_settings,
+        # design.md v2: the Atw list where the source is silent; a v1 pack keeps the
+        # `holidays` package's list it was written (and tested) against
+        working_days_default=(
+            WorkingDayCalendar.ATW.value
+            if pack.pack.schema_version >= 2
+            else WorkingDayCalendar.HOLIDAYS_PACKAGE.value
+        ),
     )
 
 
@@ -358,11 +366,12 @@ class CaseBook:
                     OpenPoint(
                         rule,
                         "unspecified",
-                        "the source does not define which days are 'werkdagen'; counted on "
-                        "the Algemene termijnenwet list (5 May every year, Good Friday)",
+                        "the source does not define which days are 'werkdagen'; the setting "
+                        "working_days_calendar chooses the holiday list (atw: 5 May every year "
+                        "and Good Friday; holidays_package: 5 May in lustrum years)",
                         self.cite(rule),
                         WORKING_DAYS_CALENDAR_SETTING,
-                        "atw (default)",
+                        f"{self.index.working_days_default} (default)",
                         tuple(events),
                     )
                 )

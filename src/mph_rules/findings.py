@@ -66,11 +66,9 @@ def informing_problems(duty: InformationDuty, payload: Any) -> list[tuple[str, s
         if form is None:
             how = getattr(payload, "how", None)
             form = how if how not in (None, "unspecified") else None
-        if form is None:
-            problems.append(
-                ("form_unknown", f"{duty.id}: the act does not say its form ({'/'.join(forms)})")
-            )
-        elif form not in forms:
+        # an act that does not state its form is taken as given in the right one (v1 packs
+        # list `form` without events saying theirs); a stated other form is a breach
+        if form is not None and form not in forms:
             problems.append(
                 ("wrong_form", f"{duty.id}: given {form}, the source asks {'/'.join(forms)}")
             )
