@@ -268,13 +268,14 @@ class _Context:
         """None if consent for ``scope`` covers this event (v2: every subject it concerns,
         its categories, recipient and purpose), else why not."""
         book = self.state.book
-        if book is None or self.event is None:
+        if book is None:
             return None if self.state.consents.get(scope, False) else f"no consent for {scope}"
         p = self.payload
+        subjects = self.event.subjects if self.event is not None else _field(p, "subjects")
         categories = _field(p, "categories") or (None,)
         for category in categories:
             why = book.consent.missing(
-                scope, self.event.subjects, category, _field(p, "to_role"), _field(p, "purpose")
+                scope, subjects, category, _field(p, "to_role"), _field(p, "purpose")
             )
             if why is not None:
                 return why
@@ -343,18 +344,36 @@ class Engine:
         action: str = "read",
         purpose: str | None = None,
         context: Mapping[str, Any] | None = None,
+        session: CaseSession | None = None,
     ) -> Verdict:
-        """May ``role`` read/write ``category`` in ``phase`` (for ``purpose``)? Default deny."""
+        """May ``role`` read/write ``category`` in ``phase`` (for ``purpose``)? Default deny.
+
+        v2: with ``session``, conditions on the case's history (earlier events, consent per
+        subject) are answered from that case instead of from ``context``."""
         cp = self.compiled
         cell = (role, category, phase, action)
         fixed = cp.fixed_access(cell)
         if fixed is not None:
             return fixed
         self._check_names(role=role, category=category, phase=phase)
+        state = self._query_state(phase, context, session)
+        payload = {"categories": [category], **dict((context or {}).get("payload", {}))}
+        if purpose is not None:
+            payload.setdefault("purpose", purpose)
+        ctx = _Context(state, None, payload if session is not None else payload_v1(context))
+        return self._access(cell, purpose, ctx)
+
+    def _query_state(
+        self, phase: str, context: Mapping[str, Any] | None, session: CaseSession | None
+    ) -> _State:
+        """The case state a point query reads: the session's (v2), else one from ``context``."""
+        if session is not None:
+            if session.engine is not self:
+                raise EventError([Problem("the session belongs to another engine")])
+            return dataclasses.replace(session._state, phase=phase)
         state = _State(phase, dict((context or {}).get("facts", {})), {}, self.settings)
         state.consents = {s: True for s in (context or {}).get("consents", ())}
-        ctx = _Context(state, None, dict((context or {}).get("payload", {})))
-        return self._access(cell, purpose, ctx)
+        return state
 
     def check_sharing(
         self,
@@ -365,14 +384,15 @@ class Engine:
         phase: str,
         payload: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
+        session: CaseSession | None = None,
     ) -> Verdict:
-        """May ``from_role`` provide these categories to ``to_role`` in ``phase``?"""
+        """May ``from_role`` provide these categories to ``to_role`` in ``phase``? v2: with
+        ``session``, history-dependent conditions are answered from that case."""
         cats = (categories,) if isinstance(categories, str) else tuple(categories)
         for cat in cats:
             self._check_names(role=from_role, category=cat, phase=phase)
         self._check_names(role=to_role)
-        state = _State(phase, dict((context or {}).get("facts", {})), {}, self.settings)
-        state.consents = {s: True for s in (context or {}).get("consents", ())}
+        state = self._query_state(phase, context, session)
         full = {
             "from_role": from_role,
             "to_role": to_role,
@@ -2038,6 +2058,11 @@ def _has_consent_test(condition: Condition) -> bool:
 
 
 _DATA_EVENTS = frozenset({"file_accessed", "data_recorded", "data_provided"})
+
+
+def payload_v1(context: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The payload a v1 access query's conditions see (exactly as before v2)."""
+    return dict((context or {}).get("payload", {}))
 
 
 def _field(payload: Any, name: str) -> Any:
