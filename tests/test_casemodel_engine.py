@@ -444,3 +444,25 @@ def test_point_query_reads_history_from_a_session(engine: Engine) -> None:
     assert informed.allowed and informed.rules == ("s_housing",)
     # the session is only read
     assert session.phase == "execution" and len(session.verdicts) == len(TO_EXECUTION) + 1
+
+
+def test_unknown_subject_on_an_event_is_refused_whole(engine: Engine) -> None:
+    from mph_rules import EventError
+
+    bad = ev("file_accessed", "2024-03-12", "triagist", subjects=["mothr"], categories=["identity"])
+    with pytest.raises(EventError) as info:
+        decide(engine, REGISTER, bad)
+    assert "did you mean 'mother'" in str(info.value) or "mother" in str(info.value)
+    session = engine.session("c", subjects=SUBJECTS)
+    session.post(REGISTER)
+    with pytest.raises(EventError):
+        session.post(bad)
+    assert len(session.verdicts) == 1
+
+
+def test_session_post_reports_the_findings_the_event_raised(engine: Engine) -> None:
+    session = engine.session("c", subjects=SUBJECTS)
+    session.post(REGISTER)
+    session.post(ACCEPT)
+    consequences = session.post(ev("case_meeting_held", "2024-03-15", "regisseur"))
+    assert [f.rule for f in consequences.findings] == ["note_before_meeting"]

@@ -532,9 +532,11 @@ class Engine:
         problems: list[Problem] = []
         previous: dt.datetime | None = None
         received: set[str] = set()
+        subject_ids = {s.id for s in case.subjects}
         for i, event in enumerate(case.events):
             problems += self._event_problems(i, event)
             problems += _request_problems(i, event, received)
+            problems += _subject_problems(i, event, subject_ids)
             moment = _at(event)
             if previous is not None and moment < previous:
                 problems.append(
@@ -1842,6 +1844,7 @@ class CaseSession:
         index = len(self._verdicts)
         problems = self.engine._event_problems(index, event)
         problems += _request_problems(index, event, set(self._state.request_rights))
+        problems += _subject_problems(index, event, set(self._state.subjects))
         moment = _at(event)
         if self._last is not None and moment < self._last:
             problems.append(
@@ -1857,6 +1860,7 @@ class CaseSession:
         was_open = [n for n in state.notifications[:before] if n.done is None]
         clocks = {k: (c.rule.id, c.date, c.cancelled_by) for k, c in state.clocks.items()}
         hold = state.hold
+        findings_before = len(state.book.findings) if state.book is not None else 0
         verdict = self._apply(event)
         cutoff = _instant(event.at, end_of_day=not isinstance(event.at, dt.datetime))
         opened = tuple(
@@ -1873,7 +1877,8 @@ class CaseSession:
         if state.hold != hold:
             changed = set(state.clocks)
         deletions = tuple(d for d in self.engine._deletions(state, cutoff) if d.scope in changed)
-        return Consequences(verdict, state.phase, opened, settled, deletions)
+        findings = tuple(state.book.findings[findings_before:]) if state.book is not None else ()
+        return Consequences(verdict, state.phase, opened, settled, deletions, findings)
 
     def _apply(self, event: Event) -> EventVerdict:
         verdict = self.engine._apply(len(self._verdicts), event, self._state)
@@ -2058,6 +2063,19 @@ def _has_consent_test(condition: Condition) -> bool:
 
 
 _DATA_EVENTS = frozenset({"file_accessed", "data_recorded", "data_provided"})
+
+
+def _subject_problems(i: int, event: Event, known: set[str]) -> list[Problem]:
+    """v2: the subjects an event names must be subjects of the case."""
+    return [
+        Problem(
+            f"unknown subject {who!r}: not one of the case's subjects",
+            path=f"events[{i}].subjects[{j}]",
+            hint=did_you_mean(who, known) or f"case subjects: {sorted(known) or 'none'}",
+        )
+        for j, who in enumerate(event.subjects or ())
+        if who not in known
+    ]
 
 
 def payload_v1(context: Mapping[str, Any] | None) -> dict[str, Any]:
