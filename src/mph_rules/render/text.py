@@ -15,7 +15,7 @@ from mph_rules.decision import CaseDecision
 from mph_rules.errors import place
 from mph_rules.render.conditions import Labels, describe, guard
 from mph_rules.render.i18n import Messages, language
-from mph_rules.schema import Pack
+from mph_rules.schema import Pack, Source
 from mph_rules.schema.pack import RULE_SECTIONS
 
 CONDITION_TYPES = (AllOf, AnyOf, Not, FieldTest, Occurred, ConsentGiven)
@@ -28,28 +28,33 @@ SYMBOL = {
 }
 
 
-def citations(pack: Pack) -> dict[str, str]:
-    """Rule id -> "document article", for every rule, phase, criterion and default of a pack."""
-    sources: dict[str, str] = {}
+def rule_sources(pack: Pack) -> dict[str, Source]:
+    """Rule id -> its source, for every rule, phase, criterion and default of a pack."""
+    sources: dict[str, Source] = {}
     for section in (*RULE_SECTIONS, "data_categories", "exception_grounds"):
         for item in getattr(pack, section):
-            sources[item.id] = item.source.cite()
+            sources[item.id] = item.source
     lc = pack.lifecycle
     if lc:
         for item in (*lc.phases, *lc.transitions, *lc.deadlines):
-            sources[item.id] = item.source.cite()
+            sources[item.id] = item.source
     if pack.intake:
         for crit in pack.intake.criteria:
-            sources[crit.id] = crit.source.cite()
+            sources[crit.id] = crit.source
     if pack.defaults is not None:
         for kind in ("access", "sharing"):
             rule = getattr(pack.defaults, kind)
             if rule is not None:
-                sources[f"default_deny.{kind}"] = rule.source.cite()
+                sources[f"default_deny.{kind}"] = rule.source
     return sources
 
 
-class _Words:
+def citations(pack: Pack) -> dict[str, str]:
+    """Rule id -> "document article"."""
+    return {rule: source.cite() for rule, source in rule_sources(pack).items()}
+
+
+class Words:
     """What a text renderer needs to write about one pack in one language."""
 
     def __init__(self, pack: Pack | None, lang: str | None) -> None:
@@ -118,7 +123,7 @@ def condition_phrases(pack: Pack, words: Labels) -> list[tuple[str, str]]:
     return sorted(found.items(), key=lambda kv: -len(kv[0]))
 
 
-def _when(n: Any, w: _Words) -> str:
+def _when(n: Any, w: Words) -> str:
     m = w.m
     if n.due is not None:
         by = n.due_at.isoformat(timespec="minutes") if n.counting == "elapsed_hours" else n.due
@@ -128,7 +133,7 @@ def _when(n: Any, w: _Words) -> str:
     return m("when.none") + (f": {n.note}" if n.note else "")
 
 
-def _sharing_line(rule: Any, w: _Words) -> str:
+def _sharing_line(rule: Any, w: Words) -> str:
     m = w.m
     givers = m("word.anyone") if rule.from_roles == "*" else ", ".join(rule.from_roles)
     takers = m("word.anyone") if rule.to_roles == "*" else ", ".join(rule.to_roles)
@@ -141,7 +146,7 @@ def _sharing_line(rule: Any, w: _Words) -> str:
     return f"{givers} -> {takers}: {cats}{cond} [{rule.id}: {rule.source.cite()}]"
 
 
-def _cats(categories: tuple[str, ...], every: tuple[str, ...], w: _Words) -> str:
+def _cats(categories: tuple[str, ...], every: tuple[str, ...], w: Words) -> str:
     """A short list: the categories, or "all but ..." when that is shorter."""
     if not categories:
         return "-"
@@ -157,7 +162,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
     """A page a case worker can act on: who must be told by when, what may be done, when
     the file must go, each with the article it comes from. ``lang``: nl or en (default:
     the pack's language)."""
-    w = _Words(pack, lang)
+    w = Words(pack, lang)
     m = w.m
     cites = citations(pack)
     ok, denied = m("mark.ok"), m("mark.denied")
@@ -286,7 +291,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
 
 def trace(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = None) -> str:
     """The trace grouped by event: which rules fired, and why others did not."""
-    w = _Words(pack, lang)
+    w = Words(pack, lang)
     m = w.m
     out: list[str] = []
     by_event: dict[int | None, list[Any]] = {}
