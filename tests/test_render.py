@@ -208,3 +208,36 @@ def test_the_timeline_marks_late_items_and_places_every_dated_item() -> None:
     assert "Tijdlijn van de casus" in picture and picture == render.svg.timeline(
         decision, engine.pack, lang="nl"
     )
+
+
+def test_records_findings_and_open_points_are_shown_in_both_languages() -> None:
+    import dataclasses
+
+    from mph_rules.decision import Finding, OpenPoint, RecordStatus
+
+    path, when = _example("hilversum")
+    engine = Engine(load_pack("hilversum"))
+    decision = dataclasses.replace(
+        engine.evaluate(load_case(path), as_of=as_of(when)),
+        records=(
+            RecordStatus(
+                "r1", "pr8_inform_household", "why not informed", "missing", "pr art. 8(3)", 2
+            ),
+        ),
+        findings=(
+            Finding("record_missing", "pr8_inform_household", "no record", "pr art. 8(3)", 2),
+        ),
+        open_points=(
+            OpenPoint("iv5_2_triage_deadline", "unspecified", "no days given", setting="s"),
+        ),
+        owner="procesregisseur",
+    )
+    nl = render.text.decision(decision, engine.pack, lang="nl")
+    assert "Wat moet worden vastgelegd" in nl and "ONTBREEKT" in nl and "why not informed" in nl
+    assert "Bevindingen" in nl and "record_missing #2" in nl
+    assert "Open punten" in nl and "NIET BEPAALD iv5_2_triage_deadline" in nl
+    assert "eigenaar: procesregisseur" in nl
+    en = render.text.decision(decision, engine.pack, lang="en")
+    assert "What must be written down" in en and "MISSING" in en and "Findings" in en
+    page = render.html.decision(decision, engine.pack, lang="nl")
+    assert 'class="records"' in page and 'class="findings"' in page and "open-points" in page

@@ -97,6 +97,7 @@ class _Report:
             self.notifications(),
             self.deadlines(),
             self.deletions(),
+            self.v2_parts(),
             self.next_actions(),
             self.trace(),
         ]
@@ -224,6 +225,44 @@ class _Report:
             for k in ("col_scope", "col_date", "col_why", "col_source")
         )
         return self.table("decision.deletions", head, rows, "deletions")
+
+    def v2_parts(self) -> str:
+        """Records to write down, findings and open points (absent parts leave no trace)."""
+        m, w = self.m, self.w
+        parts = []
+        rows = [
+            f"<tr><td>{self.status(r.status)}</td><td>{_e(r.what)}</td>"
+            f"<td>{_e(w.role(r.by) if r.by else '')}</td><td>{_e(r.due or '')}</td>"
+            f"<td>{self.cite(r.rule, r.source)}</td></tr>"
+            for r in self.d.records
+        ]
+        head = "".join(
+            f"<th>{_e(m('html.' + k))}</th>"
+            for k in ("col_status", "col_what", "col_by", "col_due", "col_source")
+        )
+        parts.append(self.table("decision.records", head, rows, "records"))
+        rows = [
+            f"<tr><td>{_e(f.code)}</td><td>{'#' + str(f.event) if f.event is not None else ''}"
+            f"</td><td>{_e(w.reason(f.message))}</td><td>{self.cite(f.rule, f.source)}</td></tr>"
+            for f in self.d.findings
+        ]
+        head = "".join(
+            f"<th>{_e(m('html.' + k))}</th>"
+            for k in ("col_what", "col_no", "col_why", "col_source")
+        )
+        parts.append(self.table("decision.findings", head, rows, "findings"))
+        rows = [
+            f"<tr><td>{_e(m('open.' + p.kind) if m.has('open.' + p.kind) else p.kind)}</td>"
+            f"<td>{_e(p.note)}</td><td>{_e(p.setting or '')}</td><td>{_e(p.reading or '')}</td>"
+            f"<td>{self.cite(p.rule, p.source)}</td></tr>"
+            for p in self.d.open_points
+        ]
+        head = "".join(
+            f"<th>{_e(m('html.' + k))}</th>"
+            for k in ("col_status", "col_note", "col_setting", "col_reading", "col_source")
+        )
+        parts.append(self.table("decision.open_points", head, rows, "open-points"))
+        return "\n".join(p for p in parts if p)
 
     def next_actions(self) -> str:
         m, w = self.m, self.w

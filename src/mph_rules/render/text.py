@@ -177,7 +177,8 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
             engine=d.pack.engine_version,
             as_of=d.as_of,
         ),
-        m("decision.phase", phase=d.phase, label=w.phases.get(d.phase, d.phase)),
+        m("decision.phase", phase=d.phase, label=w.phases.get(d.phase, d.phase))
+        + (" " + m("decision.owner", owner=w.role(d.owner)) if d.owner else ""),
         "",
         m("decision.events"),
     ]
@@ -234,7 +235,12 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
         if dl.date is not None:
             out.append(
                 "  "
-                + m("decision.delete_on", scope=dl.scope, date=dl.date, reason=w.reason(dl.reason))
+                + m(
+                    "decision.delete_on",
+                    scope=dl.scope + (f" ({dl.subject})" if dl.subject else ""),
+                    date=dl.date,
+                    reason=w.reason(dl.reason),
+                )
                 + f" [{dl.rule}: {dl.source}]"
             )
             if dl.anchor:
@@ -243,8 +249,12 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
                 out.append(f"{'':11}" + m("decision.alert_on", date=dl.alert_on))
             for exc in dl.exceptions:
                 out.append(f"{'':11}" + m("decision.exception", text=exc))
+            if dl.surviving_fields:
+                fields = ", ".join(dl.surviving_fields)
+                out.append(f"{'':11}" + m("decision.surviving", fields=fields))
         else:
             out.append("  " + m("decision.no_date", scope=dl.scope, reason=w.reason(dl.reason)))
+    out += _v2_parts(d, w)
     out += ["", m("decision.next")]
     may, blocked = m("mark.may"), m("mark.blocked")
     width = max(len(may), len(blocked))
@@ -287,6 +297,40 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
             out += [f"  {_sharing_line(rule, w)}" for rule in rules]
     out += ["", m("decision.footer")]
     return "\n".join(out)
+
+
+def _v2_parts(d: CaseDecision, w: Words) -> list[str]:
+    """Records to write down, compliance findings and the open points the case touched."""
+    m = w.m
+    out: list[str] = []
+    if d.records:
+        out += ["", m("decision.records")]
+        for r in d.records:
+            line = "  " + w.status(r.status).ljust(12) + " " + r.what
+            if r.by:
+                line += " " + m("decision.record_by", by=w.role(r.by))
+            if r.due:
+                line += ", " + m("when.by", date=r.due)
+            if r.subject:
+                line += f" ({r.subject})"
+            out.append(line + f" [{r.rule}: {r.source}]")
+    if d.findings:
+        out += ["", m("decision.findings")]
+        for f in d.findings:
+            at = f" #{f.event}" if f.event is not None else ""
+            cite = f" [{f.rule}: {f.source}]" if f.source else f" [{f.rule}]"
+            out.append(f"  {f.code}{at}: {w.reason(f.message)}{cite}")
+    if d.open_points:
+        out += ["", m("decision.open_points")]
+        for p in d.open_points:
+            kind = m(f"open.{p.kind}") if m.has(f"open.{p.kind}") else p.kind
+            line = f"  {kind} {p.rule}: {p.note}"
+            if p.setting:
+                line += " " + m(
+                    "decision.open_setting", setting=p.setting, reading=p.reading or "-"
+                )
+            out.append(line + (f" [{p.source}]" if p.source else ""))
+    return out
 
 
 def trace(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = None) -> str:
