@@ -631,6 +631,10 @@ class Engine:
         reasons: list[str] = []
         allowed, target = self._lifecycle(i, event, state, ctx, rules, reasons)
         verdict_word = ""  # v2: "unspecified" where a deciding rule leaves the outcome open
+        if event.type == "subject_request_received":
+            # known even when a precondition refuses the receipt, so that a later answer is
+            # denied citing its right (_not_open) instead of failing on an unknown request
+            state.request_rights.setdefault(payload.request_id, payload.right)
         if allowed:
             for pre in cp.preconditions.get(event.type, ()):
                 if pre.when is not None and not holds(pre.when, ctx):
