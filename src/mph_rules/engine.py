@@ -633,6 +633,10 @@ class Engine:
         reasons: list[str] = []
         allowed, target = self._lifecycle(i, event, state, ctx, rules, reasons)
         verdict_word = ""  # v2: "unspecified" where a deciding rule leaves the outcome open
+        if event.type == "subject_request_received":
+            # known even when a precondition refuses the receipt, so that a later answer is
+            # denied citing its right (_not_open) instead of failing on an unknown request
+            state.request_rights.setdefault(payload.request_id, payload.right)
         if allowed:
             for pre in cp.preconditions.get(event.type, ()):
                 if pre.when is not None and not holds(pre.when, ctx):
@@ -979,6 +983,9 @@ class Engine:
         self, cat: str, from_role: str, to_role: str, phase: str, ctx: _Context
     ) -> Verdict:
         cp = self.compiled
+        category = cp.categories.get(cat)
+        if category is not None and category.forbidden:
+            return _forbidden_shared(cp, category)
         cell = (cat, from_role, to_role, phase)
         candidates = [
             rule
@@ -1990,6 +1997,17 @@ def _static_allow(rules: tuple[Any, ...], ctx: _Context) -> bool:
             return False
         allowed = True
     return allowed
+
+
+def _forbidden_shared(cp: CompiledPack, category: Any) -> Verdict:
+    """A forbidden category may never be recorded, so it is never shared either, whatever a
+    sharing rule allows (design.md, "A pack": forbidden ones may never be recorded or
+    shared); the category's own source is the citation."""
+    reason = f"{category.id} may never be recorded or shared ({category.label})"
+    entry = TraceEntry(
+        category.id, "denied", reason, category.source.cite(), cp.origins.get(category.id)
+    )
+    return Verdict(False, (category.id,), (reason,), (entry,))
 
 
 _UNCACHEABLE = object()

@@ -28,6 +28,8 @@ The properties, and where each comes from:
 - ``waivers_justified``: a waived information duty carries a permitted ground and a recorded
   reason (UAVG art. 41(2): the restriction must be justified and recorded).
 - ``forbidden_never_recorded``: categories marked ``forbidden`` are never written.
+- ``forbidden_never_shared``, ``forbidden_never_provided``: nor shared, whatever a sharing
+  rule with ``categories: "*"`` allows (design.md: "may never be recorded or shared").
 - ``memo_transparent``: a used engine answers every point query as a fresh one (design.md:
   "a cache must be invisible"), whatever types and sentinel-like values the caller sends.
 - ``as_of_ignores_later_events``: a decision as of D does not depend on events after D.
@@ -74,7 +76,9 @@ __all__ = [
     "deterministic",
     "findings_and_records_cite_rules",
     "flaw_rejected",
+    "forbidden_never_provided",
     "forbidden_never_recorded",
+    "forbidden_never_shared",
     "forbidden_never_writable",
     "later_events_keep_deletions",
     "memo_transparent",
@@ -537,6 +541,76 @@ def forbidden_never_writable(engine: Engine) -> int:
     return checked
 
 
+def forbidden_never_provided(engine: Engine, case: CaseInput, decision: CaseDecision) -> None:
+    """No allowed ``data_provided`` event names a forbidden category (a category that may
+    never be recorded is never shared either)."""
+    cp = engine.compiled
+    forbidden = {c for c, cat in cp.categories.items() if cat.forbidden}
+    problems = []
+    model = _case(engine, case)
+    for event, verdict in zip(_evaluated(model, decision), decision.events, strict=True):
+        if event.type == "data_provided" and verdict.allowed:
+            shared = sorted(forbidden & set(event.parsed.categories))
+            if shared:
+                problems.append(f"event {verdict.index} provides forbidden {shared}: allowed")
+    _fail_if("forbidden_never_shared", problems)
+
+
+def _permissive_payloads(cp: CompiledPack) -> list[dict[str, Any]]:
+    """Payloads that meet the pack's sharing conditions as far as values can: every basis a
+    condition names (and none), necessary, unavoidable, origin consent given."""
+    bases: set[Any] = {None}
+    for rule in cp.pack.sharing:
+        for test in _field_tests(rule.when):
+            if test.field == "payload.basis":
+                bases |= {test.equals} if test.equals is not None else set(test.in_ or ())
+    payloads = []
+    for basis in sorted(bases, key=str):
+        payload = {"necessary": True, "unavoidable": True, "origin_consent": True}
+        payloads.append(payload if basis is None else {**payload, "basis": basis})
+    return payloads
+
+
+def _field_tests(condition: Any) -> list[Any]:
+    if condition is None:
+        return []
+    if hasattr(condition, "field"):
+        return [condition]
+    parts = getattr(condition, "all", None) or getattr(condition, "any", None) or ()
+    inner = getattr(condition, "not_", None)
+    inside = (*parts, *([inner] if inner is not None else []))
+    return [t for part in inside for t in _field_tests(part)]
+
+
+def forbidden_never_shared(engine: Engine) -> int:
+    """``check_sharing`` denies every forbidden category between every two roles in every
+    phase, with every basis the pack's conditions name and all consents given. Returns the
+    number of queries made."""
+    cp = engine.compiled
+    forbidden = [c for c, cat in cp.categories.items() if cat.forbidden]
+    context = {"consents": sorted({s for r in cp.pack.sharing for s in _consents(r.when)})}
+    payloads = _permissive_payloads(cp)
+    problems = []
+    checked = 0
+    for category in forbidden:
+        for frm in sorted(cp.roles):
+            for to in sorted(cp.roles):
+                for phase in cp.phases:
+                    for payload in payloads:
+                        checked += 1
+                        v = engine.check_sharing(
+                            frm, to, category, phase=phase, payload=payload, context=context
+                        )
+                        if v.allowed:
+                            problems.append(
+                                f"{frm} may share forbidden {category} with {to} in {phase} "
+                                f"({', '.join(v.rules)}; payload {payload})"
+                            )
+                            break
+    _fail_if("forbidden_never_shared", problems)
+    return checked
+
+
 def _consents(condition: Any) -> list[str]:
     if condition is None:
         return []
@@ -793,6 +867,7 @@ def check_decision(engine: Engine, case: CaseInput, as_of: Moment) -> CaseDecisi
     deletions_not_before_trigger(engine, case, decision)
     waivers_justified(engine, case, decision)
     forbidden_never_recorded(engine, case, decision)
+    forbidden_never_provided(engine, case, decision)
     nothing_processed_after_deletion(engine, case, decision)
     objection_and_withdrawal_honoured(engine, case, decision)
     findings_and_records_cite_rules(engine, decision)
