@@ -13,6 +13,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+# The version of the published decision schema (``mph_rules/decision.schema.json``): raised when
+# a field is renamed or removed or changes meaning; adding a field keeps it.
+SCHEMA_VERSION = "1"
+
 
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -182,6 +186,7 @@ class CaseDecision(_Serialisable):
     deletions: tuple[Deletion, ...]
     trace: tuple[TraceEntry, ...]
     ignored_after_as_of: int = 0
+    schema_version: str = SCHEMA_VERSION
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -253,9 +254,10 @@ class Engine:
         )
         eff = self.pack.pack.effective
         self._access_summary: dict[str, tuple[RoleAccess, ...]] = {}
-        # memo of access and sharing verdicts: a pure function of the cell and of the values
-        # its rules' conditions read (see _memo_key)
+        # memo of access and sharing verdicts: a pure function of the cell and of the
+        # outcomes of its rules' tests (see _memo_key), bounded by bytes (see _remember)
         self._verdict_memo: dict[Any, Verdict] = {}
+        self._memo_bytes = 0
         self._inputs: dict[Any, Any] = {}
         self._valid_from = eff.valid_from if isinstance(eff.valid_from, dt.date) else None
         self._valid_until = eff.valid_until if isinstance(eff.valid_until, dt.date) else None
@@ -681,27 +683,36 @@ class Engine:
     def _memo_key(
         self, kind: str, cell: tuple[str, ...], rules: Any, ctx: _Context, extra: Any = None
     ) -> Any:
-        """A key under which a verdict may be memoised: the cell and every value the rules'
-        conditions read. None when a condition looks at case history or a value is
-        unhashable: such a verdict is decided afresh."""
-        inputs = self._inputs.get((kind, cell))
-        if inputs is None:
-            inputs = self._inputs[(kind, cell)] = _condition_inputs(rules)
-        if inputs is _UNCACHEABLE:
+        """A key under which a verdict may be memoised: the cell and the outcome of every
+        field test and consent test the rules' conditions make. A verdict depends on the
+        context only through those outcomes, so a memoised answer is the fresh answer by
+        construction, and a key never holds a caller's value (its size is fixed by the pack).
+        None when a condition looks at case history or a test cannot be decided in isolation:
+        such a verdict is decided afresh."""
+        tests = self._inputs.get((kind, cell))
+        if tests is None:
+            tests = self._inputs[(kind, cell)] = _condition_inputs(rules)
+        if tests is _UNCACHEABLE or not (extra is None or type(extra) is str):
             return None
         try:
-            key = (kind, cell, extra, tuple(_input_value(ctx, name) for name in inputs))
-            hash(key)
-        except TypeError:
+            outcomes = tuple(
+                bool(ctx.has_consent(t)) if isinstance(t, str) else holds(t, ctx) for t in tests
+            )
+        except Exception:  # an odd value: decided afresh, where it may raise
             return None
-        return key
+        return (kind, cell, extra, outcomes)
 
     def _remember(self, key: Any, verdict: Verdict) -> None:
+        """Memoise within a byte budget (_MEMO_BYTES): a long-lived engine stays small
+        whatever its callers send."""
         if key is None:
             return
-        if len(self._verdict_memo) >= _MEMO_LIMIT:  # bounded: a long-lived engine stays small
+        size = _entry_bytes(key, verdict)
+        if self._memo_bytes + size > _MEMO_BYTES:
             self._verdict_memo.clear()
+            self._memo_bytes = 0
         self._verdict_memo[key] = verdict
+        self._memo_bytes += size
 
     def _sharing(
         self, from_role: str, to_role: str, categories: Any, phase: str, ctx: _Context
@@ -1512,28 +1523,47 @@ def _static_allow(rules: tuple[Any, ...], ctx: _Context) -> bool:
 
 
 _UNCACHEABLE = object()
-_MEMO_LIMIT = 100_000
+# The memo's budget: the estimated size of its keys and verdicts (sys.getsizeof of the
+# objects and strings they hold). Exceeding it empties the memo.
+_MEMO_BYTES = 16 * 1024 * 1024
 
 
 def _condition_inputs(rules: Any) -> Any:
-    """The fields and consents the rules' conditions read; _UNCACHEABLE if one looks at the
-    case history (``occurred``)."""
-    names: set[str] = set()
+    """The field tests and consent scopes the rules' conditions make (a verdict is a function
+    of their outcomes); _UNCACHEABLE if one looks at the case history (``occurred``)."""
+    tests: dict[Any, None] = {}
     for rule in rules:
         if rule.when is None:
             continue
         if referenced_events(rule.when):
             return _UNCACHEABLE
-        names |= referenced_fields(rule.when)
-        names |= {f"consent:{scope}" for scope in _consent_scopes(rule.when)}
-    return tuple(sorted(names))
+        tests.update(dict.fromkeys(_field_tests(rule.when)))
+        tests.update(dict.fromkeys(sorted(_consent_scopes(rule.when))))
+    return tuple(tests)
 
 
-def _input_value(ctx: _Context, name: str) -> Any:
-    if name.startswith("consent:"):
-        return ctx.has_consent(name[8:])
-    value = ctx.lookup(name)
-    return "<missing>" if value is MISSING else value
+def _field_tests(condition: Condition) -> list[Condition]:
+    from mph_rules.conditions import AllOf, AnyOf, FieldTest, Not
+
+    if isinstance(condition, FieldTest):
+        return [condition]
+    if isinstance(condition, AllOf | AnyOf):
+        parts = condition.all if isinstance(condition, AllOf) else condition.any
+        return [t for c in parts for t in _field_tests(c)]
+    if isinstance(condition, Not):
+        return _field_tests(condition.not_)
+    return []
+
+
+def _entry_bytes(key: Any, verdict: Verdict) -> int:
+    """An estimate of what one memo entry holds: key, verdict, their strings, a dict slot."""
+    size = 100 + sys.getsizeof(key) + sys.getsizeof(key[3]) + sys.getsizeof(verdict)
+    if key[2] is not None:
+        size += sys.getsizeof(key[2])
+    size += sum(sys.getsizeof(r) for r in verdict.reasons) + sys.getsizeof(verdict.trace)
+    for t in verdict.trace:
+        size += sys.getsizeof(t) + sys.getsizeof(t.reason)
+    return size
 
 
 def _consent_scopes(condition: Condition) -> set[str]:

@@ -10,7 +10,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from mph_rules.cli import audit, compare, docs, evaluate, explain, lint, schema, test, validate
+from mph_rules.cli import (
+    audit,
+    compare,
+    docs,
+    evaluate,
+    explain,
+    lint,
+    schema,
+    serve,
+    test,
+    validate,
+)
 from mph_rules.errors import MphRulesError
 
 COMMANDS = {
@@ -23,6 +34,7 @@ COMMANDS = {
     "docs": docs,
     "compare": compare,
     "audit": audit,
+    "serve": serve,
 }
 
 
