@@ -19,6 +19,7 @@ from mph_rules.cli import (
     lint,
     schema,
     serve,
+    sweep,
     test,
     validate,
 )
@@ -35,6 +36,7 @@ COMMANDS = {
     "compare": compare,
     "audit": audit,
     "serve": serve,
+    "sweep": sweep,
 }
 
 
