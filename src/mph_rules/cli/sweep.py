@@ -43,7 +43,12 @@ def add_parser(sub: Any) -> None:
         help="bundled pack name or path; without it each subfolder of DIR is named after a pack",
     )
     add_setting_argument(p)
-    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a Dask scheduler, e.g. tcp://host:8786 (default: DASK_SCHEDULER_ADDRESS; "
+        "without either, a local cluster)",
+    )
     p.add_argument(
         "--workers", type=int, metavar="N", help="worker processes of the local cluster (default: "
         "one per core)"
