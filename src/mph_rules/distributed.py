@@ -37,6 +37,7 @@ from mph_rules.schema import Pack
 
 Moment = dt.date | dt.datetime
 SUFFIXES = (".jsonl", ".jsonl.gz")
+WAIT_FOR_WORKERS = 120  # seconds a remote cluster has to show its first worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +317,7 @@ def connect(
     scheduler = scheduler or dask.config.get("scheduler-address", None)
     if scheduler is not None:
         with Client(scheduler) as client:
+            client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)  # a cluster may be scaling up
             yield client
         return
     with LocalCluster(

@@ -97,6 +97,20 @@ def run(args: argparse.Namespace) -> int:
             _stores(args)]
     if args.out_dir:
         Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+    try:
+        texts, problems = _sweep(args, dd, plan, when)
+    except MphRulesError:
+        raise
+    except Exception as exc:  # the cluster, a worker or a file: a message, not a traceback
+        raise MphRulesError([_cluster_problem(exc)]) from None
+    text = "\n\n".join(texts)
+    print(text, file=sys.stderr if args.format == "jsonl" else sys.stdout)
+    return 1 if problems else 0
+
+
+def _sweep(
+    args: argparse.Namespace, dd: Any, plan: list[tuple[Any, list[Path]]], when: Any
+) -> tuple[list[str], int]:
     texts: list[str] = []
     problems = 0
     with contextlib.ExitStack() as stack:
@@ -105,9 +119,7 @@ def run(args: argparse.Namespace) -> int:
             jsonl.append(sys.stdout)
         if args.jsonl:
             jsonl.append(stack.enter_context(Path(args.jsonl).open("w", encoding="utf-8")))
-        client = stack.enter_context(
-            dd.connect(args.scheduler, args.workers, args.memory_limit)
-        )
+        client = stack.enter_context(dd.connect(args.scheduler, args.workers, args.memory_limit))
         for spec, paths in plan:
             bar = dd.Progress(len(paths), enabled=args.progress)
             report, located = dd.sweep(
@@ -119,9 +131,18 @@ def run(args: argparse.Namespace) -> int:
                     out.write(line)
             texts.append(render(report, located, args.list, written_to=args.out_dir))
             problems += len(report.problems)
-    text = "\n\n".join(texts)
-    print(text, file=sys.stderr if args.format == "jsonl" else sys.stdout)
-    return 1 if problems else 0
+    return texts, problems
+
+
+def _cluster_problem(exc: Exception) -> Problem:
+    text = str(exc) or type(exc).__name__
+    if "No module named 'mph_rules'" in text:
+        hint = "install mph-rules[dask], the client's version, on every worker"
+    elif isinstance(exc, OSError | TimeoutError):
+        hint = "is the scheduler running at that address, and the store readable?"
+    else:
+        hint = None
+    return Problem(f"the sweep failed: {type(exc).__name__}: {text}", hint=hint)
 
 
 def _records(report: Any, located: Sequence[Any]) -> Iterator[dict[str, Any]]:
