@@ -18,6 +18,7 @@ from mph_rules.cli import (
     explain,
     lint,
     schema,
+    serve,
     sweep,
     test,
     validate,
@@ -34,6 +35,7 @@ COMMANDS = {
     "docs": docs,
     "compare": compare,
     "audit": audit,
+    "serve": serve,
     "sweep": sweep,
 }
 
