@@ -466,3 +466,36 @@ def test_session_post_reports_the_findings_the_event_raised(engine: Engine) -> N
     session.post(ACCEPT)
     consequences = session.post(ev("case_meeting_held", "2024-03-15", "regisseur"))
     assert [f.rule for f in consequences.findings] == ["note_before_meeting"]
+
+
+# --- conditions: occurred ... since, two fields ---------------------------------------------
+
+
+def test_occurred_since_counts_only_after_the_latest_such_event(engine: Engine) -> None:
+    informed = ev("household_informed", "2024-03-20", "regisseur", about="registration")
+    d = decide(engine, *TO_EXECUTION[:4], informed, PLAN, CLOSED)
+    assert [f.rule for f in d.findings if f.code == "precondition_not_met"] == [
+        "informed_since_plan"
+    ]  # informed before the plan: not since it
+    after = ev("household_informed", "2024-03-26", "regisseur", about="registration")
+    d = decide(engine, *TO_EXECUTION, after, CLOSED)
+    assert not [f for f in d.findings if f.rule == "informed_since_plan"]
+
+
+def test_two_fields_compared(engine: Engine) -> None:
+    def waiver(review: str) -> dict[str, Any]:
+        return ev(
+            "information_duty_waived",
+            "2024-09-30",
+            "regisseur",
+            duty="inform_household",
+            ground="safety",
+            reason="risk",
+            expected_until="2024-12-31",
+            review_at=review,
+        )
+
+    ok = decide(engine, REGISTER, waiver("2024-11-30"))
+    assert last(ok).allowed
+    late = decide(engine, REGISTER, waiver("2025-01-15"))
+    assert not last(late).allowed and last(late).rules == ("review_before_expected_end",)

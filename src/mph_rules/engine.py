@@ -255,8 +255,14 @@ class _Context:
             info["age"] = relativedelta(_day(self.event.at), subject.birth_date).years
         return info
 
-    def occurred(self, event_type: str, where: Condition | None) -> bool:
+    def occurred(self, event_type: str, where: Condition | None, since: str | None = None) -> bool:
         earlier = self.state.occurred.get(event_type, ())
+        if since is not None:
+            # v2 `occurred ... since`: only those not before the latest `since` event
+            latest = self.state.occurred.get(since)
+            if latest:
+                mark = latest[-1].moment
+                earlier = [e for e in earlier if e.moment >= mark]
         if where is None:
             return bool(earlier)
         return any(holds(where, _Context(self.state, e, e.parsed)) for e in earlier)
