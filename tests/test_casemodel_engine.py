@@ -499,3 +499,27 @@ def test_two_fields_compared(engine: Engine) -> None:
     assert last(ok).allowed
     late = decide(engine, REGISTER, waiver("2025-01-15"))
     assert not last(late).allowed and last(late).rules == ("review_before_expected_end",)
+
+
+def test_duration_from_an_event_field_with_a_fallback(engine: Engine) -> None:
+    mandate = ev("casemodel.mandate_granted", "2024-03-21", "controller")
+    mandate["payload"] = {"role": "regisseur", "term": "P10D"}
+    d = decide(engine, REGISTER, mandate, as_of="2024-03-22")
+    assert next(n for n in d.notifications if n.duty == "confirm_mandate").due == dt.date(
+        2024, 3, 31
+    )
+    mandate["payload"] = {"role": "regisseur"}
+    d = decide(engine, REGISTER, mandate, as_of="2024-03-22")
+    assert next(n for n in d.notifications if n.duty == "confirm_mandate").due == dt.date(
+        2024, 4, 21
+    )
+
+
+def test_window_a_reregistration_cancels_only_within_a_year(engine: Engine) -> None:
+    declined = ev("triage_decided", "2024-03-14", "triagist", outcome="declined")
+    soon = ev("case_reregistered", "2024-06-01", "police_officer")
+    late = ev("case_reregistered", "2025-06-01", "police_officer")
+    d = decide(engine, REGISTER, declined, soon, as_of="2024-07-01")
+    assert next(x for x in d.deletions if x.scope == "case_file").date is None
+    d = decide(engine, REGISTER, declined, late, as_of="2025-07-01")
+    assert next(x for x in d.deletions if x.scope == "case_file").date == dt.date(2026, 1, 1)
