@@ -1288,9 +1288,15 @@ class Engine:
                 granted = p.outcome in ("granted", "partially_granted")
                 if book is not None and granted and req.request.get("right") == "objection":
                     # v2 AVG art. 21: an upheld objection stops processing of that
-                    # subject's data (the household's, if the request names nobody)
+                    # subject's data; a request naming nobody is the household's in a v2
+                    # pack. A case that does not list the subject (v1) is left as it was.
                     named = req.request.get("subject")
-                    for who in [str(named)] if named else book.consent.concerned(None):
+                    whose: tuple[str, ...] = ()
+                    if named and named in state.subjects:
+                        whose = (str(named),)
+                    elif not named and self.pack.pack.schema_version >= 2:
+                        whose = book.consent.concerned(None)
+                    for who in whose:
                         book.consent.uphold_objection(i, who, p.request_id, req.duty)
         if kind in cp.fulfilling_events:
             self._fulfil(i, event, state, ctx)
