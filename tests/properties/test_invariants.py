@@ -169,3 +169,11 @@ def test_decision_names_pack_and_reproduces(engine: Engine, data: st.DataObject)
 def test_flawed_input_is_refused_or_denied(engine: Engine, data: st.DataObject) -> None:
     flawed = data.draw(strategies.flawed_cases(engine), label="flawed")
     invariants.flaw_rejected(engine, flawed, as_of=strategies.LAST_DAY)
+
+
+@PROFILE
+@given(data=st.data())
+def test_a_used_engine_answers_as_a_fresh_one(engine: Engine, data: st.DataObject) -> None:
+    """Memo transparency (issue 12 #1): mixed-type payloads, absent fields, sentinel text."""
+    chosen = data.draw(strategies.engines(engine), label="engine")
+    invariants.memo_transparent(chosen, data.draw(strategies.point_queries(chosen)))

@@ -49,11 +49,12 @@ class ConditionContext(Protocol):
 class Node:
     """A compiled condition. ``holds`` is a closure built once; ``reads`` is exact."""
 
-    __slots__ = ("holds", "reads", "text")
+    __slots__ = ("holds", "leaves", "reads", "text")
 
     holds: Callable[[ConditionContext], bool]
     reads: frozenset[Read]
     text: str
+    leaves: tuple[Node, ...]  # the field and consent tests it is built from
 
     def describe(self) -> str:
         """The readable rendering used in traces and generated docs."""
@@ -154,9 +155,16 @@ def _field_text(test: FieldTest) -> str:
     return test.field  # unreachable: the validator requires one operator
 
 
-def _node(holds: Callable[[ConditionContext], bool], reads: frozenset[Read], text: str) -> Node:
+def _node(
+    holds: Callable[[ConditionContext], bool],
+    reads: frozenset[Read],
+    text: str,
+    parts: tuple[Node, ...] | None = None,
+) -> Node:
+    """A node; a leaf (no ``parts``) is its own only leaf."""
     node = Node()
     node.holds, node.reads, node.text = holds, reads, text
+    node.leaves = (node,) if parts is None else tuple(x for p in parts for x in p.leaves)
     return node
 
 
@@ -176,13 +184,13 @@ def compile_condition(condition: Condition) -> Node:
         reads = frozenset().union(*(p.reads for p in parts))
         if isinstance(condition, AllOf):
             text = "(" + " and ".join(p.text for p in parts) + ")"
-            return _node(lambda ctx: all(t(ctx) for t in tests), reads, text)
+            return _node(lambda ctx: all(t(ctx) for t in tests), reads, text, parts)
         text = "(" + " or ".join(p.text for p in parts) + ")"
-        return _node(lambda ctx: any(t(ctx) for t in tests), reads, text)
+        return _node(lambda ctx: any(t(ctx) for t in tests), reads, text, parts)
     if isinstance(condition, Not):
         inner = compile_condition(condition.not_)
         test = inner.holds
-        return _node(lambda ctx: not test(ctx), inner.reads, "not " + inner.text)
+        return _node(lambda ctx: not test(ctx), inner.reads, "not " + inner.text, (inner,))
     if isinstance(condition, FieldTest):
         get, pred = field_getter(condition.field), _field_predicate(condition)
         reads = frozenset({("field", condition.field)})
@@ -192,7 +200,8 @@ def compile_condition(condition: Condition) -> Node:
         kind = condition.occurred
         extra = f" where {where.text}" if where is not None else ""
         reads = frozenset({("history", kind)}) | (_earlier(where.reads) if where else frozenset())
-        return _node(lambda ctx: ctx.occurred(kind, where), reads, f"{kind} occurred{extra}")
+        text = f"{kind} occurred{extra}"
+        return _node(lambda ctx: ctx.occurred(kind, where), reads, text, ())
     assert isinstance(condition, ConsentGiven)
     scope = condition.consent
     return _node(

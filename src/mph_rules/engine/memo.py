@@ -1,58 +1,59 @@
-"""Memoised access and sharing verdicts, keyed by what their conditions read.
+"""Memoised access and sharing verdicts, keyed by the outcomes of their conditions' tests.
 
-A verdict is a pure function of its cell and of the values its rules' conditions read; those
-are the compiled conditions' ``reads``, so the key is transparent by construction: a used
-engine answers exactly as a fresh one. Values are keyed with their type (``True`` is not
-``1``), absence is its own value, and a condition that reads case history is never memoised.
+A verdict depends on the context only through the outcome of each field test and consent test
+its rules' compiled conditions make (their ``leaves``, whose ``reads`` say what they look at),
+so a memoised answer is the fresh answer by construction, and a key never holds a caller's
+value: its size is fixed by the pack. A condition that reads case history (``occurred``) is
+never memoised; nor is a query whose purpose is not text. The memo is bounded by bytes.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from mph_rules.conditions import MISSING, Node
-from mph_rules.conditions.nodes import field_getter
+from mph_rules.conditions import Node
 from mph_rules.decision import Verdict
 from mph_rules.engine.state import Context
 
-_LIMIT = 100_000  # entries; a long-lived engine stays bounded
+# The memo's budget: the estimated size of its keys and verdicts (sys.getsizeof of the
+# objects and strings they hold). Exceeding it empties the memo.
+MEMO_BYTES = 16 * 1024 * 1024
 
-Reader = Callable[[Context], Any]
+Test = Callable[[Context], bool]
 
 
-def readers(conditions: Iterable[Node | None]) -> tuple[Reader, ...] | None:
-    """Functions reading every input of these conditions; None if one reads history."""
-    names: set[tuple[str, str]] = set()
+def tests_of(conditions: Iterable[Node | None]) -> tuple[Test, ...] | None:
+    """The leaf tests of these conditions; None if one reads case history."""
+    out: list[Test] = []
     for node in conditions:
         if node is None:
             continue
         if node.reads_history:
             return None
-        names |= node.reads
-    return tuple(
-        _consent_reader(name) if kind == "consent" else field_getter(name)
-        for kind, name in sorted(names)
-    )
+        out += [leaf.holds for leaf in node.leaves]
+    return tuple(out)
 
 
-def _consent_reader(scope: str) -> Reader:
-    def read(ctx: Context) -> Any:
-        return ctx.has_consent(scope)
-
-    return read
-
-
-def _typed(value: Any) -> Any:
-    return value if value is MISSING else (type(value), value)
+def _entry_bytes(key: Any, verdict: Verdict) -> int:
+    """An estimate of what one memo entry holds: key, verdict, their strings, a dict slot."""
+    size = 100 + sys.getsizeof(key) + sys.getsizeof(key[2]) + sys.getsizeof(verdict)
+    if key[1] is not None:
+        size += sys.getsizeof(key[1])
+    size += sum(sys.getsizeof(r) for r in verdict.reasons) + sys.getsizeof(verdict.trace)
+    for t in verdict.trace:
+        size += sys.getsizeof(t) + sys.getsizeof(t.reason)
+    return size
 
 
 class Memo:
-    """A bounded table of verdicts."""
+    """A byte-bounded table of verdicts."""
 
     def __init__(self) -> None:
         self._table: dict[Any, Verdict] = {}
-        self._readers: dict[Any, tuple[Reader, ...] | None] = {}
+        self._bytes = 0
+        self._tests: dict[Any, tuple[Test, ...] | None] = {}
 
     def key(
         self,
@@ -61,20 +62,18 @@ class Memo:
         ctx: Context,
         extra: Any = None,
     ) -> Any:
-        """The key of ``cell`` in ``ctx``, or None when the verdict must be decided afresh
-        (a condition reads history, or a value read is unhashable)."""
-        if cell in self._readers:
-            found = self._readers[cell]
+        """The key of ``cell`` in ``ctx``, or None when the verdict must be decided afresh."""
+        if cell in self._tests:
+            tests = self._tests[cell]
         else:
-            found = self._readers[cell] = readers(conditions())
-        if found is None:
+            tests = self._tests[cell] = tests_of(conditions())
+        if tests is None or not (extra is None or type(extra) is str):
             return None
-        key = (cell, _typed(extra), tuple(_typed(read(ctx)) for read in found))
         try:
-            hash(key)
-        except TypeError:
+            outcomes = tuple([bool(test(ctx)) for test in tests])
+        except Exception:  # an odd value: decided afresh, where it may raise
             return None
-        return key
+        return (cell, extra, outcomes)
 
     def get(self, key: Any) -> Verdict | None:
         return self._table.get(key) if key is not None else None
@@ -82,9 +81,12 @@ class Memo:
     def put(self, key: Any, verdict: Verdict) -> None:
         if key is None:
             return
-        if len(self._table) >= _LIMIT:
+        size = _entry_bytes(key, verdict)
+        if self._bytes + size > MEMO_BYTES:
             self._table.clear()
+            self._bytes = 0
         self._table[key] = verdict
+        self._bytes += size
 
 
-__all__ = ["Memo", "readers"]
+__all__ = ["MEMO_BYTES", "Memo", "tests_of"]

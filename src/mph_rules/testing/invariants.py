@@ -28,6 +28,8 @@ The properties, and where each comes from:
 - ``waivers_justified``: a waived information duty carries a permitted ground and a recorded
   reason (UAVG art. 41(2): the restriction must be justified and recorded).
 - ``forbidden_never_recorded``: categories marked ``forbidden`` are never written.
+- ``memo_transparent``: a used engine answers every point query as a fresh one (design.md:
+  "a cache must be invisible"), whatever types and sentinel-like values the caller sends.
 - ``as_of_ignores_later_events``: a decision as of D does not depend on events after D.
 - ``decision_names_pack``, ``reproducible``: the audit trail (pack id, version, content hash,
   engine version, settings) reproduces the decision.
@@ -68,6 +70,7 @@ __all__ = [
     "forbidden_never_recorded",
     "forbidden_never_writable",
     "later_events_keep_deletions",
+    "memo_transparent",
     "notifications_cite_sources",
     "reproducible",
     "sharing_denied_by_default",
@@ -535,6 +538,36 @@ def _consents(condition: Any) -> list[str]:
     return [
         s for part in (*parts, *([inner] if inner is not None else [])) for s in _consents(part)
     ]
+
+
+# --- the memo is invisible -----------------------------------------------------------------
+
+
+def _answer(engine: Engine, kind: str, query: Mapping[str, Any]) -> Any:
+    ask = engine.check_access if kind == "access" else engine.check_sharing
+    try:
+        return ask(**query)
+    except Exception as exc:  # the same refusal is part of the same answer
+        return (type(exc).__name__, str(exc))
+
+
+def memo_transparent(engine: Engine, queries: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    """Any sequence of point queries on one engine gets the answers an engine compiled for
+    that query alone gives (design.md: "a used engine answers exactly as a fresh one").
+    ``queries`` are ``("access" | "sharing", kwargs)`` pairs (``strategies.point_queries``)."""
+    used = Engine(engine.compiled, settings=engine.settings)
+    problems = []
+    for i, (kind, query) in enumerate(queries):
+        got = _answer(used, kind, query)
+        want = _answer(Engine(engine.compiled, settings=engine.settings), kind, query)
+        if got != want:
+            allowed = getattr(got, "allowed", got), getattr(want, "allowed", want)
+            problems.append(
+                f"query {i} check_{kind}({dict(query)!r}): the used engine answers "
+                f"allowed={allowed[0]!r}, a fresh one allowed={allowed[1]!r}"
+                + ("" if allowed[0] != allowed[1] else " (same verdict, different trace)")
+            )
+    _fail_if("memo_transparent", problems)
 
 
 # --- as of ----------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ __all__ = [
     "next_events",
     "parse_moment",
     "payloads",
+    "point_queries",
     "sharing_queries",
     "subjects",
     "vocabulary",
@@ -179,7 +180,12 @@ def _build_vocabulary(cp: CompiledPack) -> Vocabulary:
     hints = _Hints()
     _collect_hints(pack, hints)
     scopes = tuple(sorted(set(hints.consent_scopes) | {"general"}))
-    purposes = tuple(sorted({p for rule in pack.access for p in (rule.purposes or ())}))
+    purposes = tuple(
+        sorted(
+            {p for rule in pack.access for p in (rule.purposes or ())}
+            | {p for rule in pack.sharing for p in (rule.purposes or ())}
+        )
+    )
     access_roles = tuple(sorted({r for rule in pack.access for r in rule.roles}))
     access_cats = tuple(
         sorted(
@@ -757,6 +763,7 @@ def _core_fields(
         opt["basis"] = h("basis", st.sampled_from(["consent", "legal_obligation", "public_task"]))
         for name in ("necessary", "unavoidable", "other_source_available", "origin_consent"):
             opt[name] = h(name, st.booleans())
+        opt["purpose"] = h("purpose", st.sampled_from(vocab.purposes) if vocab.purposes else _TEXT)
     elif event in ("data_recorded", "file_accessed"):
         req["categories"] = h("categories", _categories(vocab.access_categories, cats))
         opt["purpose"] = h("purpose", st.sampled_from(vocab.purposes) if vocab.purposes else _TEXT)
@@ -764,6 +771,12 @@ def _core_fields(
         req["scope"] = h("scope", st.sampled_from(vocab.scopes))
         opt["subject"] = subject
         opt["given_by"] = one_of("given_by")
+        if event == "consent_given":
+            # v2 scoped consent: only some recipients, purposes, categories
+            opt["recipients"] = _names(vocab.sharing_to or roles)
+            if vocab.purposes:
+                opt["purposes"] = _names(vocab.purposes)
+            opt["categories"] = _names(cats or ("unknown",))
     elif event in ("party_joined", "party_left"):
         req["party"] = h("party", party if parties else st.just("unknown"), parties)
         req["kind"] = h("kind", one_of("kind"))
@@ -872,6 +885,10 @@ def _event(
     out: dict[str, Any] = {"type": event, "at": "", "actor": actor}
     if payload:
         out["payload"] = payload
+    concerns: bool = draw(st.booleans())
+    if tr.subject_ids and concerns:
+        # v2: the data subjects the event concerns (omitted: all of them)
+        out["subjects"] = draw(st.lists(st.sampled_from(tr.subject_ids), min_size=1, unique=True))
     return out
 
 
@@ -1124,6 +1141,100 @@ def sharing_queries(pack: PackLike) -> st.SearchStrategy[dict[str, Any]]:
             "phase": st.sampled_from(vocab.phases),
         }
     )
+
+
+# Values a careless or hostile caller sends where the pack expects a boolean or a name: other
+# types that compare equal in Python (1, 1.0, True), text that looks like a sentinel, None.
+HOSTILE_VALUES: tuple[Any, ...] = (
+    None, True, False, 0, 1, 1.0, 0.0, -1, 2, 2.5,
+    "<missing>", "MISSING", "None", "null", "True", "true", "1", "yes", "", " ",
+    ["<missing>"], [], [True], [1],
+)  # fmt: skip
+
+
+def _mixed(hints: Sequence[Any]) -> st.SearchStrategy[Any]:
+    hostile = st.sampled_from(HOSTILE_VALUES)
+    return st.one_of(st.sampled_from(list(hints)), hostile) if hints else hostile
+
+
+def _hostile_mapping(hints: Mapping[str, Sequence[Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    """A mapping over the names the pack's conditions read: each absent, a value the pack
+    tests for, or a hostile value (HOSTILE_VALUES)."""
+    names = sorted(k for k in hints if "." not in k)
+    return st.fixed_dictionaries({}, optional={n: _mixed(hints[n]) for n in names})
+
+
+@st.composite
+def _point_queries(draw: st.DrawFn, pack: PackLike, max_size: int) -> list[tuple[str, Any]]:
+    vocab = vocabulary(pack)
+    hints = vocab.payload_hints
+    share_hints = {**hints.get("*", {}), **hints.get("data_provided", {})}
+    share_hints = {k: share_hints.get(k, ()) for k in {*share_hints, "basis", "necessary"}}
+    read_hints = {**hints.get("*", {}), **hints.get("file_accessed", {})}
+    context = st.fixed_dictionaries(
+        {},
+        optional={
+            "payload": _hostile_mapping(read_hints),
+            "facts": _hostile_mapping(vocab.fact_hints),
+            "consents": st.lists(st.sampled_from(vocab.scopes), max_size=2, unique=True),
+        },
+    )
+    # few cells, many payloads: a used engine meets the same cell with different values
+    cells = draw(
+        st.lists(
+            st.one_of(
+                access_queries(pack).map(lambda q: ("access", q)),
+                sharing_queries(pack).map(lambda q: ("sharing", q)),
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    queries: list[tuple[str, Any]] = []
+    for _ in range(draw(st.integers(1, max_size))):
+        kind, query = draw(st.sampled_from(cells))
+        if kind == "sharing":
+            query = {**query, "payload": draw(_hostile_mapping(share_hints))}
+        else:
+            query = {**query, "context": draw(context)}
+        queries.append((kind, query))
+        # and its twins: the same query with one value absent, or replaced by one that
+        # Python calls equal (1 for True) or that looks like a sentinel ("<missing>")
+        for _ in range(draw(st.integers(0, 2))):
+            queries.append((kind, draw(_twin(query))))
+    return queries
+
+
+_TWINS: dict[Any, tuple[Any, ...]] = {
+    True: (1, 1.0, "True", "true", "yes"),
+    False: (0, 0.0, "False", "", None),
+}
+
+
+@st.composite
+def _twin(draw: st.DrawFn, query: dict[str, Any]) -> dict[str, Any]:
+    where = "payload" if "payload" in query else "context"
+    outer = dict(query[where] or {})
+    inner_key = None if where == "payload" else draw(st.sampled_from(["payload", "facts"]))
+    values = dict(outer if inner_key is None else outer.get(inner_key) or {})
+    name = draw(st.sampled_from(sorted(values) or ["basis"]))
+    if name in values and draw(st.booleans()):
+        del values[name]
+    else:
+        current = values.get(name)
+        twins = _TWINS.get(current, ()) if isinstance(current, bool) else ()
+        values[name] = draw(st.sampled_from((*twins, "<missing>", None, "MISSING")))
+    if inner_key is None:
+        return {**query, where: values}
+    return {**query, where: {**outer, inner_key: values}}
+
+
+def point_queries(pack: PackLike, *, max_size: int = 8) -> st.SearchStrategy[list[tuple[str, Any]]]:
+    """A sequence of ``("access", kwargs)`` / ``("sharing", kwargs)`` point queries on a few
+    cells, with payloads, facts and consents whose values are absent, values the pack tests
+    for, or values of another type that Python calls equal (1, 1.0, True) and sentinel-like
+    text ("<missing>", "None"): the input of ``invariants.memo_transparent``."""
+    return _point_queries(pack, max_size)
 
 
 # --- deliberately broken input ------------------------------------------------------------
