@@ -29,8 +29,8 @@ from mph_rules.conditions import (
     ConsentGiven,
     FieldTest,
     Not,
-    Occurred,
     describe,
+    nodes,
     referenced_events,
 )
 from mph_rules.errors import place
@@ -445,17 +445,8 @@ def _conditions(pack: Pack) -> Iterator[Condition]:
 
 
 def _walk(cond: Condition) -> Iterator[Condition]:
-    yield cond
-    if isinstance(cond, AllOf):
-        for c in cond.all:
-            yield from _walk(c)
-    elif isinstance(cond, AnyOf):
-        for c in cond.any:
-            yield from _walk(c)
-    elif isinstance(cond, Not):
-        yield from _walk(cond.not_)
-    elif isinstance(cond, Occurred) and cond.where is not None:
-        yield from _walk(cond.where)
+    """Every node of a condition (the shared traversal of ``conditions.walk``)."""
+    return nodes(cond)
 
 
 def _constants(cond: Condition) -> set[str]:

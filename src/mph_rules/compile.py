@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from mph_rules.conditions import Condition, Node, compile_condition
 from mph_rules.decision import TraceEntry, Verdict
 from mph_rules.schema import (
     AccessRule,
@@ -68,6 +69,17 @@ class CompiledPack:
     default_sources: dict[str, str]
     role_access: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]]
     overridden: dict[str, str] = field(default_factory=dict)
+    # compiled conditions by the identity of the pack's condition objects (see node())
+    nodes: dict[int, tuple[Condition, Node]] = field(default_factory=dict)
+
+    def node(self, condition: Condition) -> Node:
+        """The compiled form of one of this pack's conditions, built once and kept."""
+        found = self.nodes.get(id(condition))
+        if found is not None and found[0] is condition:
+            return found[1]
+        node = compile_condition(condition)
+        self.nodes[id(condition)] = (condition, node)
+        return node
 
     def cite(self, rule_id: str) -> str | None:
         return self.sources.get(rule_id)

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 # The version of the published decision schema (``mph_rules/decision.schema.json``): raised when
 # a field is renamed or removed or changes meaning; adding a field keeps it.
 SCHEMA_VERSION = "1"
@@ -32,13 +34,77 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...] | None:
+    names = _FIELDS.get(cls)
+    if names is None and dataclasses.is_dataclass(cls):
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def _tree(value: Any) -> Any:
+    """Like ``_plain`` but leaves dates for orjson's fallback and reads each class's field
+    names once (orjson sorts the keys of dicts, not the fields of dataclasses)."""
+    cls = type(value)
+    if cls is str or cls is int or cls is bool or value is None:
+        return value
+    names = _fields(cls)
+    if names is not None:
+        return {name: _tree(getattr(value, name)) for name in names}
+    if cls is tuple or cls is list:
+        return [_tree(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _tree(v) for k, v in value.items()}
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _plain_values(value: Any) -> bool:
+    """Strings, booleans, small integers, None, dates, and lists or str-keyed dicts of them."""
+    if value is None or isinstance(value, str | bool | dt.date):
+        return True
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, list | tuple):
+        return all(_plain_values(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain_values(v) for k, v in value.items())
+    return False
+
+
+def _moment(value: Any) -> Any:
+    """orjson's fallback: dates and moments exactly as ``isoformat`` writes them."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError
+
+
+_ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
 class _Serialisable:
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = _plain(self)
         return result
 
     def to_json(self, *, indent: int | None = 2) -> str:
+        """Sorted JSON; with the default indent of 2 written by orjson from the dataclasses
+        directly, byte for byte what ``json.dumps(to_dict(), indent=2, sort_keys=True,
+        ensure_ascii=False)`` writes (tested), at a fraction of the cost."""
+        if indent == 2 and self._orjson_safe():
+            try:
+                return orjson.dumps(_tree(self), default=_moment, option=_ORJSON).decode()
+            except TypeError:  # a value orjson does not write as json does (e.g. big ints)
+                pass
         return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
+
+    def _orjson_safe(self) -> bool:
+        """Whether orjson writes this object as json does: only free-form settings values can
+        hold what it writes differently (floats, non-string keys)."""
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +301,9 @@ class PackRef(_Serialisable):
     engine_version: str
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)
 
+    def _orjson_safe(self) -> bool:
+        return _plain_values(self.settings)
+
 
 @dataclass(frozen=True, slots=True)
 class CaseDecision(_Serialisable):
@@ -257,6 +326,9 @@ class CaseDecision(_Serialisable):
     findings: tuple[Finding, ...] = ()
     open_points: tuple[OpenPoint, ...] = ()
     owner: str | None = None  # v2: the role owning the case in its current phase
+
+    def _orjson_safe(self) -> bool:
+        return _plain_values(self.pack.settings)
 
 
 @dataclass(frozen=True, slots=True)

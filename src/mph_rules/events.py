@@ -8,8 +8,9 @@ Payloads are typed and closed: an unknown field is an error, never ignored.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
-from typing import Any, Literal
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -206,35 +207,124 @@ class NotificationSent(Payload):
     )
 
 
-CORE_EVENTS: dict[str, type[Payload]] = {
-    "case_registered": CaseRegistered,
-    "triage_decided": TriageDecided,
-    "household_informed": HouseholdInformed,
-    "information_duty_waived": InformationDutyWaived,
-    "household_heard": HouseholdHeard,
-    "hearing_waived": HearingWaived,
-    "case_meeting_held": CaseMeetingHeld,
-    "plan_established": PlanEstablished,
-    "escalated": Escalated,
-    "case_closed": CaseClosed,
-    "monitoring_ended": Empty,
-    "case_reregistered": CaseReregistered,
-    "data_provided": DataProvided,
-    "data_recorded": DataRecorded,
-    "file_accessed": FileAccessed,
-    "consent_given": ConsentEvent,
-    "consent_refused": ConsentEvent,
-    "consent_withdrawn": ConsentEvent,
-    "party_joined": PartyChanged,
-    "party_left": PartyChanged,
-    "subject_request_received": SubjectRequestReceived,
-    "subject_request_extended": SubjectRequestExtended,
-    "subject_request_answered": SubjectRequestAnswered,
-    "breach_detected": BreachDetected,
-    "legal_hold_started": LegalHold,
-    "legal_hold_ended": LegalHold,
-    "notification_sent": NotificationSent,
+@dataclass(frozen=True)
+class CoreEvent:
+    """One core event, declared once: its payload, the rule families with code of their own
+    for it (every event also passes the lifecycle), the payload fields that name something the
+    pack must define (checked on input, drawn from the pack by the hypothesis strategies), and
+    a line for the docs. Adding a core event touches this table and the families it names."""
+
+    payload: type[Payload]
+    families: frozenset[str]
+    references: tuple[tuple[str, str], ...] = ()  # (payload field, kind of pack id)
+    summary: str = ""
+
+
+def _core(
+    payload: type[Payload], *families: str, refs: tuple[tuple[str, str], ...] = (), doc: str
+) -> CoreEvent:
+    return CoreEvent(payload, frozenset(families), refs, doc)
+
+
+_LIFECYCLE = "lifecycle"
+
+VOCABULARY: dict[str, CoreEvent] = {
+    "case_registered": _core(
+        CaseRegistered,
+        "case",
+        refs=(("reporter_role", "role"), ("reporter_party", "party")),
+        doc="a report is registered; its facts become the case's facts",
+    ),
+    "triage_decided": _core(TriageDecided, _LIFECYCLE, doc="accepted, declined or referred"),
+    "household_informed": _core(
+        HouseholdInformed, "duties", doc="the household was informed (discharges duties)"
+    ),
+    "information_duty_waived": _core(
+        InformationDutyWaived,
+        "duties",
+        refs=(("duty", "duty"), ("ground", "ground")),
+        doc="an information duty is waived on an exception ground",
+    ),
+    "household_heard": _core(HouseholdHeard, _LIFECYCLE, doc="the household was heard"),
+    "hearing_waived": _core(
+        HearingWaived, _LIFECYCLE, refs=(("ground", "ground"),), doc="hearing waived on a ground"
+    ),
+    "case_meeting_held": _core(CaseMeetingHeld, _LIFECYCLE, doc="a case meeting took place"),
+    "plan_established": _core(PlanEstablished, _LIFECYCLE, doc="a plan was established"),
+    "escalated": _core(Escalated, _LIFECYCLE, doc="the case was escalated"),
+    "case_closed": _core(CaseClosed, _LIFECYCLE, doc="the case was closed"),
+    "monitoring_ended": _core(Empty, _LIFECYCLE, doc="monitoring after closure ended"),
+    "case_reregistered": _core(
+        CaseReregistered,
+        "case",
+        refs=(("reporter_role", "role"),),
+        doc="a closed case is reported again",
+    ),
+    "data_provided": _core(
+        DataProvided,
+        "sharing",
+        refs=(
+            ("categories", "category"),
+            ("from_role", "role"),
+            ("to_role", "role"),
+            ("from_party", "party"),
+            ("to_party", "party"),
+            ("origin_party", "party"),
+        ),
+        doc="one role provided data categories to another",
+    ),
+    "data_recorded": _core(
+        DataRecorded, "access", refs=(("categories", "category"),), doc="data was recorded"
+    ),
+    "file_accessed": _core(
+        FileAccessed, "access", refs=(("categories", "category"),), doc="the file was read"
+    ),
+    "consent_given": _core(ConsentEvent, "case", doc="consent given for a scope"),
+    "consent_refused": _core(ConsentEvent, "case", doc="consent refused for a scope"),
+    "consent_withdrawn": _core(ConsentEvent, "case", doc="consent withdrawn for a scope"),
+    "party_joined": _core(PartyChanged, _LIFECYCLE, doc="a party joined the covenant"),
+    "party_left": _core(PartyChanged, _LIFECYCLE, doc="a party left the covenant"),
+    "subject_request_received": _core(
+        SubjectRequestReceived, "rights", doc="a data subject's request was received"
+    ),
+    "subject_request_extended": _core(
+        SubjectRequestExtended, "rights", doc="the answer period of a request was extended"
+    ),
+    "subject_request_answered": _core(
+        SubjectRequestAnswered,
+        "rights",
+        refs=(("grounds", "ground"),),
+        doc="a request was answered (granted, partially, refused)",
+    ),
+    "breach_detected": _core(BreachDetected, _LIFECYCLE, doc="a data breach was detected"),
+    "legal_hold_started": _core(LegalHold, "retention", doc="deletion suspended"),
+    "legal_hold_ended": _core(LegalHold, "retention", doc="deletion no longer suspended"),
+    "notification_sent": _core(
+        NotificationSent, "duties", refs=(("duty", "duty"),), doc="a notification was sent"
+    ),
 }
+
+CORE_EVENTS: dict[str, type[Payload]] = {name: spec.payload for name, spec in VOCABULARY.items()}
+
+
+def choices(model: type[BaseModel], name: str) -> tuple[Any, ...] | None:
+    """The values a payload field admits when it is a Literal or an enumeration (for the
+    hypothesis strategies: every value, ``referred_to_regular_care`` included)."""
+    info = model.model_fields.get(name)
+    if info is None:
+        return None
+    kind = info.annotation
+    union = get_origin(kind) is not Literal and get_args(kind)
+    args = [a for a in get_args(kind) if a is not type(None)] if union else [kind]
+    out: list[Any] = []
+    for arg in args:
+        if get_origin(arg) is Literal:
+            out.extend(get_args(arg))
+        elif isinstance(arg, type) and issubclass(arg, Enum):
+            out.extend(member.value for member in arg)
+        else:
+            return None
+    return tuple(out)
 
 
 class Actor(BaseModel):

@@ -27,7 +27,6 @@ Why it is built this way (``shared/notes/durable-rules.md`` measured each defect
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import datetime as dt
 import importlib
@@ -54,7 +53,7 @@ from mph_rules.decision import (
     Notification,
     ProcessDeadlineStatus,
 )
-from mph_rules.engine import CaseSession, Engine
+from mph_rules.engine import CaseSession, Engine, Step
 from mph_rules.errors import EventError, Problem
 from mph_rules.events import Event
 from mph_rules.loading import load_pack
@@ -592,50 +591,36 @@ class LiveBackend:
             raise EventError([Problem(f"live case {case.case_id!r} is already open")])
         self._cases[case.case_id] = case
 
-    def _view(
-        self, fired: Sequence[int], kind: str, phase: str
-    ) -> tuple[CompiledPack, tuple[str, ...]]:
-        """The compiled pack narrowed to the rules durable matched for this event.
+    def _view(self, fired: Sequence[int], kind: str, phase: str) -> tuple[Step, tuple[str, ...]]:
+        """The engine's plan step for (event type, phase) narrowed to the rules durable matched.
 
-        Each index is filtered from the engine's own entry for (event type, phase), so a rule
-        durable matched wrongly can never be added: durable can only narrow.
+        Each part is filtered from the plan's own step, so a rule durable matched wrongly can
+        never be added: durable can only narrow. The engine is neither copied nor changed.
         """
         cp = self.engine.compiled
+        full = self.engine.plan.step(kind, phase)
         rules = [self._rulesets.rules[i] for i in fired]
         hit = {id(r.item) for r in rules if r.item is not None}
         kinds = {r.kind for r in rules}
         accept = {r.item for r in rules if r.kind == "accept"}
 
-        def narrow(index: Mapping[Any, tuple[Any, ...]], key: Any) -> dict[Any, tuple[Any, ...]]:
-            kept = tuple(x for x in index.get(key, ()) if id(x) in hit)
-            return {key: kept} if kept else {}
+        def narrow(items: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(x for x in items if id(x) in hit)
 
-        clocks_cancel = (
-            {kind: kept}
-            if "cancel" in kinds
-            and (kept := tuple(c for c in cp.clocks_by_cancel.get(kind, ()) if id(c) in hit))
-            else {}
-        )
         view = dataclasses.replace(
-            cp,
-            transitions=narrow(cp.transitions, (phase, kind)),
-            accepts=(
-                {phase: frozenset({kind})}
-                if phase in accept and kind in cp.accepts.get(phase, ())
-                else {}
+            full,
+            transitions=narrow(full.transitions),
+            accepted=(
+                ("always" in kinds and kind in cp.always)
+                or (phase in accept and kind in cp.accepts.get(phase, ()))
             ),
-            always=frozenset({kind}) if "always" in kinds and kind in cp.always else frozenset(),
-            preconditions=narrow(cp.preconditions, kind),
-            duties_by_trigger=narrow(cp.duties_by_trigger, kind),
-            fulfilling_events=(
-                frozenset({kind})
-                if "fulfil" in kinds and kind in cp.fulfilling_events
-                else frozenset()
-            ),
-            deadlines_by_start=narrow(cp.deadlines_by_start, kind),
-            deadlines_by_until=narrow(cp.deadlines_by_until, kind),
-            clocks_by_trigger=narrow(cp.clocks_by_trigger, kind),
-            clocks_by_cancel=clocks_cancel,
+            preconditions=narrow(full.preconditions),
+            duties=narrow(full.duties),
+            fulfils="fulfil" in kinds and full.fulfils,
+            deadlines_start=narrow(full.deadlines_start),
+            deadlines_until=narrow(full.deadlines_until),
+            clocks_trigger=narrow(full.clocks_trigger),
+            clocks_cancel=narrow(full.clocks_cancel) if "cancel" in kinds else (),
         )
         labels = tuple(dict.fromkeys(f"{r.kind}:{r.label}" for r in rules))
         return view, labels
@@ -698,10 +683,7 @@ class LiveCase:
         backend = pack if isinstance(pack, LiveBackend) else LiveBackend(pack)
         self._backend = backend
         self.case_id = case_id
-        # an engine of its own, so the per-event narrowed view never reaches another case
-        self._engine = copy.copy(backend.engine)
-        self._full = backend.engine.compiled
-        self._session = self._engine.session(case_id, facts=facts, subjects=subjects)
+        self._session = backend.engine.session(case_id, facts=facts, subjects=subjects)
         self._slot: tuple[int, str] | None = None
         self._timers: dict[str, _Timer] = {}  # key of an item -> its live timer
         self._pending: dict[str, str | None] = {}  # timers in durable: tid -> key (None: stale)
@@ -734,11 +716,7 @@ class LiveCase:
             self._seq += 1
             fired = self._backend._rulesets.match(self._backend._fact(ev, phase, self._seq))
             view, labels = self._backend._view(fired, ev.type, phase)
-            self._engine.compiled = view
-            try:
-                consequences = self._session.post(ev)
-            finally:
-                self._engine.compiled = self._full
+            consequences = self._session.post(ev, step=view)
             self._moments.append(ev.at)
             self.matched = labels
             self._schedule()

@@ -38,9 +38,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from mph_rules.calendar import AMSTERDAM, nl_public_holidays
 from mph_rules.compile import CompiledPack
-from mph_rules.conditions import AllOf, AnyOf, Condition, FieldTest, Not, Occurred
+from mph_rules.conditions import AllOf, AnyOf, Condition, ConsentGiven, FieldTest, Occurred, walk
 from mph_rules.engine import CaseSession, Engine
-from mph_rules.events import CORE_EVENTS, Event, Payload
+from mph_rules.events import CORE_EVENTS, Event, Payload, choices
 from mph_rules.schema import Deadline, Pack, Unspecified
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "moments",
     "next_events",
     "parse_moment",
+    "payloads",
     "point_queries",
     "sharing_queries",
     "subjects",
@@ -332,31 +333,29 @@ def _test_values(test: FieldTest) -> list[Any]:
 
 
 def _walk(condition: Condition | None, event: str, hints: _Hints) -> None:
-    if condition is None:
-        return
-    if isinstance(condition, AllOf | AnyOf):
-        for part in condition.all if isinstance(condition, AllOf) else condition.any:
-            _walk(part, event, hints)
-    elif isinstance(condition, Not):
-        _walk(condition.not_, event, hints)
-    elif isinstance(condition, Occurred):
-        _walk(condition.where, condition.occurred, hints)
-    elif isinstance(condition, FieldTest):
-        head, _, rest = condition.field.partition(".")
-        values = _test_values(condition)
-        if head == "payload" and rest:
-            if rest.startswith("facts.") and rest.count(".") == 1:
-                hints.add(hints.facts, rest.split(".")[1], values)
-            table = hints.payload.setdefault(event, {})
-            hints.add(table, rest, values)
-            if rest == "scope":
-                hints.consent_scopes += [v for v in values if isinstance(v, str)]
-        elif head == "facts" and rest and "." not in rest:
-            hints.add(hints.facts, rest, values)
-        elif head == "actor" and rest == "role":
-            hints.add(hints.actor_roles, event, [v for v in values if isinstance(v, str)])
-    elif hasattr(condition, "consent"):
-        hints.consent_scopes.append(condition.consent)
+    """Collect the values a condition tests, per event it reads from (``conditions.walk``:
+    the nodes of an ``occurred``'s ``where`` read the earlier event)."""
+    for node, reads_from in walk(condition, event):
+        if isinstance(node, FieldTest):
+            _hint(node, reads_from or event, hints)
+        elif isinstance(node, ConsentGiven):
+            hints.consent_scopes.append(node.consent)
+
+
+def _hint(condition: FieldTest, event: str, hints: _Hints) -> None:
+    head, _, rest = condition.field.partition(".")
+    values = _test_values(condition)
+    if head == "payload" and rest:
+        if rest.startswith("facts.") and rest.count(".") == 1:
+            hints.add(hints.facts, rest.split(".")[1], values)
+        table = hints.payload.setdefault(event, {})
+        hints.add(table, rest, values)
+        if rest == "scope":
+            hints.consent_scopes += [v for v in values if isinstance(v, str)]
+    elif head == "facts" and rest and "." not in rest:
+        hints.add(hints.facts, rest, values)
+    elif head == "actor" and rest == "role":
+        hints.add(hints.actor_roles, event, [v for v in values if isinstance(v, str)])
 
 
 def _collect_hints(pack: Pack, hints: _Hints) -> None:
@@ -706,6 +705,10 @@ def _core_fields(
             return st.just(values[0])
         return _one_of_values(values, fallback)
 
+    def one_of(name: str) -> st.SearchStrategy[Any]:
+        """Every value the payload model admits (declared once, in events.py)."""
+        return st.sampled_from(choices(model, name) or ())
+
     roles, parties, cats = vocab.roles, vocab.parties, vocab.categories
     role = st.sampled_from(roles) if roles else st.just("unknown")
     party = st.sampled_from(parties) if parties else st.none()
@@ -725,12 +728,12 @@ def _core_fields(
             opt["discussed_with_household"] = h("discussed_with_household", st.booleans())
             opt["not_discussed_reason"] = h("not_discussed_reason", _TEXT)
     elif event == "triage_decided":
-        req["outcome"] = h("outcome", st.sampled_from(["accepted", "declined"]))
+        req["outcome"] = h("outcome", one_of("outcome"))
         opt["route"] = h("route", _TEXT)
         opt["reason"] = _TEXT
     elif event == "household_informed":
         req["about"] = h("about", st.sampled_from([*vocab.duty_abouts, "registration"]))
-        opt["how"] = st.sampled_from(["oral", "written", "unspecified"])
+        opt["how"] = one_of("how")
         if tr.subject_ids:
             opt["subjects"] = st.lists(st.sampled_from(tr.subject_ids), max_size=2, unique=True)
     elif event in ("household_heard",):
@@ -748,9 +751,7 @@ def _core_fields(
     elif event == "escalated":
         req["to"] = h("to", _TEXT)
     elif event == "case_closed":
-        opt["outcome"] = h(
-            "outcome", st.sampled_from(["goals_met", "referred", "stopped", "scaled_down", "other"])
-        )
+        opt["outcome"] = h("outcome", one_of("outcome"))
     elif event == "data_provided":
         from_roles = vocab.sharing_from or roles
         to_roles = vocab.sharing_to or roles
@@ -769,7 +770,7 @@ def _core_fields(
     elif event in ("consent_given", "consent_refused", "consent_withdrawn"):
         req["scope"] = h("scope", st.sampled_from(vocab.scopes))
         opt["subject"] = subject
-        opt["given_by"] = st.sampled_from(["subject", "legal_representative"])
+        opt["given_by"] = one_of("given_by")
         if event == "consent_given":
             # v2 scoped consent: only some recipients, purposes, categories
             opt["recipients"] = _names(vocab.sharing_to or roles)
@@ -778,16 +779,14 @@ def _core_fields(
             opt["categories"] = _names(cats or ("unknown",))
     elif event in ("party_joined", "party_left"):
         req["party"] = h("party", party if parties else st.just("unknown"), parties)
-        req["kind"] = h(
-            "kind", st.sampled_from(["accession", "withdrawal", "termination", "exclusion"])
-        )
+        req["kind"] = h("kind", one_of("kind"))
         opt["effective"] = when
     elif event == "subject_request_received":
         req["request_id"] = st.just(f"r{tr.requests + 1}")
         req["right"] = h("right", st.sampled_from(vocab.rights), vocab.rights)
         opt["subject"] = subject
-        opt["requester"] = h("requester", st.sampled_from(["self", "legal_representative"]))
-        opt["form"] = st.sampled_from(["written", "oral", "electronic"])
+        opt["requester"] = h("requester", one_of("requester"))
+        opt["form"] = one_of("form")
     elif event == "subject_request_extended":
         req["request_id"] = st.sampled_from(sorted(tr.open_requests))
         req["reason"] = _TEXT
@@ -1075,6 +1074,21 @@ def _single(draw: st.DrawFn, pack: PackLike, phase: str | None) -> dict[str, Any
     body = draw(_event(vocab, event, by, tracker))
     body["at"] = draw(moments(vocab.first_day, vocab.last_day))
     return body
+
+
+def payloads(pack: PackLike, event_type: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A payload of ``event_type`` (any core event or one of the pack's own), as if the case
+    had one subject, one open request and one open notification to refer to."""
+    vocab = vocabulary(pack)
+    right = vocab.rights[0] if vocab.rights else "access"
+    duty = sorted(vocab.duty_grounds)[0] if vocab.duty_grounds else "none"
+    tracker = _Tracker(
+        open_duties={f"{duty}#1": duty},
+        open_requests={"r1": right},
+        requests=1,
+        subject_ids=("s1",),
+    )
+    return _payload(vocab, event_type, tracker)
 
 
 def events(pack: PackLike, *, phase: str | None = None) -> st.SearchStrategy[dict[str, Any]]:

@@ -1,0 +1,398 @@
+"""The engine: one compiled pack, its rule families, and the combination of their verdicts.
+
+``Engine(pack).evaluate(case, as_of=...)`` replays the case's events in order. Per event the
+lifecycle decides whether the phase accepts it, its preconditions are checked, then the family
+that judges the event type (access, sharing, duties, rights) may deny it; deny wins. An allowed
+event's effects are applied family by family (case, rights, duties, lifecycle, retention).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from mph_rules import __version__
+from mph_rules.calendar import WORKING_DAYS_CALENDAR_SETTING, DurationError, WorkingDayCalendar
+from mph_rules.casebook import index_case_model
+from mph_rules.compile import CompiledPack, compile_pack
+from mph_rules.decision import (
+    CaseDecision,
+    EventVerdict,
+    IntakeVerdict,
+    PackRef,
+    TraceEntry,
+    Verdict,
+)
+from mph_rules.engine.access import Access
+from mph_rules.engine.case import CaseFacts
+from mph_rules.engine.duties import Duties
+from mph_rules.engine.family import RuleFamily
+from mph_rules.engine.findings import DATA_EVENTS, UNSPECIFIED, Findings
+from mph_rules.engine.lifecycle import Lifecycle
+from mph_rules.engine.memo import Memo
+from mph_rules.engine.plan import Plan, Step
+from mph_rules.engine.records import Records
+from mph_rules.engine.retention import Retention
+from mph_rules.engine.rights import Rights
+from mph_rules.engine.session import CaseSession
+from mph_rules.engine.sharing import Sharing
+from mph_rules.engine.state import (
+    CaseState,
+    Context,
+    Moment,
+    cutoff,
+    due,
+    duration,
+    field_of,
+    validated,
+)
+from mph_rules.engine.validation import Validator, resolve_settings
+from mph_rules.errors import EventError, Problem
+from mph_rules.events import Case, Event
+from mph_rules.schema import Deadline, Pack, Unspecified
+
+
+class Engine:
+    """Evaluates cases and point queries against one pack, compiled once."""
+
+    def __init__(
+        self, pack: Pack | CompiledPack, *, settings: Mapping[str, Any] | None = None
+    ) -> None:
+        self.compiled = pack if isinstance(pack, CompiledPack) else compile_pack(pack)
+        self.pack = self.compiled.pack
+        self.settings = resolve_settings(self.pack, settings or {})
+        prov = self.pack.provenance
+        self.ref = PackRef(
+            self.pack.pack.id,
+            self.pack.pack.version,
+            prov.content_hash,
+            __version__,
+            dict(sorted(self.settings.items())),
+        )
+        self.plan = Plan(self.compiled)
+        # v2 case model (issue 14): records, findings, open points, the werkdagen calendar
+        self.casemodel = index_case_model(self.pack)
+        self.working = WorkingDayCalendar(
+            self.settings.get(WORKING_DAYS_CALENDAR_SETTING, self.casemodel.working_days_default)
+        )
+        lifecycle = self.pack.lifecycle
+        self.owners = {ph.id: ph.owner for ph in (lifecycle.phases if lifecycle else ())}
+        memo = Memo()
+        self.lifecycle = Lifecycle(self)
+        self.access = Access(self, memo)
+        self.sharing = Sharing(self, memo)
+        self.duties = Duties(self)
+        self.rights = Rights(self)
+        self.retention = Retention(self)
+        self.case = CaseFacts(self)
+        self.findings = Findings(self)
+        self.records = Records(self)
+        self.validator = Validator(self)
+        self.families: tuple[RuleFamily, ...] = (
+            self.lifecycle,
+            self.access,
+            self.sharing,
+            self.duties,
+            self.rights,
+            self.retention,
+            self.case,
+            self.findings,
+            self.records,
+        )
+        self._judges: dict[str, RuleFamily] = {
+            kind: family for family in self.families for kind in family.checks
+        }
+        # the order effects are applied in (a trace lists them in this order)
+        self._effects = (
+            self.findings,
+            self.case,
+            self.rights,
+            self.duties,
+            self.lifecycle,
+            self.retention,
+            self.records,
+        )
+
+    # point queries ----------------------------------------------------------------------
+
+    def check_access(
+        self,
+        role: str,
+        category: str,
+        *,
+        phase: str,
+        action: str = "read",
+        purpose: str | None = None,
+        context: Mapping[str, Any] | None = None,
+        session: CaseSession | None = None,
+    ) -> Verdict:
+        """May ``role`` read/write ``category`` in ``phase`` (for ``purpose``)? Default deny.
+
+        v2: with ``session``, conditions on the case's history (earlier events, consent per
+        subject) are answered from that case instead of from ``context``."""
+        cell = (role, category, phase, action)
+        fixed = self.compiled.fixed_access(cell)
+        if fixed is not None:
+            return fixed
+        self.validator.check_names(role=role, category=category, phase=phase)
+        payload = dict((context or {}).get("payload", {}))
+        if session is not None:
+            payload = {"categories": [category], **payload}
+            if purpose is not None:
+                payload.setdefault("purpose", purpose)
+        ctx = Context(self._query_state(phase, context, session), None, payload)
+        return self.access.access(cell, purpose, ctx)
+
+    def check_sharing(
+        self,
+        from_role: str,
+        to_role: str,
+        categories: str | tuple[str, ...] | list[str],
+        *,
+        phase: str,
+        payload: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
+        session: CaseSession | None = None,
+    ) -> Verdict:
+        """May ``from_role`` provide these categories to ``to_role`` in ``phase``? v2: with
+        ``session``, history-dependent conditions are answered from that case."""
+        cats = (categories,) if isinstance(categories, str) else tuple(categories)
+        for cat in cats:
+            self.validator.check_names(role=from_role, category=cat, phase=phase)
+        self.validator.check_names(role=to_role)
+        full = {
+            "from_role": from_role,
+            "to_role": to_role,
+            "categories": list(cats),
+            **dict(payload or {}),
+        }
+        ctx = Context(self._query_state(phase, context, session), None, full)
+        return self.sharing.sharing(from_role, to_role, cats, phase, ctx)
+
+    def _query_state(
+        self, phase: str, context: Mapping[str, Any] | None, session: CaseSession | None = None
+    ) -> CaseState:
+        """The case state a point query reads: the session's (v2, only read), else one
+        built from ``context``."""
+        if session is not None:
+            if session.engine is not self:
+                raise EventError([Problem("the session belongs to another engine")])
+            return dataclasses.replace(session._state, phase=phase)
+        state = CaseState(phase, dict((context or {}).get("facts", {})), {}, self.settings)
+        state.consents = {s: True for s in (context or {}).get("consents", ())}
+        return state
+
+    def check_intake(self, facts: Mapping[str, Any]) -> IntakeVerdict:
+        """Does a household with these facts meet the intake criteria?"""
+        intake = self.pack.intake
+        if intake is None:
+            return IntakeVerdict(True, (), (), (), ("the pack has no intake criteria",))
+        ctx = Context(CaseState("", dict(facts), {}, self.settings), None, {})
+        met: list[str] = []
+        failed: list[str] = []
+        undetermined: list[str] = []
+        reasons: list[str] = []
+        trace: list[TraceEntry] = []
+        eligible = True
+        for crit in intake.criteria:
+            cite = crit.source.cite()
+            kind = "required" if crit.required else "indicator"
+            if isinstance(crit.condition, Unspecified):
+                undetermined.append(crit.id)
+                reasons.append(f"{crit.id} ({kind}) cannot be tested: {crit.condition.note}")
+                trace.append(TraceEntry(crit.id, "not_applicable", reasons[-1], cite))
+                continue
+            node = self.compiled.node(crit.condition)
+            if node.holds(ctx):
+                met.append(crit.id)
+                reasons.append(f"{crit.id} ({kind}) met: {node.text}")
+                trace.append(TraceEntry(crit.id, "fired", reasons[-1], cite))
+            else:
+                failed.append(crit.id)
+                reasons.append(f"{crit.id} ({kind}) not met: {node.text}")
+                trace.append(TraceEntry(crit.id, "not_applicable", reasons[-1], cite))
+                if crit.required:
+                    eligible = False
+        return IntakeVerdict(
+            eligible, tuple(met), tuple(failed), tuple(undetermined), tuple(reasons), tuple(trace)
+        )
+
+    # evaluation -------------------------------------------------------------------------
+
+    def evaluate(self, case: Case | Mapping[str, Any], *, as_of: Moment) -> CaseDecision:
+        """The decision on ``case`` as of ``as_of``; events after ``as_of`` are ignored."""
+        case = self.validate_case(case)
+        limit = cutoff(as_of)
+        events = [e for e in case.events if e.moment <= limit]
+        session = CaseSession(self, case.id, case.facts, case.subjects)
+        for event in events:
+            session._apply(event, None)
+        return session.decision(as_of, ignored=len(case.events) - len(events))
+
+    def session(
+        self,
+        case_id: str,
+        *,
+        facts: Mapping[str, Any] | None = None,
+        subjects: Any = (),
+    ) -> CaseSession:
+        """A live case: post events one at a time (cost independent of history length)."""
+        parsed = Case.model_validate(
+            {"id": case_id, "facts": dict(facts or {}), "subjects": list(subjects)}
+        )
+        return CaseSession(self, parsed.id, parsed.facts, parsed.subjects)
+
+    def validate_case(self, case: Case | Mapping[str, Any]) -> Case:
+        """Validate a case against the event vocabulary and this pack; reject it whole."""
+        if not isinstance(case, Case):
+            case = validated(Case, case)
+        self.validator.check_case(case)
+        return case
+
+    def decide(
+        self,
+        state: CaseState,
+        case_id: str,
+        as_of: Moment,
+        verdicts: tuple[EventVerdict, ...],
+        ignored: int,
+    ) -> CaseDecision:
+        limit = cutoff(as_of)
+        records: tuple[Any, ...] = ()
+        findings: tuple[Any, ...] = ()
+        points: tuple[Any, ...] = ()
+        if state.book is not None:
+            records, late = state.book.record_statuses(limit)
+            findings = (*state.book.findings, *late)
+            points = state.book.open_points(state.trace, self.settings)
+        return CaseDecision(
+            pack=self.ref,
+            case_id=case_id,
+            as_of=as_of,
+            phase=state.phase,
+            events=verdicts,
+            allowed_actions=self.lifecycle.allowed_actions(state),
+            access=self.access.role_access(state.phase),
+            notifications=self.duties.notifications(state, limit),
+            deadlines=tuple(self.lifecycle.deadline(d, limit) for d in state.deadlines),
+            deletions=self.retention.deletions(state, limit),
+            trace=tuple(state.trace),
+            ignored_after_as_of=ignored,
+            records=records,
+            findings=findings,
+            open_points=points,
+            owner=self.owners.get(state.phase),
+        )
+
+    # v2 time helpers shared by the families ---------------------------------------------
+
+    def due(
+        self, deadline: Deadline | Unspecified, at: Moment, payload: Any = None
+    ) -> tuple[dt.date | None, dt.datetime | None, str | None]:
+        """Due date, moment and counting of a deadline from ``at``: v2 with its duration
+        from a setting or an event field, and "werkdagen" on the pack's calendar."""
+        if isinstance(deadline, Deadline) and deadline.duration_from is not None:
+            text = self.duration_text(deadline.duration_from, deadline.duration, payload)
+            if isinstance(text, str):
+                deadline = deadline.model_copy(update={"duration": text, "duration_from": None})
+        return due(deadline, at, self.working)
+
+    def duration_text(
+        self, spec: Any, fallback: str | Unspecified | None, payload: Any
+    ) -> str | Unspecified | None:
+        """A v2 `duration_from`: the setting's value, or the event field's (if it parses)."""
+        if spec.setting is not None:
+            value = self.settings.get(spec.setting)
+        else:
+            value = field_of(payload, spec.field.split(".", 1)[1])
+        if isinstance(value, str):
+            try:
+                duration(value)
+            except DurationError:
+                return fallback
+            return value
+        return fallback
+
+    # one event ------------------------------------------------------------------------------
+
+    def apply(
+        self, i: int, event: Event, state: CaseState, step: Step | None = None
+    ) -> EventVerdict:
+        """Judge one event and, if allowed, apply its effects (``step``: the plan's step for
+        the event's type and phase unless a caller narrows it)."""
+        if step is None:
+            step = self.plan.step(event.type, state.phase)
+        before = state.phase
+        ctx = Context(state, event, event.parsed)
+        rules: list[str] = []
+        reasons: list[str] = []
+        life = self.lifecycle
+        allowed, target = life.transition(i, event, state, ctx, step, rules, reasons)
+        if event.type == "subject_request_received":
+            # known even when a precondition refuses the receipt, so that a later answer is
+            # denied citing its right (_not_open) instead of failing on an unknown request
+            state.request_rights.setdefault(event.parsed.request_id, event.parsed.right)
+        word = ""  # v2: "unspecified" where a deciding rule leaves the outcome open
+        if allowed and step.preconditions:
+            allowed, word = life.preconditions(i, event, state, ctx, step, rules, reasons)
+        judge = self._judges.get(event.type)
+        if allowed and judge is not None:
+            verdict = judge.check(i, event, state, ctx)
+            if verdict is not None and event.type in DATA_EVENTS:
+                verdict = self.findings.matrix(i, event, state, ctx, verdict)
+                if verdict.verdict == UNSPECIFIED:
+                    word = UNSPECIFIED
+            if verdict is not None:
+                if not verdict.allowed:
+                    rules.clear()
+                    reasons.clear()
+                rules.extend(verdict.rules)
+                reasons.extend(verdict.reasons)
+                for entry in verdict.trace:
+                    state.trace.append(
+                        TraceEntry(
+                            entry.rule, entry.outcome, entry.reason, entry.source, entry.origin, i
+                        )
+                    )
+                allowed = verdict.allowed
+        if allowed:
+            allowed = self.findings.guard(i, event, state, rules, reasons)
+        if target is not None:
+            transition = f"{before} -> {target}"
+            if allowed:
+                life.trace(state, rules[0], "fired", transition, i)
+            else:
+                why = f"{transition} not taken: the event was denied"
+                life.trace(state, "lifecycle", "not_applicable", why, i)
+        if allowed:
+            if target is not None:
+                state.phase = target
+            for family in self._effects:
+                family.apply(i, event, state, ctx, step)
+            state.occurred.setdefault(event.type, []).append(event)
+        else:
+            word = ""
+        in_force = life.in_force(event)
+        if not in_force:
+            why = life.not_in_force(event)
+            reasons.append(why)
+            life.trace(state, "pack.effective", "not_applicable", why, i, "pack effective")
+        return EventVerdict(
+            i,
+            event.type,
+            event.at,
+            allowed,
+            before,
+            state.phase,
+            tuple(rules),
+            tuple(reasons),
+            event.id,
+            in_force,
+            word,
+            event.subjects,
+        )
+
+
+__all__ = ["Engine"]

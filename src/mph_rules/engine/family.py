@@ -1,0 +1,79 @@
+"""What every rule family shares: the engine's compiled pack, compiled conditions, tracing.
+
+A family compiles its part of the pack (through ``CompiledPack`` and the ``Plan``), judges the
+event types it ``checks`` and applies the effects of those it ``reacts_to``. ``CaseSession``
+runs, per event, lifecycle first, then the families' checks (deny wins), then their effects.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from mph_rules.conditions import Condition, Node
+from mph_rules.decision import TraceEntry, Verdict
+from mph_rules.engine.plan import Step
+from mph_rules.engine.state import CaseState, Context
+from mph_rules.events import Event
+
+if TYPE_CHECKING:
+    from mph_rules.compile import CompiledPack
+    from mph_rules.engine.core import Engine
+
+
+class RuleFamily:
+    """Base of the rule families; subclasses set ``name``, ``checks`` and ``reacts_to``."""
+
+    name: ClassVar[str]
+    checks: ClassVar[frozenset[str]] = frozenset()  # core event types it may deny
+    reacts_to: ClassVar[frozenset[str]] = frozenset()  # core event types with effects of its own
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def cp(self) -> CompiledPack:
+        return self.engine.compiled
+
+    def node(self, condition: Condition) -> Node:
+        """The compiled form of one of the pack's conditions (built once per pack)."""
+        return self.engine.compiled.node(condition)
+
+    def holds(self, condition: Condition, ctx: Context) -> bool:
+        return self.engine.compiled.node(condition).holds(ctx)
+
+    def check(self, i: int, event: Event, state: CaseState, ctx: Context) -> Verdict | None:
+        """May the event happen, as far as this family is concerned (None: no opinion)?"""
+        return None
+
+    def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
+        """The effects of an allowed event."""
+
+    def trace(
+        self,
+        state: CaseState,
+        rule: str,
+        outcome: str,
+        reason: str,
+        event: int,
+        source: str | None = None,
+    ) -> None:
+        cp = self.engine.compiled
+        state.trace.append(
+            TraceEntry(rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event)
+        )
+
+
+def denied(cp: CompiledPack, rule_id: str, reason: str) -> Verdict:
+    """A one-rule denial, cited."""
+    entry = TraceEntry(rule_id, "denied", reason, cp.cite(rule_id), cp.origins.get(rule_id))
+    return Verdict(False, (rule_id,), (reason,), (entry,))
+
+
+def fired(cp: CompiledPack, rule_ids: tuple[str, ...], reason: str) -> Verdict:
+    """A one-rule allowance, cited (the first id is the rule that fired)."""
+    rule_id = rule_ids[0]
+    entry = TraceEntry(rule_id, "fired", reason, cp.cite(rule_id), cp.origins.get(rule_id))
+    return Verdict(True, rule_ids, (reason,), (entry,))
+
+
+__all__ = ["RuleFamily", "denied", "fired"]

@@ -1,0 +1,283 @@
+"""The lifecycle family: phases and transitions, preconditions, process deadlines, the
+covenant's term, and which actions a case allows next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from mph_rules.decision import AllowedAction, ProcessDeadlineStatus
+from mph_rules.engine.family import RuleFamily
+from mph_rules.engine.plan import Step
+from mph_rules.engine.state import CaseState, Context, day, within
+from mph_rules.events import Event
+from mph_rules.schema import Unspecified
+
+
+class Lifecycle(RuleFamily):
+    """Every event passes here first: is it accepted in the phase, does it move the case?"""
+
+    name = "lifecycle"
+    # every event passes the lifecycle; these have no other meaning than the phase they move
+    # the case to, the deadlines they start or meet and the duties they trigger (all pack data)
+    reacts_to = frozenset(
+        {
+            "triage_decided",
+            "household_heard",
+            "hearing_waived",
+            "case_meeting_held",
+            "plan_established",
+            "escalated",
+            "case_closed",
+            "monitoring_ended",
+            "party_joined",
+            "party_left",
+            "breach_detected",
+        }
+    )
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        eff = engine.pack.pack.effective
+        self._valid_from = eff.valid_from if isinstance(eff.valid_from, dt.date) else None
+        self._valid_until = eff.valid_until if isinstance(eff.valid_until, dt.date) else None
+        self._blocking: dict[str, tuple[Any, ...]] = {}
+
+    # may it happen ----------------------------------------------------------------------
+
+    def transition(
+        self,
+        i: int,
+        event: Event,
+        state: CaseState,
+        ctx: Context,
+        step: Step,
+        rules: list[str],
+        reasons: list[str],
+    ) -> tuple[bool, str | None]:
+        """Whether the phase accepts the event, and the phase it moves the case to."""
+        tried: list[str] = []
+        for tr in step.transitions:
+            role = event.actor.role if event.actor else None
+            if tr.by is not None and role not in tr.by:
+                why = f"{tr.id}: only {', '.join(tr.by)} may cause it (actor: {role})"
+                tried.append(why)
+                self.trace(state, tr.id, "not_applicable", why, i)
+                continue
+            if tr.when is not None and not self.holds(tr.when, ctx):
+                why = f"{tr.id}: condition not met: {self.node(tr.when).text}"
+                tried.append(why)
+                self.trace(state, tr.id, "not_applicable", why, i)
+                continue
+            rules.append(tr.id)
+            reasons.append(f"{tr.id}: {state.phase} -> {tr.to}")
+            return True, tr.to
+        if step.accepted:
+            return True, None
+        reason = f"{event.type} is not accepted in phase {state.phase}"
+        if tried:
+            reason += " (" + "; ".join(tried) + ")"
+        reasons.append(reason)
+        rules.extend(t.split(":")[0] for t in tried)
+        self.trace(state, "lifecycle", "denied", reason, i, self.cp.cite(state.phase))
+        return False, None
+
+    def preconditions(
+        self,
+        i: int,
+        event: Event,
+        state: CaseState,
+        ctx: Context,
+        step: Step,
+        rules: list[str],
+        reasons: list[str],
+    ) -> tuple[bool, str]:
+        """Every precondition of the event type; a denied event lists only its deniers.
+
+        v2: `not_before` adds a waiting period; `outcome: unspecified` makes a breach an
+        open outcome (verdict word "unspecified"); `on_violation: flag` makes it a finding."""
+        allowed = True
+        word = ""
+        for pre in step.preconditions:
+            if pre.when is not None and not self.holds(pre.when, ctx):
+                continue
+            failed = None if self.holds(pre.require, ctx) else pre.message
+            if failed is None and pre.not_before is not None:
+                early = self.engine.findings.too_early(pre.not_before, event, state)
+                failed = f"{pre.message}: {early}" if early is not None else None
+            if failed is None:
+                if allowed:
+                    rules.append(pre.id)
+                self.trace(state, pre.id, "fired", f"satisfied: {self.node(pre.require).text}", i)
+            elif pre.outcome == "unspecified":
+                word = "unspecified"
+                rules.append(pre.id)
+                reasons.append(f"{failed} (the source leaves the outcome open: {pre.note})")
+                self.trace(state, pre.id, "unspecified", failed, i)
+            elif pre.on_violation == "flag" and state.book is not None:
+                rules.append(pre.id)
+                reasons.append(f"{failed} (flagged, not refused)")
+                state.book.flag("precondition_not_met", pre.id, failed, i)
+                self.trace(state, pre.id, "flagged", failed, i)
+            else:
+                if allowed:
+                    rules.clear()
+                    reasons.clear()
+                allowed = False
+                rules.append(pre.id)
+                reasons.append(failed)
+                self.trace(state, pre.id, "denied", failed, i)
+        return allowed, word
+
+    def in_force(self, event: Event) -> bool:
+        when = day(event.at)
+        if self._valid_from is not None and when < self._valid_from:
+            return False
+        return self._valid_until is None or when <= self._valid_until
+
+    def not_in_force(self, event: Event) -> str:
+        eff = self.engine.pack.pack.effective
+        until = eff.valid_until if isinstance(eff.valid_until, dt.date) else "open-ended"
+        return (
+            f"the covenant was not in force on {day(event.at)} (effective {eff.valid_from} "
+            f"to {until}); evaluated as if it were"
+        )
+
+    # effects: process deadlines ---------------------------------------------------------
+
+    def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
+        kind = event.type
+        for entries in list(state.open_deadlines.values()):
+            for entry in entries:
+                rule = entry["rule"]
+                if (
+                    entry["met"] is None
+                    and entry.get("cancelled") is None
+                    and any(
+                        ref.event == kind
+                        and (ref.when is None or self.holds(ref.when, ctx))
+                        and within(ref, entry["start_at"], event.at)
+                        for ref in rule.cancelled_by
+                    )
+                ):
+                    # v2: the deadline no longer runs (e.g. the report was withdrawn)
+                    entry["cancelled"] = i
+                    self.trace(state, rule.id, "fired", f"cancelled by event {i} ({kind})", i)
+        for dl in step.deadlines_until:
+            if dl.until.when is None or self.holds(dl.until.when, ctx):
+                for entry in state.open_deadlines.pop(dl.id, ()):
+                    if entry["met"] is None and entry.get("cancelled") is None:
+                        entry["met"] = i
+                        entry["late"] = (
+                            entry["due_at"] is not None and event.moment > entry["due_at"]
+                        )
+                        self.trace(state, dl.id, "fired", f"met by event {i} ({kind})", i)
+        for dl in step.deadlines_start:
+            if dl.start.when is None or self.holds(dl.start.when, ctx):
+                when, when_at, counting = self.engine.due(dl.deadline, event.at, event.parsed)
+                n = state.counter[dl.id] = state.counter.get(dl.id, 0) + 1
+                entry = {
+                    "rule": dl,
+                    "id": f"{dl.id}#{n}",
+                    "start": i,
+                    "due": when,
+                    "due_at": when_at,
+                    "counting": counting,
+                    "met": None,
+                    "late": False,
+                    "start_at": event.at,
+                }
+                state.deadlines.append(entry)
+                state.open_deadlines.setdefault(dl.id, []).append(entry)
+                self.trace(state, dl.id, "fired", f"started: due {when or 'unspecified'}", i)
+
+    # reporting ----------------------------------------------------------------------------
+
+    def deadline(self, d: dict[str, Any], cutoff: dt.datetime) -> ProcessDeadlineStatus:
+        rule = d["rule"]
+        if d["met"] is not None:
+            status = "late" if d["late"] else "met"
+        elif d.get("cancelled") is not None:
+            status = "cancelled"  # v2: a `cancelled_by` event ended it
+        elif d["due_at"] is not None and cutoff > d["due_at"]:
+            status = "overdue"
+        else:
+            status = "pending"
+        note = rule.deadline.note if isinstance(rule.deadline, Unspecified) else None
+        return ProcessDeadlineStatus(
+            id=d["id"],
+            rule=rule.id,
+            label=rule.label,
+            start_event=d["start"],
+            status=status,
+            due=d["due"],
+            due_at=d["due_at"],
+            counting=d["counting"],
+            source=self.cp.cite(rule.id) or "",
+            met_event=d["met"],
+            responsible=rule.responsible,
+            note=note,
+        )
+
+    def allowed_actions(self, state: CaseState) -> tuple[AllowedAction, ...]:
+        cp = self.cp
+        out: list[AllowedAction] = []
+        seen: set[str] = set()
+        ctx = Context(state, None, {})
+        for ev, transitions in self._transitions_from(state.phase):
+            for tr in transitions:
+                roles: tuple[str, ...] | str = tr.by if tr.by is not None else "any"
+                blocked = self._blocked(ev, ctx)
+                out.append(
+                    AllowedAction(
+                        ev,
+                        roles,
+                        blocked is None,
+                        blocked or f"{tr.id}: moves the case to {tr.to}",
+                        tr.id,
+                    )
+                )
+                seen.add(ev)
+        for ev in sorted(cp.accepts.get(state.phase, frozenset())):
+            if ev not in seen:
+                blocked = self._blocked(ev, ctx)
+                out.append(
+                    AllowedAction(
+                        ev,
+                        "any",
+                        blocked is None,
+                        blocked or f"accepted in phase {state.phase}",
+                        state.phase,
+                    )
+                )
+        return tuple(out)
+
+    def _transitions_from(self, phase: str) -> list[tuple[str, Any]]:
+        cp = self.cp
+        return [(ev, trs) for (src, ev), trs in sorted(cp.transitions.items()) if src == phase]
+
+    def _blocked(self, event_type: str, ctx: Context) -> str | None:
+        """A precondition that already fails on the case as it stands (one that tests the
+        event's own payload can only be judged when the event comes, so it never blocks)."""
+        blocking = self._blocking.get(event_type)
+        if blocking is None:
+            blocking = self._blocking[event_type] = tuple(
+                pre
+                for pre in self.cp.preconditions.get(event_type, ())
+                if pre.when is None and not _reads_event(self.node(pre.require).reads)
+            )
+        for pre in blocking:
+            if not self.holds(pre.require, ctx):
+                return f"{pre.id}: {pre.message}"
+        return None
+
+
+def _reads_event(reads: frozenset[tuple[str, str]]) -> bool:
+    """Whether a condition reads the event being judged (its payload, subject or request)."""
+    return any(
+        kind == "field" and name.startswith(("payload.", "subject.", "request."))
+        for kind, name in reads
+    )
+
+
+__all__ = ["Lifecycle"]

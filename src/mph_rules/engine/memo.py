@@ -1,0 +1,92 @@
+"""Memoised access and sharing verdicts, keyed by the outcomes of their conditions' tests.
+
+A verdict depends on the context only through the outcome of each field test and consent test
+its rules' compiled conditions make (their ``leaves``, whose ``reads`` say what they look at),
+so a memoised answer is the fresh answer by construction, and a key never holds a caller's
+value: its size is fixed by the pack. A condition that reads case history (``occurred``) is
+never memoised; nor is a query whose purpose is not text. The memo is bounded by bytes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from mph_rules.conditions import Node
+from mph_rules.decision import Verdict
+from mph_rules.engine.state import Context
+
+# The memo's budget: the estimated size of its keys and verdicts (sys.getsizeof of the
+# objects and strings they hold). Exceeding it empties the memo.
+MEMO_BYTES = 16 * 1024 * 1024
+
+Test = Callable[[Context], bool]
+
+
+def tests_of(conditions: Iterable[Node | None]) -> tuple[Test, ...] | None:
+    """The leaf tests of these conditions; None if one reads case history."""
+    out: list[Test] = []
+    for node in conditions:
+        if node is None:
+            continue
+        if node.reads_history:
+            return None
+        out += [leaf.holds for leaf in node.leaves]
+    return tuple(out)
+
+
+def _entry_bytes(key: Any, verdict: Verdict) -> int:
+    """An estimate of what one memo entry holds: key, verdict, their strings, a dict slot."""
+    size = 100 + sys.getsizeof(key) + sys.getsizeof(key[2]) + sys.getsizeof(verdict)
+    if key[1] is not None:
+        size += sys.getsizeof(key[1])
+    size += sum(sys.getsizeof(r) for r in verdict.reasons) + sys.getsizeof(verdict.trace)
+    for t in verdict.trace:
+        size += sys.getsizeof(t) + sys.getsizeof(t.reason)
+    return size
+
+
+class Memo:
+    """A byte-bounded table of verdicts."""
+
+    def __init__(self) -> None:
+        self._table: dict[Any, Verdict] = {}
+        self._bytes = 0
+        self._tests: dict[Any, tuple[Test, ...] | None] = {}
+
+    def key(
+        self,
+        cell: Any,
+        conditions: Callable[[], Iterable[Node | None]],
+        ctx: Context,
+        extra: Any = None,
+    ) -> Any:
+        """The key of ``cell`` in ``ctx``, or None when the verdict must be decided afresh."""
+        if cell in self._tests:
+            tests = self._tests[cell]
+        else:
+            tests = self._tests[cell] = tests_of(conditions())
+        if tests is None or not (extra is None or type(extra) is str):
+            return None
+        try:
+            outcomes = tuple([bool(test(ctx)) for test in tests])
+        except Exception:  # an odd value: decided afresh, where it may raise
+            return None
+        return (cell, extra, outcomes)
+
+    def get(self, key: Any) -> Verdict | None:
+        return self._table.get(key) if key is not None else None
+
+    def put(self, key: Any, verdict: Verdict) -> None:
+        if key is None:
+            return
+        size = _entry_bytes(key, verdict)
+        if self._bytes + size > MEMO_BYTES:
+            self._table.clear()
+            self._bytes = 0
+        self._table[key] = verdict
+        self._bytes += size
+
+
+__all__ = ["MEMO_BYTES", "Memo", "tests_of"]

@@ -1,0 +1,43 @@
+"""The records family (design.md v2): what the covenant says must be written down.
+
+Every allowed event may breach a record's `before`, discharge records (`data_recorded` with
+`payload.record`, or a `discharged_by` event) and require new ones; the decision lists each
+record as required / done / missing, and a missing one is a finding, never a refusal.
+The bookkeeping itself is `mph_rules.casebook.CaseBook`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from mph_rules.engine.family import RuleFamily
+from mph_rules.engine.plan import Step
+from mph_rules.engine.state import CaseState, Context, field_of
+from mph_rules.events import Event
+from mph_rules.schema import EventRef
+
+
+class Records(RuleFamily):
+    name = "records"
+
+    def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
+        book = state.book
+        if book is None:
+            return
+        p = event.parsed
+
+        def matches(ref: EventRef) -> bool:
+            return ref.when is None or self.holds(ref.when, ctx)
+
+        def due(rule: Any) -> tuple[dt.date | None, dt.datetime | None]:
+            if rule.deadline is None:
+                return None, None
+            when, when_at, _ = self.engine.due(rule.deadline, event.at, p)
+            return when, when_at
+
+        record = field_of(p, "record") if event.type == "data_recorded" else None
+        book.on_allowed(i, event.type, record, event.subjects, matches, due)
+
+
+__all__ = ["Records"]

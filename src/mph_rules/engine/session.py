@@ -1,0 +1,146 @@
+"""CaseSession: one case evaluated incrementally, events posted one by one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from mph_rules.casebook import CaseBook
+from mph_rules.consent import ConsentLedger
+from mph_rules.decision import CaseDecision, Consequences, DueItems, EventVerdict
+from mph_rules.engine.plan import Step
+from mph_rules.engine.state import CaseState, Moment, cutoff, instant, validated
+from mph_rules.engine.validation import request_problems, subject_problems
+from mph_rules.errors import EventError, Problem
+from mph_rules.events import Event
+
+if TYPE_CHECKING:
+    from mph_rules.engine.core import Engine
+
+
+class CaseSession:
+    """One case evaluated incrementally: events arrive one by one.
+
+    ``post`` validates the event (an EventError leaves the session untouched), applies it and
+    returns what changed; ``decision(as_of)`` equals ``Engine.evaluate`` on the same events;
+    ``due(now)`` lists what has fallen due, from a clock the caller supplies.
+    """
+
+    def __init__(
+        self, engine: Engine, case_id: str, facts: Mapping[str, Any], subjects: Any
+    ) -> None:
+        self.engine = engine
+        self.case_id = case_id
+        self._state = CaseState(
+            engine.compiled.initial, dict(facts), {s.id: s for s in subjects}, engine.settings
+        )
+        ledger = ConsentLedger(subjects=tuple(s.id for s in subjects))
+        self._state.book = CaseBook(engine.casemodel, engine.compiled.cite, ledger)
+        self._verdicts: list[EventVerdict] = []
+        self._last: dt.datetime | None = None
+
+    @property
+    def phase(self) -> str:
+        return self._state.phase
+
+    @property
+    def verdicts(self) -> tuple[EventVerdict, ...]:
+        return tuple(self._verdicts)
+
+    def post(self, event: Event | Mapping[str, Any], *, step: Step | None = None) -> Consequences:
+        """Apply one event; raise EventError (and change nothing) if it is malformed.
+
+        ``step`` narrows the rules the event can reach (the durable backend passes the rules
+        its network matched); by default the engine's plan for the event's type and phase."""
+        if not isinstance(event, Event):
+            event = validated(Event, event)
+        engine = self.engine
+        index = len(self._verdicts)
+        problems = engine.validator.event_problems(index, event)
+        problems += request_problems(index, event, set(self._state.request_rights))
+        problems += subject_problems(index, event, set(self._state.subjects))
+        if self._last is not None and event.moment < self._last:
+            problems.append(
+                Problem(
+                    f"event at {event.at} is earlier than the last event posted",
+                    hint="post events in time order",
+                )
+            )
+        if problems:
+            raise EventError(problems)
+        state = self._state
+        before = len(state.notifications)
+        was_open = [n for n in state.notifications[:before] if n.done is None]
+        clocks = {k: (c.rule.id, c.date, c.cancelled_by) for k, c in state.clocks.items()}
+        hold = state.hold
+        findings_before = len(state.book.findings) if state.book is not None else 0
+        verdict = self._apply(event, step)
+        limit = instant(event.at, end_of_day=not isinstance(event.at, dt.datetime))
+        notification = engine.duties.notification
+        opened = tuple(
+            notification(n, limit) for n in state.notifications[before:] if n.missed_of is None
+        )
+        settled = tuple(n.id for n in was_open if n.done == index)
+        changed = {
+            k
+            for k, c in state.clocks.items()
+            if clocks.get(k) != (c.rule.id, c.date, c.cancelled_by)
+        }
+        if state.hold != hold:
+            changed = set(state.clocks)
+        deletions = tuple(d for d in engine.retention.deletions(state, limit) if d.scope in changed)
+        findings = tuple(state.book.findings[findings_before:]) if state.book is not None else ()
+        return Consequences(verdict, state.phase, opened, settled, deletions, findings)
+
+    def _apply(self, event: Event, step: Step | None) -> EventVerdict:
+        verdict = self.engine.apply(len(self._verdicts), event, self._state, step)
+        self._verdicts.append(verdict)
+        self._last = event.moment
+        return verdict
+
+    def decision(self, as_of: Moment, *, ignored: int = 0) -> CaseDecision:
+        """The decision as of ``as_of``, which may not lie before an event already posted."""
+        limit = cutoff(as_of)
+        if self._last is not None and limit < self._last:
+            raise EventError(
+                [
+                    Problem(
+                        f"as_of {as_of} lies before the last event posted; use Engine.evaluate on "
+                        "the events up to that moment"
+                    )
+                ]
+            )
+        return self.engine.decide(self._state, self.case_id, as_of, tuple(self._verdicts), ignored)
+
+    def due(self, now: Moment) -> DueItems:
+        """Open notifications and deadlines past due, and deletions whose date has come."""
+        limit = cutoff(now)
+        engine = self.engine
+        state = self._state
+        notification = engine.duties.notification
+        notes = tuple(
+            notification(n, limit)
+            for items in state.open_duties.values()
+            for n in items
+            if n.due_at is not None and limit > n.due_at
+        ) + tuple(
+            notification(r, limit)
+            for r in state.requests.values()
+            if r.done is None and r.due_at is not None and limit > r.due_at
+        )
+        deadlines = tuple(
+            engine.lifecycle.deadline(d, limit)
+            for items in state.open_deadlines.values()
+            for d in items
+            if d["due_at"] is not None and limit > d["due_at"]
+        )
+        deletions = tuple(
+            d
+            for d in engine.retention.deletions(state, limit)
+            if d.date is not None and d.date <= limit.date()
+        )
+        return DueItems(now, notes, deadlines, deletions)
+
+
+__all__ = ["CaseSession"]

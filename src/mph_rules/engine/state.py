@@ -1,0 +1,290 @@
+"""The mutable state of one case while its events are replayed, the condition context over it,
+and the time helpers every rule family shares. Local to one evaluation or session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel, ValidationError
+
+from mph_rules.calendar import (
+    AMSTERDAM,
+    Anchor,
+    Counting,
+    Duration,
+    WorkingDayCalendar,
+    compute_deadline,
+    parse_duration,
+)
+from mph_rules.casebook import CaseBook
+from mph_rules.conditions import MISSING, Node
+from mph_rules.decision import TraceEntry
+from mph_rules.errors import EventError, Problem
+from mph_rules.events import Event
+from mph_rules.schema import Deadline, RetentionClock, Unspecified
+
+Moment = dt.date | dt.datetime
+
+# Pure memo tables (same input, same output): a pack's durations are parsed once.
+duration = functools.lru_cache(maxsize=1024)(parse_duration)
+
+
+@functools.lru_cache(maxsize=65536)
+def _deadline_memo(
+    start: Moment,
+    length: Duration,
+    counting: Counting,
+    anchor: Anchor,
+    working: WorkingDayCalendar | None = None,
+) -> Any:
+    return compute_deadline(start, length, counting, anchor, working_days=working)
+
+
+def deadline(
+    start: Moment,
+    length: Duration,
+    counting: Counting,
+    anchor: Anchor,
+    working: WorkingDayCalendar | None = None,
+) -> Any:
+    """compute_deadline, memoised: a day-based deadline depends only on the Amsterdam day of
+    its start, so events on the same day share one computation."""
+    if counting is not Counting.ELAPSED_HOURS and isinstance(start, dt.datetime):
+        start = start.astimezone(AMSTERDAM).date()
+    elif counting is Counting.ELAPSED_HOURS and not isinstance(start, dt.datetime):
+        # an hour deadline after an event known only by its date: count from the start of
+        # that day (the earliest reading, so the deadline is never reported too late)
+        start = dt.datetime.combine(start, dt.time.min, tzinfo=AMSTERDAM)
+    if counting is not Counting.WORKING_DAYS:
+        working = None  # v2: only "werkdagen" depend on the pack's holiday calendar
+    return _deadline_memo(start, length, counting, anchor, working)
+
+
+def instant(at: Moment, *, end_of_day: bool = False) -> dt.datetime:
+    """A comparable aware moment; a plain date is the start (or end) of that Amsterdam day."""
+    if isinstance(at, dt.datetime):
+        return at.astimezone(AMSTERDAM)
+    t = dt.time.max if end_of_day else dt.time.min
+    return dt.datetime.combine(at, t, tzinfo=AMSTERDAM)
+
+
+def day(at: Moment) -> dt.date:
+    return at.astimezone(AMSTERDAM).date() if isinstance(at, dt.datetime) else at
+
+
+def cutoff(as_of: Moment) -> dt.datetime:
+    """``as_of`` as the last moment it covers (a date: the end of that day), checked."""
+    if not isinstance(as_of, dt.date):
+        raise EventError(
+            [Problem(f"as_of must be a date or a datetime with offset, found {as_of!r}")]
+        )
+    if isinstance(as_of, dt.datetime) and as_of.utcoffset() is None:
+        raise EventError([Problem("as_of needs a UTC offset, or give a plain date")])
+    if not 2 <= as_of.year <= 9998:  # keep clear of datetime's limits when converting zones
+        raise EventError([Problem(f"as_of: expected a year from 2 to 9998, found {as_of}")])
+    return instant(as_of, end_of_day=True)
+
+
+def due(
+    rule_deadline: Deadline | Unspecified, at: Moment, working: WorkingDayCalendar | None = None
+) -> tuple[dt.date | None, dt.datetime | None, str | None]:
+    """Due date, due moment and counting rule of a deadline started at ``at``."""
+    if isinstance(rule_deadline, Unspecified) or rule_deadline.duration is None:
+        counting = rule_deadline.counting.value if isinstance(rule_deadline, Deadline) else None
+        return None, None, counting
+    result = deadline(
+        at, duration(rule_deadline.duration), rule_deadline.counting, rule_deadline.anchor, working
+    )
+    return result.due, result.due_at, rule_deadline.counting.value
+
+
+@dataclass
+class OpenItem:
+    """A notification (or a subject request) being tracked while events are replayed."""
+
+    id: str
+    duty: str
+    recipient: str
+    informer: str
+    about: str
+    trigger: int
+    due: dt.date | None
+    due_at: dt.datetime | None
+    asap: bool
+    counting: str | None
+    source: str
+    origin: str
+    note: str | None = None
+    done: int | None = None
+    late: bool = False
+    ground: str | None = None
+    reason: str | None = None
+    outcome: str | None = None
+    request_id: str | None = None
+    right: Any = None
+    trigger_at: Moment = dt.date.min
+    extended: bool = False
+    request: dict[str, Any] = field(default_factory=dict)
+    subject: str | None = None  # v2: the data subject of a per-subject duty
+    missed_of: str | None = None  # v2 opened_by_missed: open once this deadline is missed
+
+
+@dataclass
+class Clock:
+    """A running retention clock of one scope."""
+
+    rule: RetentionClock
+    trigger: int
+    anchor: dt.date | None
+    date: dt.date | None
+    steps: tuple[str, ...]
+    cancelled_by: int | None = None
+    subject: str | None = None  # v2: a per-subject clock
+    started_at: Moment | None = None  # v2: for windows (`within`)
+
+
+@dataclass
+class CaseState:
+    """Everything the families know about one case; each family writes only its own part."""
+
+    phase: str
+    facts: dict[str, Any]
+    subjects: dict[str, Any]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    occurred: dict[str, list[Event]] = field(default_factory=dict)
+    consents: dict[str, bool] = field(default_factory=dict)
+    notifications: list[OpenItem] = field(default_factory=list)
+    open_duties: dict[str, list[OpenItem]] = field(default_factory=dict)
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
+    open_deadlines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    clocks: dict[str, Clock] = field(default_factory=dict)
+    hold: tuple[int, str] | None = None
+    holds_seen: list[tuple[int, int | None]] = field(default_factory=list)
+    requests: dict[str, OpenItem] = field(default_factory=dict)
+    request_rights: dict[str, Any] = field(default_factory=dict)
+    trace: list[TraceEntry] = field(default_factory=list)
+    counter: dict[str, int] = field(default_factory=dict)
+    book: CaseBook | None = None  # v2: consent per subject, records, findings
+    mandates: set[str] = field(default_factory=set)  # v2: roles given a mandate by an event
+
+
+class Context:
+    """The condition context for one event (see conditions.ConditionContext)."""
+
+    __slots__ = ("event", "payload", "state")
+
+    def __init__(self, state: CaseState, event: Event | None, payload: Any) -> None:
+        self.state = state
+        self.event = event
+        self.payload = payload
+
+    def root(self, head: str) -> Any:
+        if head == "payload":
+            return self.payload
+        if head == "facts":
+            return self.state.facts
+        if head == "settings":
+            return self.state.settings
+        if head == "actor":
+            return self.event.actor if self.event is not None else None
+        if head == "subject":
+            return self._subject()
+        if head == "request":
+            request_id = getattr(self.payload, "request_id", None)
+            req = self.state.requests.get(request_id) if request_id else None
+            return req.request if req is not None else MISSING
+        return MISSING
+
+    def _subject(self) -> Any:
+        """The event's subject (payload.subject) with its age on the event day."""
+        subject_id = getattr(self.payload, "subject", None)
+        if subject_id is None and isinstance(self.payload, Mapping):
+            subject_id = self.payload.get("subject")
+        subject = self.state.subjects.get(subject_id) if subject_id else None
+        if subject is None or self.event is None:
+            return MISSING
+        info: dict[str, Any] = {"id": subject.id, "incompetent": subject.incompetent}
+        if subject.birth_date is not None:
+            info["age"] = relativedelta(day(self.event.at), subject.birth_date).years
+        return info
+
+    def occurred(self, event_type: str, where: Node | None, since: str | None = None) -> bool:
+        earlier = self.state.occurred.get(event_type, ())
+        if since is not None:
+            # v2 `occurred ... since`: only those not before the latest `since` event
+            latest = self.state.occurred.get(since)
+            if latest:
+                mark = latest[-1].moment
+                earlier = [e for e in earlier if e.moment >= mark]
+        if where is None:
+            return bool(earlier)
+        test = where.holds
+        return any(test(Context(self.state, e, e.parsed)) for e in earlier)
+
+    def has_consent(self, scope: str) -> bool:
+        return self.consent_missing(scope) is None
+
+    def consent_missing(self, scope: str) -> str | None:
+        """None if consent for ``scope`` covers this event (v2: every subject it concerns,
+        its categories, recipient and purpose), else why not."""
+        book = self.state.book
+        if book is None:
+            return None if self.state.consents.get(scope, False) else f"no consent for {scope}"
+        p = self.payload
+        subjects = self.event.subjects if self.event is not None else field_of(p, "subjects")
+        for category in field_of(p, "categories") or (None,):
+            why = book.consent.missing(
+                scope, subjects, category, field_of(p, "to_role"), field_of(p, "purpose")
+            )
+            if why is not None:
+                return why
+        return None
+
+
+def within(ref: Any, start: Moment | None, at: Moment) -> bool:
+    """v2 windows: an event with `within` counts only that long after `start`."""
+    if ref.within is None or start is None:
+        return True
+    end = day(start) + duration(ref.within).calendar_delta()
+    return day(at) <= end
+
+
+def field_of(payload: Any, name: str) -> Any:
+    """A payload field or None (typed payload or mapping), without pydantic's slow miss path."""
+    if isinstance(payload, BaseModel):
+        return payload.__dict__.get(name)
+    return payload.get(name) if isinstance(payload, Mapping) else None
+
+
+def trace_entry(
+    cp: Any, rule: str, outcome: str, reason: str, event: int, source: str | None = None
+) -> TraceEntry:
+    return TraceEntry(rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event)
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def validated(model: type[_M], data: Any) -> _M:
+    """``model.model_validate(data)``, its errors raised as an EventError."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise EventError(
+            [
+                Problem(str(e["msg"]).removeprefix("Value error, "), path=_loc(e["loc"]))
+                for e in exc.errors(include_url=False)
+            ]
+        ) from None
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

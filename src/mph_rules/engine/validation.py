@@ -1,0 +1,178 @@
+"""Input checks against one pack: every name an event uses must be defined, requests must be
+received before they are answered, events come in time order, settings have their type."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from mph_rules.errors import EventError, Problem
+from mph_rules.events import VOCABULARY, Case, Event
+from mph_rules.schema import Pack
+from mph_rules.schema.rules import check_setting_value
+from mph_rules.suggestions import did_you_mean
+
+
+class Validator:
+    """Checks cases, events and query names against the engine's compiled pack."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    def check_case(self, case: Case) -> None:
+        problems: list[Problem] = []
+        previous: dt.datetime | None = None
+        received: set[str] = set()
+        subject_ids = {s.id for s in case.subjects}
+        for i, event in enumerate(case.events):
+            problems += self.event_problems(i, event)
+            problems += request_problems(i, event, received)
+            problems += subject_problems(i, event, subject_ids)
+            moment = event.moment
+            if previous is not None and moment < previous:
+                problems.append(
+                    Problem(
+                        f"event {i} ({event.type}) at {event.at} is earlier than the one before",
+                        path=f"events[{i}].at",
+                        hint="events must be given in time order",
+                    )
+                )
+            previous = moment
+        if problems:
+            raise EventError(problems)
+
+    def event_problems(self, i: int, event: Event) -> list[Problem]:
+        cp = self.engine.compiled
+        out: list[Problem] = []
+        where = f"events[{i}]"
+
+        def bad(path: str, what: str, value: str, known: frozenset[str] | set[str]) -> None:
+            out.append(
+                Problem(
+                    f"unknown {what} {value!r}",
+                    path=f"{where}.{path}",
+                    hint=did_you_mean(value, known),
+                )
+            )
+
+        if event.type not in cp.event_types:
+            bad("type", "event type", event.type, cp.event_types)
+            return out
+        if event.actor is not None:
+            if event.actor.role not in cp.roles:
+                bad("actor.role", "role", event.actor.role, cp.roles)
+            if event.actor.party is not None and event.actor.party not in cp.parties:
+                bad("actor.party", "party", event.actor.party, cp.parties)
+        p = event.parsed
+        if event.type == "subject_request_received" and p.right not in cp.rights:
+            rights = {r.value for r in cp.rights}
+            bad("payload.right", "right (the pack defines no such right)", p.right.value, rights)
+        spec = VOCABULARY.get(event.type)
+        if spec is None or not spec.references:
+            return out
+        fields = p.__dict__ if isinstance(p, BaseModel) else {}
+        for name, kind in spec.references:
+            value = fields.get(name)
+            if value is None:
+                continue
+            known, what = self._known(kind)
+            if isinstance(value, tuple):
+                for j, item in enumerate(value):
+                    if item not in known:
+                        bad(f"payload.{name}[{j}]", what, item, known)
+            elif value not in known:
+                bad(f"payload.{name}", what, value, known)
+        return out
+
+    def _known(self, kind: str) -> tuple[frozenset[str], str]:
+        cp = self.engine.compiled
+        return {
+            "role": (cp.roles, "role"),
+            "party": (cp.parties, "party"),
+            "category": (cp.category_ids, "data category"),
+            "duty": (cp.duty_ids, "information duty"),
+            "ground": (cp.grounds, "exception ground"),
+        }[kind]
+
+    def check_names(
+        self, *, role: str | None = None, category: str | None = None, phase: str | None = None
+    ) -> None:
+        cp = self.engine.compiled
+        problems = []
+        if role is not None and role not in cp.roles:
+            problems.append(Problem(f"unknown role {role!r}", hint=did_you_mean(role, cp.roles)))
+        if category is not None and category not in cp.categories:
+            problems.append(
+                Problem(
+                    f"unknown data category {category!r}",
+                    hint=did_you_mean(category, set(cp.categories)),
+                )
+            )
+        if phase is not None and phase not in cp.phases:
+            problems.append(
+                Problem(f"unknown phase {phase!r}", hint=did_you_mean(phase, set(cp.phases)))
+            )
+        if problems:
+            raise EventError(problems)
+
+
+def subject_problems(i: int, event: Event, known: set[str]) -> list[Problem]:
+    """v2: the subjects an event names must be subjects of the case."""
+    return [
+        Problem(
+            f"unknown subject {who!r}: not one of the case's subjects",
+            path=f"events[{i}].subjects[{j}]",
+            hint=did_you_mean(who, known) or f"case subjects: {sorted(known) or 'none'}",
+        )
+        for j, who in enumerate(event.subjects or ())
+        if who not in known
+    ]
+
+
+def request_problems(i: int, event: Event, received: set[str]) -> list[Problem]:
+    """A request must be received before it is extended or answered (ids in ``received``,
+    which this updates)."""
+    if event.type == "subject_request_received":
+        received.add(event.parsed.request_id)
+    elif event.type in ("subject_request_answered", "subject_request_extended"):
+        request_id = event.parsed.request_id
+        if request_id not in received:
+            return [
+                Problem(
+                    f"request {request_id!r} was never received in this case",
+                    path=f"events[{i}].payload.request_id",
+                    hint=did_you_mean(request_id, received),
+                )
+            ]
+    return []
+
+
+def resolve_settings(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The pack's defaults with the user's overrides, each checked against its type."""
+    defined = {s.id: s for s in pack.settings}
+    problems = []
+    values: dict[str, Any] = {s.id: s.default for s in pack.settings}
+    for key, value in overrides.items():
+        setting = defined.get(key)
+        if setting is None:
+            problems.append(
+                Problem(
+                    f"unknown setting {key!r}",
+                    hint=did_you_mean(key, defined)
+                    or f"settings of {pack.pack.id}: {sorted(defined) or 'none'}",
+                )
+            )
+            continue
+        try:
+            values[key] = check_setting_value(setting, value)
+        except ValueError as exc:
+            problems.append(Problem(str(exc)))
+    if problems:
+        raise EventError(problems)
+    return values
+
+
+__all__ = ["Validator", "request_problems", "resolve_settings", "subject_problems"]
