@@ -1,13 +1,15 @@
 """Pack -> CompiledPack: indexes so evaluation never scans every rule.
 
-The access matrix is expanded once into cells keyed by (role, category, phase, action); a
-cell whose rules carry no condition and no purpose gets its verdict precomputed, so the
-common ``check_access`` is a dictionary lookup.
+Access rules are indexed by (role, action); the rules of a (role, category, phase, action)
+cell are found on first use and kept, and a cell whose rules carry no condition and no purpose
+gets its verdict decided once, so the common ``check_access`` is a dictionary lookup. Nothing is
+expanded to roles x categories x phases at compile time.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,11 +65,10 @@ class CompiledPack:
     parties: frozenset[str]
     grounds: frozenset[str]
     event_types: frozenset[str]
-    access_cells: dict[Cell, tuple[AccessRule, ...]]
+    access_cells: AccessCells
     access_fixed: dict[Cell, Verdict]
-    sharing_index: dict[tuple[str, str], tuple[SharingRule, ...]]
+    sharing_index: SharingIndex
     default_sources: dict[str, str]
-    role_access: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]]
     overridden: dict[str, str] = field(default_factory=dict)
     # compiled conditions by the identity of the pack's condition objects (see node())
     nodes: dict[int, tuple[Condition, Node]] = field(default_factory=dict)
@@ -160,15 +161,8 @@ def compile_pack(pack: Pack) -> CompiledPack:
     for kind, cite in default_sources.items():
         sources[f"default_deny.{kind}"] = cite
         origins.setdefault(f"default_deny.{kind}", pack.pack.id)
-    cells = _access_matrix(pack, tuple(categories), phases)
-    sharing = _group(
-        [
-            ((cat, giver), rule)
-            for rule in pack.sharing
-            for cat in (categories if rule.categories == "*" else rule.categories)
-            for giver in (sorted(roles) if rule.from_roles == "*" else rule.from_roles)
-        ]
-    )
+    cells = AccessCells(pack, tuple(categories), phases)
+    sharing = SharingIndex(pack.sharing, frozenset(categories), roles)
     scopes = tuple(dict.fromkeys(c.scope for c in pack.retention))
     return CompiledPack(
         pack=pack,
@@ -205,57 +199,105 @@ def compile_pack(pack: Pack) -> CompiledPack:
         access_fixed={},
         sharing_index=sharing,
         default_sources=default_sources,
-        role_access=_role_access(phases, roles, categories, cells),
         overridden=dict(prov.overridden),
     )
 
 
-def _access_matrix(
-    pack: Pack, categories: tuple[str, ...], phases: tuple[str, ...]
-) -> dict[Cell, tuple[AccessRule, ...]]:
-    """Every access rule filed under each (role, category, phase, action) cell it covers."""
-    cells: dict[Cell, list[AccessRule]] = defaultdict(list)
-    for rule in pack.access:
-        cats = categories if rule.categories == "*" else rule.categories
-        rule_phases = phases if rule.phases == "*" else rule.phases
-        for role in rule.roles:
-            for cat in cats:
-                for phase in rule_phases:
-                    for action in rule.actions:
-                        cells[(role, cat, phase, action.value)].append(rule)
-    return {k: tuple(v) for k, v in cells.items()}
+class AccessCells(Mapping[Cell, tuple[AccessRule, ...]]):
+    """The access rules of each (role, category, phase, action) cell, found on first use.
 
+    Rules are indexed by (role, action) at compile time, so compiling and memory grow with the
+    rules, not with roles x categories x phases; a cell is filtered from its (role, action)
+    rules when first asked for and kept (what is kept grows with the cells actually used).
+    """
 
-def _role_access(
-    phases: tuple[str, ...],
-    roles: frozenset[str],
-    categories: dict[str, DataCategory],
-    cells: dict[Cell, tuple[AccessRule, ...]],
-) -> dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]]:
-    """Per phase: (role, readable, writable) for roles with unconditional access."""
-    out = {}
-    for phase in phases:
-        rows = []
-        for role in sorted(roles):
-            read = tuple(c for c in categories if _allows(cells, (role, c, phase, "read"), False))
-            write = tuple(
-                c
-                for c in categories
-                if _allows(cells, (role, c, phase, "write"), categories[c].forbidden)
+    def __init__(self, pack: Pack, categories: tuple[str, ...], phases: tuple[str, ...]) -> None:
+        grouped: dict[tuple[str, str], list[AccessRule]] = defaultdict(list)
+        for rule in pack.access:
+            for role in rule.roles:
+                for action in rule.actions:
+                    grouped[(role, action.value)].append(rule)
+        self._by_role = {k: tuple(v) for k, v in grouped.items()}
+        self._categories = categories
+        self._category_set = frozenset(categories)
+        self._phases = phases
+        self._phase_set = frozenset(phases)
+        self._rule_sets = {
+            id(r): (
+                None if r.categories == "*" else frozenset(r.categories),
+                None if r.phases == "*" else frozenset(r.phases),
             )
-            if read or write:
-                rows.append((role, read, write))
-        out[phase] = tuple(rows)
-    return out
+            for r in pack.access
+        }
+        self._cells: dict[Cell, tuple[AccessRule, ...]] = {}
+
+    def __getitem__(self, cell: Cell) -> tuple[AccessRule, ...]:
+        found = self._cells.get(cell)
+        if found is None:
+            found = self._find(cell)
+            if not found:
+                raise KeyError(cell)
+        return found
+
+    def get(self, cell: Cell, default: Any = None) -> Any:
+        found = self._cells.get(cell)
+        if found is None:
+            found = self._find(cell)
+        return found or default
+
+    def _find(self, cell: Cell) -> tuple[AccessRule, ...]:
+        role, category, phase, action = cell
+        if category not in self._category_set or phase not in self._phase_set:
+            return ()
+        sets = self._rule_sets
+        found = tuple(
+            rule
+            for rule in self._by_role.get((role, action), ())
+            if ((cats := sets[id(rule)][0]) is None or category in cats)
+            and ((phs := sets[id(rule)][1]) is None or phase in phs)
+        )
+        if found:
+            self._cells[cell] = found
+        return found
+
+    def __iter__(self) -> Iterator[Cell]:
+        for role, action in self._by_role:
+            for category in self._categories:
+                for phase in self._phases:
+                    if self._find((role, category, phase, action)):
+                        yield (role, category, phase, action)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-def _allows(cells: dict[Cell, tuple[AccessRule, ...]], cell: Cell, forbidden: bool) -> bool:
-    rules = cells.get(cell, ())
-    if forbidden or not rules:
-        return False
-    if any(r.when is not None or r.purposes is not None for r in rules):
-        return False
-    return all(r.effect is Effect.ALLOW for r in rules)
+class SharingIndex:
+    """The sharing rules of each (category, giver), in pack order, found on first use and
+    kept: nothing is expanded to categories x roles at compile time."""
+
+    def __init__(
+        self, rules: tuple[SharingRule, ...], categories: frozenset[str], roles: frozenset[str]
+    ) -> None:
+        self._rules = tuple(
+            (
+                rule,
+                categories if rule.categories == "*" else frozenset(rule.categories),
+                roles if rule.from_roles == "*" else frozenset(rule.from_roles),
+            )
+            for rule in rules
+        )
+        self._found: dict[tuple[str, str], tuple[SharingRule, ...]] = {}
+
+    def get(
+        self, key: tuple[str, str], default: tuple[SharingRule, ...] = ()
+    ) -> tuple[SharingRule, ...]:
+        found = self._found.get(key)
+        if found is None:
+            cat, giver = key
+            found = tuple(r for r, cats, givers in self._rules if cat in cats and giver in givers)
+            if len(self._found) < 100_000:  # bounded: keys come from validated names
+                self._found[key] = found
+        return found or default
 
 
 def pack_category_forbidden(pack: Pack, category: str) -> DataCategory | None:

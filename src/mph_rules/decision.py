@@ -34,32 +34,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+def _encoder(cls: type) -> Any:
+    """A function from a result object to a dict of its fields in sorted order, generated once
+    per class as one dict display (orjson sorts dicts, not dataclass fields)."""
+    names = sorted(f.name for f in dataclasses.fields(cls))
+    assert all(name.isidentifier() for name in names)
+    body = ", ".join(f"{name!r}: obj.{name}" for name in names)
+    encode: Any = eval(f"lambda obj: {{{body}}}")  # field names, checked above
+    return encode
 
 
-def _fields(cls: type) -> tuple[str, ...] | None:
-    names = _FIELDS.get(cls)
-    if names is None and dataclasses.is_dataclass(cls):
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
+_ENCODERS: dict[type, Any] = {dt.date: dt.date.isoformat, dt.datetime: dt.datetime.isoformat}
 
 
-def _tree(value: Any) -> Any:
-    """Like ``_plain`` but leaves dates for orjson's fallback and reads each class's field
-    names once (orjson sorts the keys of dicts, not the fields of dataclasses)."""
-    cls = type(value)
-    if cls is str or cls is int or cls is bool or value is None:
-        return value
-    names = _fields(cls)
-    if names is not None:
-        return {name: _tree(getattr(value, name)) for name in names}
-    if cls is tuple or cls is list:
-        return [_tree(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _tree(v) for k, v in value.items()}
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
+def _default(value: Any) -> Any:
+    """orjson's fallback: result objects as sorted dicts, dates as ``isoformat`` writes them."""
+    encode = _ENCODERS.get(type(value))
+    if encode is None:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            encode = _ENCODERS[type(value)] = _encoder(type(value))
+        elif isinstance(value, dt.date):
+            return value.isoformat()
+        else:
+            raise TypeError
+    return encode(value)
 
 
 def _plain_values(value: Any) -> bool:
@@ -75,14 +73,12 @@ def _plain_values(value: Any) -> bool:
     return False
 
 
-def _moment(value: Any) -> Any:
-    """orjson's fallback: dates and moments exactly as ``isoformat`` writes them."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError
-
-
-_ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+_ORJSON = (
+    orjson.OPT_INDENT_2
+    | orjson.OPT_SORT_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 
 
 class _Serialisable:
@@ -96,7 +92,7 @@ class _Serialisable:
         ensure_ascii=False)`` writes (tested), at a fraction of the cost."""
         if indent == 2 and self._orjson_safe():
             try:
-                return orjson.dumps(_tree(self), default=_moment, option=_ORJSON).decode()
+                return orjson.dumps(self, default=_default, option=_ORJSON).decode()
             except TypeError:  # a value orjson does not write as json does (e.g. big ints)
                 pass
         return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)

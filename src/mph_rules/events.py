@@ -469,3 +469,7 @@ class Case(BaseModel):
     facts: dict[str, Any] = Field(default_factory=dict)
     subjects: tuple[Subject, ...] = ()
     events: tuple[Event, ...] = ()
+
+    # (pack content hash, the events tuple) this case was last checked against by an engine:
+    # a case validated for the same pack is not validated again (a copy with other events is)
+    _checked: Any = PrivateAttr(default=None)

@@ -43,15 +43,16 @@ class Access(RuleFamily):
         p = event.parsed
         action = "read" if event.type == "file_accessed" else "write"
         role = event.actor.role if event.actor else ""
-        return combine(
-            [self.access((role, cat, state.phase, action), p.purpose, ctx) for cat in p.categories]
-        )
+        verdicts = [
+            self.access((role, cat, state.phase, action), p.purpose, ctx) for cat in p.categories
+        ]
+        return self.memo.combined(verdicts, combine)
 
     def access(self, cell: tuple[str, str, str, str], purpose: str | None, ctx: Context) -> Verdict:
         cp = self.cp
         fixed = cp.fixed_access(cell)
         if fixed is not None:
-            return fixed
+            return self.memo.keep(fixed)
         forbidden = cp.categories.get(cell[1])
         forbidden = forbidden if forbidden is not None and forbidden.forbidden else None
         rules = cp.access_cells.get(cell, ())

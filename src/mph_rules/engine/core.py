@@ -79,7 +79,7 @@ class Engine:
         )
         lifecycle = self.pack.lifecycle
         self.owners = {ph.id: ph.owner for ph in (lifecycle.phases if lifecycle else ())}
-        memo = Memo()
+        self.memo = memo = Memo()
         self.lifecycle = Lifecycle(self)
         self.access = Access(self, memo)
         self.sharing = Sharing(self, memo)
@@ -248,7 +248,13 @@ class Engine:
         """Validate a case against the event vocabulary and this pack; reject it whole."""
         if not isinstance(case, Case):
             case = validated(Case, case)
+        private = case.__pydantic_private__
+        assert private is not None
+        checked = private.get("_checked") or (None, None)
+        if checked[0] == self.ref.content_hash and checked[1] is case.events:
+            return case
         self.validator.check_case(case)
+        private["_checked"] = (self.ref.content_hash, case.events)
         return case
 
     def decide(
@@ -350,12 +356,7 @@ class Engine:
                     reasons.clear()
                 rules.extend(verdict.rules)
                 reasons.extend(verdict.reasons)
-                for entry in verdict.trace:
-                    state.trace.append(
-                        TraceEntry(
-                            entry.rule, entry.outcome, entry.reason, entry.source, entry.origin, i
-                        )
-                    )
+                state.trace.extend(self.memo.indexed(verdict, i))
                 allowed = verdict.allowed
         if allowed:
             allowed = self.findings.guard(i, event, state, rules, reasons)

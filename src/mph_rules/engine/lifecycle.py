@@ -130,7 +130,7 @@ class Lifecycle(RuleFamily):
         return allowed, word
 
     def in_force(self, event: Event) -> bool:
-        when = day(event.at)
+        when = event.moment.date()  # the Amsterdam day (a plain date is its own day)
         if self._valid_from is not None and when < self._valid_from:
             return False
         return self._valid_until is None or when <= self._valid_until

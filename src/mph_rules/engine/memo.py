@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from mph_rules.conditions import Node
-from mph_rules.decision import Verdict
+from mph_rules.decision import TraceEntry, Verdict
 from mph_rules.engine.state import Context
 
 # The memo's budget: the estimated size of its keys and verdicts (sys.getsizeof of the
 # objects and strings they hold). Exceeding it empties the memo.
 MEMO_BYTES = 16 * 1024 * 1024
+_DERIVED = 20_000  # verdicts kept as recurring, their combinations and re-indexed traces
 
 Test = Callable[[Context], bool]
 
@@ -54,6 +55,60 @@ class Memo:
         self._table: dict[Any, Verdict] = {}
         self._bytes = 0
         self._tests: dict[Any, tuple[Test, ...] | None] = {}
+        self._indexed: dict[tuple[int, int], tuple[TraceEntry, ...]] = {}
+
+        self._kept: dict[int, Verdict] = {}  # verdicts that recur: memoised or fixed
+        self._combined: dict[tuple[int, ...], Verdict] = {}
+
+    def keep(self, verdict: Verdict) -> Verdict:
+        """Mark a verdict that recurs (a precomputed cell's), so its derivations are kept."""
+        if id(verdict) not in self._kept:
+            self._room()
+            self._kept[id(verdict)] = verdict
+        return verdict
+
+    def _recurs(self, verdict: Verdict) -> bool:
+        return self._kept.get(id(verdict)) is verdict
+
+    def _room(self) -> None:
+        if len(self._kept) + len(self._indexed) + len(self._combined) >= _DERIVED:
+            self._kept.clear()
+            self._indexed.clear()
+            self._combined.clear()
+
+    def combined(
+        self, verdicts: list[Verdict], combine: Callable[[list[Verdict]], Verdict]
+    ) -> Verdict:
+        """``combine(verdicts)``, kept when every part recurs (a pure function of the parts)."""
+        if not all(self._recurs(v) for v in verdicts):
+            return combine(verdicts)
+        key = tuple(id(v) for v in verdicts)
+        found = self._combined.get(key)
+        if found is None:
+            found = combine(verdicts)
+            self._room()
+            self._combined[key] = found
+            self._kept[id(found)] = found
+            self._kept.update((id(v), v) for v in verdicts)  # the key's ids stay theirs
+        return found
+
+    def indexed(self, verdict: Verdict, event: int) -> tuple[TraceEntry, ...]:
+        """The verdict's trace entries for event ``event`` (a pure function of the two; kept
+        for verdicts that recur)."""
+        recurs = self._recurs(verdict)
+        if recurs:
+            found = self._indexed.get((id(verdict), event))
+            if found is not None:
+                return found
+        entries = tuple(
+            TraceEntry(t.rule, t.outcome, t.reason, t.source, t.origin, event)
+            for t in verdict.trace
+        )
+        if recurs:
+            self._room()
+            self._indexed[(id(verdict), event)] = entries
+            self._kept[id(verdict)] = verdict
+        return entries
 
     def key(
         self,
@@ -87,6 +142,8 @@ class Memo:
             self._bytes = 0
         self._table[key] = verdict
         self._bytes += size
+        self._room()
+        self._kept[id(verdict)] = verdict
 
 
 __all__ = ["MEMO_BYTES", "Memo", "tests_of"]

@@ -42,7 +42,8 @@ class Sharing(RuleFamily):
     def sharing(
         self, from_role: str, to_role: str, categories: Any, phase: str, ctx: Context
     ) -> Verdict:
-        return combine([self.share_one(cat, from_role, to_role, phase, ctx) for cat in categories])
+        verdicts = [self.share_one(cat, from_role, to_role, phase, ctx) for cat in categories]
+        return self.memo.combined(verdicts, combine)
 
     def _rules(self, cell: SharingCell) -> tuple[tuple[SharingRule, bool], ...]:
         found = self._cells.get(cell)
