@@ -156,8 +156,12 @@ class _State:
     subjects: dict[str, Any]
     settings: Mapping[str, Any] = field(default_factory=dict)
     occurred: dict[str, list[Event]] = field(default_factory=dict)
+    # per (event type, condition): how many earlier events were tested, and the latest that
+    # matched (see latest_match); keeps `occurred ... where` linear in the case's length
+    matched: dict[tuple[str, int], tuple[int, Event | None]] = field(default_factory=dict)
     consents: dict[str, bool] = field(default_factory=dict)
     notifications: list[_Open] = field(default_factory=list)
+    settled: list[_Open] = field(default_factory=list)  # in the order they were done
     open_duties: dict[str, list[_Open]] = field(default_factory=dict)
     deadlines: list[dict[str, Any]] = field(default_factory=list)
     open_deadlines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -223,10 +227,7 @@ class _Context:
         return info
 
     def occurred(self, event_type: str, where: Condition | None) -> bool:
-        earlier = self.state.occurred.get(event_type, ())
-        if where is None:
-            return bool(earlier)
-        return any(holds(where, _Context(self.state, e, e.parsed)) for e in earlier)
+        return _latest_match(self.state, event_type, where) is not None
 
     def has_consent(self, scope: str) -> bool:
         return self.state.consents.get(scope, False)
@@ -989,6 +990,7 @@ class Engine:
             target = state.open_duties[p.duty].pop(0)
             target.ground, target.reason = p.ground, p.reason
             target.done = i
+            state.settled.append(target)
         elif kind == "subject_request_received":
             self._open_request(i, event, p, state)
         elif kind == "subject_request_extended":
@@ -998,6 +1000,7 @@ class Engine:
         elif kind == "subject_request_answered":
             req = state.requests[p.request_id]
             req.done, req.outcome = i, p.outcome
+            state.settled.append(req)
             req.late = req.due_at is not None and _at(event) > req.due_at
         if kind in cp.fulfilling_events:
             self._fulfil(i, event, state, ctx)
@@ -1057,6 +1060,7 @@ class Engine:
                 continue
             for n in state.open_duties.pop(duty_id):
                 n.done = i
+                state.settled.append(n)
                 n.late = n.due_at is not None and _at(event) > n.due_at
                 self._trace(state, duty.id, "fired", f"notification {n.id} done", i)
 
@@ -1396,13 +1400,14 @@ class CaseSession:
             raise EventError(problems)
         state = self._state
         before = len(state.notifications)
-        was_open = [n for n in state.notifications[:before] if n.done is None]
+        settled_before = len(state.settled)
         clocks = {k: (c.rule.id, c.date, c.cancelled_by) for k, c in state.clocks.items()}
         hold = state.hold
         verdict = self._apply(event)
         cutoff = _instant(event.at, end_of_day=not isinstance(event.at, dt.datetime))
         opened = tuple(self.engine._notification(n, cutoff) for n in state.notifications[before:])
-        settled = tuple(n.id for n in was_open if n.done == index)
+        opened_now = {id(n) for n in state.notifications[before:]}
+        settled = tuple(n.id for n in state.settled[settled_before:] if id(n) not in opened_now)
         changed = {
             k
             for k, c in state.clocks.items()
@@ -1665,10 +1670,44 @@ def _start_clock(clock: RetentionClock, i: int, at: Moment, note: str | None) ->
 
 def _counted_from(ref: EventRef, state: _State, event: Event) -> tuple[Moment, str]:
     """The moment of the latest earlier allowed event ``ref`` names; the trigger if none."""
-    for earlier in reversed(state.occurred.get(ref.event, ())):
-        if ref.when is None or holds(ref.when, _Context(state, earlier, earlier.parsed)):
-            return earlier.at, f"counted from the {ref.event} event of {_day(earlier.at)}"
+    earlier = _latest_match(state, ref.event, ref.when)
+    if earlier is not None:
+        return earlier.at, f"counted from the {ref.event} event of {_day(earlier.at)}"
     return event.at, f"no earlier {ref.event} event: counted from the trigger event"
+
+
+def _latest_match(state: _State, event_type: str, where: Condition | None) -> Event | None:
+    """The latest earlier allowed event of this type that meets ``where``. Where ``where``
+    reads only the earlier event itself (its payload and actor) and settings, whether an
+    event meets it never changes, so each event is tested once per condition (the case's
+    history only grows; ``matched`` remembers how far); otherwise (marked -1) every earlier
+    event is tested afresh."""
+    earlier = state.occurred.get(event_type, ())
+    if where is None or not earlier:
+        return earlier[-1] if earlier else None
+    key = (event_type, id(where))
+    tested, latest = state.matched.get(key) or (0 if _reads_event_only(where) else -1, None)
+    if tested < 0:
+        state.matched[key] = (-1, None)
+        for e in reversed(earlier):
+            if holds(where, _Context(state, e, e.parsed)):
+                return e
+        return None
+    for e in earlier[tested:]:
+        if holds(where, _Context(state, e, e.parsed)):
+            latest = e
+    state.matched[key] = (len(earlier), latest)
+    return latest
+
+
+def _reads_event_only(condition: Condition) -> bool:
+    """Whether a condition reads nothing but the event it is tested on and settings."""
+    fields = referenced_fields(condition)
+    return (
+        not referenced_events(condition)
+        and not _consent_scopes(condition)
+        and all(f.startswith(("payload.", "actor.", "settings.")) for f in fields)
+    )
 
 
 _M = TypeVar("_M", bound=BaseModel)
