@@ -168,8 +168,14 @@ with ruleset('metrics'):
 post('metrics', {'metric': 'met-A', 'amount': 100})
 post('metrics', {'metric': 'met-B', 'amount': 200})
 """
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
-    assert run.returncode == -signal.SIGSEGV
+    # The crash depends on memory layout: it happens in most runs, not all (measured 4 of 5).
+    codes = []
+    for _ in range(12):
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+        codes.append(run.returncode)
+        if run.returncode == -signal.SIGSEGV:
+            break
+    assert -signal.SIGSEGV in codes, codes
 
 
 # --- behaviour ------------------------------------------------------------------------------------

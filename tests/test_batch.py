@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from mph_rules import Engine, load_case, load_pack
-from mph_rules.batch import evaluate_many, summary
+from mph_rules.batch import (
+    PackMismatch,
+    PackNotLoaded,
+    PackSpec,
+    engine_for,
+    evaluate_many,
+    summary,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,3 +30,44 @@ def test_evaluate_many_matches_evaluate_in_and_out_of_process() -> None:
     assert [d.to_json() for d in evaluate_many(engine, cases, as_of=as_of)] == want
     got = list(evaluate_many(engine, cases, as_of=as_of, processes=2, chunksize=2, reduce=summary))
     assert got == [summary(engine.evaluate(c, as_of=as_of)) for c in cases]
+
+
+def test_evaluate_many_on_an_executor_sends_the_pack_with_its_settings() -> None:
+    """Any concurrent.futures.Executor; summaries by default, whole decisions when asked; the
+    engine's settings travel with the pack."""
+    engine = Engine(load_pack("zvh_midden_nl"), settings={"retention_regime": "protocol"})
+    cases = [load_case(p) for p in sorted((ROOT / "examples/zvh_midden_nl").glob("*.yaml"))] * 4
+    as_of = dt.date(2027, 6, 1)
+    want = [engine.evaluate(c, as_of=as_of) for c in cases]
+    assert want != [Engine(engine.pack).evaluate(c, as_of=as_of) for c in cases]
+    with ThreadPoolExecutor(2) as pool:
+        got = list(evaluate_many(engine, cases, as_of=as_of, executor=pool, chunksize=2))
+        assert got == [summary(d) for d in want]
+        whole = evaluate_many(engine, cases, as_of=as_of, executor=pool, reduce=None)
+        assert [d.to_json() for d in whole] == [d.to_json() for d in want]
+    with ProcessPoolExecutor(2) as pool:  # chunks after the first carry only the pack's key
+        got = list(evaluate_many(engine, cases, as_of=as_of, executor=pool, chunksize=1))
+        assert got == [summary(d) for d in want]
+
+
+def test_due_items_cite_their_article() -> None:
+    engine = Engine(load_pack("hilversum"))
+    case = load_case(ROOT / "examples/hilversum/triage_declined.yaml")
+    far = engine.evaluate(case, as_of=dt.date(2040, 1, 1))
+    items = summary(far).due
+    deletions = [d for d in far.deletions if d.date is not None]
+    assert deletions and {("deletion", d.scope, d.source) for d in deletions} <= {
+        (i.kind, i.id, i.source) for i in items
+    }
+    early = summary(engine.evaluate(case, as_of=case.events[0].at)).due
+    assert not [i for i in early if i.kind == "deletion"]
+
+
+def test_a_worker_refuses_a_pack_it_loads_to_another_hash() -> None:
+    spec = PackSpec.of("hilversum")
+    assert spec.content_hash == load_pack("hilversum").provenance.content_hash
+    with pytest.raises(PackMismatch, match="pack refused"):
+        engine_for(PackSpec(spec.text, spec.file, "sha256:" + "1" * 64, spec.settings))
+    with pytest.raises(PackNotLoaded):
+        engine_for(("sha256:" + "2" * 64, "{}"))
+    assert pickle.loads(pickle.dumps(PackNotLoaded(spec.key))).key == spec.key

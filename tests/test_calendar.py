@@ -21,6 +21,7 @@ from mph_rules.calendar import (
     DurationError,
     add_working_days,
     anchor_date,
+    atw_exclusion,
     check_duration_counting,
     compute_deadline,
     is_nl_public_holiday,
@@ -500,6 +501,10 @@ def test_working_days_result_is_a_working_day(day: date, n: int, anchor: Anchor)
 def test_statutory_deadlines_never_end_on_a_weekend_or_holiday(
     day: date, duration: Duration, counting: Counting
 ) -> None:
+    if counting is Counting.ATW and atw_exclusion(duration) is not None:
+        # Atw art. 4(1)(a): long terms are not shifted (see test_atw_art_4_1_a_*).
+        assert compute_deadline(day, duration, counting).due == day + duration.calendar_delta()
+        return
     result = compute_deadline(day, duration, counting).due
     assert result.weekday() < 5
     assert not is_nl_public_holiday(result, statutory=True)
@@ -603,3 +608,84 @@ def test_working_days_statutory_skips_5_may_every_year() -> None:
     two = parse_duration("P2D")
     assert compute_deadline(friday, two, Counting.WORKING_DAYS).due == date(2026, 5, 5)
     assert compute_deadline(friday, two, Counting.WORKING_DAYS_STATUTORY).due == date(2026, 5, 6)
+
+
+# --- Algemene termijnenwet art. 4(1)(a) and art. 1(2) -----------------------------------------
+# Atw art. 4(1)(a), in substance: the Act does not apply to terms expressed in hours, nor to
+# terms of "meer dan 90 dagen", "meer dan twaalf weken", "meer dan drie maanden" or "een of meer
+# jaren". Atw art. 1(2): "Het vorige lid geldt niet voor termijnen, bepaald door terugrekening
+# vanaf een tijdstip of een gebeurtenis."
+
+
+def test_atw_art_4_1_a_one_or_more_years_is_not_shifted() -> None:
+    """'een of meer jaren': P1Y from 2025-01-01 ends on Thursday 2026-01-01 (New Year), not
+    on Monday 2026-01-05."""
+    deadline = compute_deadline(D("2025-01-01"), P("P1Y"), Counting.ATW)
+    assert deadline.due == D("2026-01-01")
+    assert any("Atw art. 4(1)(a)" in step and "years" in step for step in deadline.steps)
+
+
+def test_atw_art_4_1_a_more_than_three_months_is_not_shifted() -> None:
+    """'meer dan drie maanden': P6M from 2024-03-15 ends on Sunday 2024-09-15, unshifted;
+    exactly three months (P3M from 2024-03-15: Saturday 2024-06-15) is still shifted."""
+    assert due(D("2024-03-15"), "P6M", Counting.ATW) == D("2024-09-15")
+    assert due(D("2024-03-15"), "P3M", Counting.ATW) == D("2024-06-17")
+    assert due(D("2024-03-16"), "P3M1D", Counting.ATW) == D("2024-06-17")  # a Monday anyway
+    assert atw_exclusion(P("P3M1D")) is not None
+    assert atw_exclusion(P("P3M")) is None
+
+
+def test_atw_art_4_1_a_more_than_twelve_weeks_is_not_shifted() -> None:
+    """'meer dan twaalf weken': P13W from Saturday 2024-03-16 ends on a Saturday, unshifted;
+    P12W from the same day is shifted to Monday."""
+    assert due(D("2024-03-16"), "P13W", Counting.ATW) == D("2024-06-15")
+    assert due(D("2024-03-16"), "P12W", Counting.ATW) == D("2024-06-10")
+
+
+def test_atw_art_4_1_a_more_than_90_days_is_not_shifted() -> None:
+    """'meer dan 90 dagen': P91D ending on a Sunday stands; P90D ending on a Saturday moves."""
+    start = D("2024-03-16")
+    assert start + timedelta(days=91) == D("2024-06-15")  # a Saturday
+    assert due(start, "P91D", Counting.ATW) == D("2024-06-15")
+    assert due(D("2024-03-17"), "P90D", Counting.ATW) == D("2024-06-17")  # Sat 15 -> Mon 17
+
+
+def test_atw_art_4_1_a_terms_in_hours_are_not_atw_terms() -> None:
+    """'in uren': an hour term cannot be counted by the Atw at all."""
+    with pytest.raises(DurationError, match=r"Atw art\. 4\(1\)\(a\)"):
+        compute_deadline(D("2024-03-15"), P("PT72H"), Counting.ATW)
+    assert atw_exclusion(P("PT72H")) is not None
+
+
+def test_atw_art_1_2_terms_counted_backwards_are_not_shifted() -> None:
+    """'terugrekening vanaf een tijdstip of een gebeurtenis': five days before Thursday
+    2024-03-14 is Saturday 2024-03-09 and stays there."""
+    deadline = compute_deadline(D("2024-03-14"), P("P5D"), Counting.ATW, backwards=True)
+    assert deadline.due == D("2024-03-09")
+    assert any(step.startswith("Atw art. 1(2)") for step in deadline.steps)
+    forward = compute_deadline(D("2024-03-04"), P("P5D"), Counting.ATW)
+    assert forward.due == D("2024-03-11")  # the same Saturday forwards is shifted (art. 1(1))
+
+
+def test_backwards_counting_other_rules() -> None:
+    assert compute_deadline(D("2024-03-31"), P("P1M"), Counting.CALENDAR, backwards=True).due == (
+        D("2024-02-29")
+    )
+    back = compute_deadline(D("2024-03-11"), P("P5D"), Counting.WORKING_DAYS, backwards=True)
+    assert back.due == D("2024-03-04")
+    with pytest.raises(DurationError, match="backwards"):
+        compute_deadline(D("2024-03-11"), P("P5D"), Counting.EU_1182_71, backwards=True)
+
+
+def test_working_days_calendar_choice() -> None:
+    """The pack setting working_days_calendar: the Atw list skips 5 May 2026 (a Tuesday, not a
+    lustrum year); the holidays package's list does not."""
+    from mph_rules.calendar import WorkingDayCalendar
+
+    friday, two = D("2026-05-01"), P("P2D")
+    atw = compute_deadline(friday, two, Counting.WORKING_DAYS, working_days=WorkingDayCalendar.ATW)
+    assert atw.due == D("2026-05-06")
+    package = compute_deadline(
+        friday, two, Counting.WORKING_DAYS, working_days=WorkingDayCalendar.HOLIDAYS_PACKAGE
+    )
+    assert package.due == D("2026-05-05")

@@ -1,32 +1,65 @@
-"""Evaluate many cases against one pack: in this process, or spread over every core.
+"""Evaluate many cases against one pack: in this process, in worker processes, or on any
+``concurrent.futures.Executor`` (a Dask client's executor included).
 
 A municipality re-evaluates its whole case load when a pack version changes or for a nightly
-"what is overdue" run. Cases are independent, so the work splits into chunks; each worker
-process compiles the pack once and evaluates its chunks with the same pure engine.
+"what is due" run. Cases are independent, so the work splits into chunks. A worker receives the
+pack as text with its content hash (``PackSpec``), loads it, refuses it if the hash differs
+(another library version would decide differently) and keeps the compiled engine for later
+chunks: after the first chunk only the hash travels. Workers send back a small ``CaseSummary``
+per case unless whole decisions are asked for: unpickling whole decisions costs more than
+evaluating them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import multiprocessing
 import os
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from mph_rules.decision import CaseDecision
 from mph_rules.engine import Engine
+from mph_rules.errors import PackError, Problem
 from mph_rules.events import Case
-from mph_rules.loading import load_pack
+from mph_rules.loading import load_pack, load_pack_text, read_limited, resolve_name
 from mph_rules.schema import Pack
 
 T = TypeVar("T")
 Moment = dt.date | dt.datetime
 CaseLike = Case | Mapping[str, Any]
 
-_engine: Engine | None = None  # the engine of a worker process (set by _init)
+
+# --- what a nightly run keeps of a decision -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """One deletion, notification or process deadline that has fallen due, with its article."""
+
+    kind: str  # deletion | notification | deadline
+    id: str  # the data scope, notification id or deadline id
+    rule: str | None  # the rule (deletion, deadline) or duty (notification) it comes from
+    due: dt.date | None
+    status: str  # overdue: past its moment; due: falls due on the as_of day; deletion: due
+    source: str | None  # document and article
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "rule": self.rule,
+            "due": None if self.due is None else self.due.isoformat(),
+            "status": self.status,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,35 +70,200 @@ class CaseSummary:
     phase: str
     overdue: tuple[str, ...]  # notification ids
     deletions_due: tuple[str, ...]  # data scopes whose deletion date has come
+    due: tuple[DueItem, ...] = ()  # everything due by the as_of day, with its citation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case_id,
+            "phase": self.phase,
+            "due": [item.to_dict() for item in self.due],
+        }
+
+
+def _day(moment: Moment) -> dt.date:
+    return moment.date() if isinstance(moment, dt.datetime) else moment
+
+
+def due_items(decision: CaseDecision) -> tuple[DueItem, ...]:
+    """Deletions whose date has come, and notifications and process deadlines still open whose
+    moment has passed (``overdue``, as ``CaseSession.due`` counts them) or falls on the as_of day
+    (``due``): the work list of a nightly run."""
+    day = _day(decision.as_of)
+
+    def status(status: str, due: dt.date | None) -> str | None:
+        if status == "overdue":
+            return status
+        return "due" if status == "pending" and due is not None and due <= day else None
+
+    items = [
+        DueItem("deletion", d.scope, d.rule, d.date, "held" if d.held else "due", d.source)
+        for d in decision.deletions
+        if d.date is not None and d.date <= day
+    ]
+    for n in decision.notifications:
+        if s := status(n.status, n.due):
+            items.append(DueItem("notification", n.id, n.duty, n.due, s, n.source))
+    for p in decision.deadlines:
+        if s := status(p.status, p.due):
+            items.append(DueItem("deadline", p.id, p.rule, p.due, s, p.source))
+    return tuple(items)
 
 
 def summary(decision: CaseDecision) -> CaseSummary:
-    """A ``reduce`` for ``evaluate_many``: small to send back from a worker."""
-    as_of = decision.as_of
-    day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+    """A ``reduce`` for ``evaluate_many`` (the default across processes): small to send back."""
+    day = _day(decision.as_of)
     return CaseSummary(
         decision.case_id,
         decision.phase,
         tuple(n.id for n in decision.notifications if n.status == "overdue"),
         tuple(d.scope for d in decision.deletions if d.date is not None and d.date <= day),
+        due_items(decision),
     )
 
 
-def _make_engine(pack: Pack | str | Path, settings: Mapping[str, Any] | None) -> Engine:
-    return Engine(load_pack(pack) if isinstance(pack, str | Path) else pack, settings=settings)
+# --- the pack as it travels to a worker -------------------------------------------------------
 
 
-def _init(pack: Pack | str | Path, settings: Mapping[str, Any] | None) -> None:
-    global _engine
-    _engine = _make_engine(pack, settings)
+class PackMismatch(PackError):
+    """A worker loaded the pack text to a different content hash than the sender's."""
 
 
-def _chunk(
-    job: tuple[list[CaseLike], Moment, Callable[[CaseDecision], Any] | None],
+@dataclass(frozen=True, slots=True)
+class PackSpec:
+    """A pack as it travels to workers: its YAML text, the settings overrides and the content
+    hash the sender computed. A worker loads the text and refuses it if its own hash differs
+    (a different library or baseline version would give different decisions)."""
+
+    text: str
+    file: str
+    content_hash: str
+    settings: str = "{}"  # overrides as canonical JSON, so the spec is hashable and comparable
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.content_hash, self.settings)
+
+    @classmethod
+    def from_text(
+        cls, text: str, file: str = "<string>", settings: Mapping[str, Any] | None = None
+    ) -> PackSpec:
+        pack = load_pack_text(text, file)
+        return cls(text, file, pack.provenance.content_hash, _canonical(settings))
+
+    @classmethod
+    def of(
+        cls, pack: Pack | Engine | str | Path, settings: Mapping[str, Any] | None = None
+    ) -> PackSpec:
+        """The spec of a pack name or path, a loaded Pack or an Engine (its settings kept,
+        ``settings`` overriding them). A Pack is sent as the text of its own file, so a pack
+        loaded from a string needs ``from_text``."""
+        if isinstance(pack, Engine):
+            engine = pack
+            settings = {**_overrides(engine), **(settings or {})}
+            pack = engine.pack
+        if isinstance(pack, str | Path):
+            path = resolve_name(pack)
+            return cls.from_text(_read_text(path), str(path), settings)
+        top = pack.provenance.files[-1] if pack.provenance.files else "<string>"
+        try:
+            text = _read_text(Path(top))
+        except PackError:
+            raise PackError(
+                [
+                    Problem(
+                        "cannot send this pack to workers: its file cannot be read",
+                        top,
+                        hint="build the spec from the text: PackSpec.from_text(text)",
+                    )
+                ]
+            ) from None
+        spec = cls(text, top, pack.provenance.content_hash, _canonical(settings))
+        if load_pack_text(text, top).provenance.content_hash != spec.content_hash:
+            raise PackMismatch(
+                [
+                    Problem(
+                        "the pack's file changed since it was loaded",
+                        top,
+                        hint="load it again, or send the text it was loaded from",
+                    )
+                ]
+            )
+        return spec
+
+    def engine(self) -> Engine:
+        """Load, check and compile: what a worker does once per spec."""
+        pack = load_pack_text(self.text, self.file)
+        found = pack.provenance.content_hash
+        if found != self.content_hash:
+            raise PackMismatch(
+                [
+                    Problem(
+                        f"pack refused: the sender's content hash is {self.content_hash}, "
+                        f"this worker loads it to {found}",
+                        self.file,
+                        hint="run the same mph-rules version on the client and every worker",
+                    )
+                ]
+            )
+        return Engine(pack, settings=json.loads(self.settings))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return read_limited(path).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PackError([Problem(f"cannot read pack: {exc}", str(path))]) from None
+
+
+def _canonical(settings: Mapping[str, Any] | None) -> str:
+    return json.dumps(dict(settings or {}), sort_keys=True, default=str)
+
+
+def _overrides(engine: Engine) -> dict[str, Any]:
+    """The settings an engine was given that differ from its pack's defaults."""
+    defaults = {s.id: s.default for s in engine.pack.settings}
+    return {k: v for k, v in engine.settings.items() if k not in defaults or defaults[k] != v}
+
+
+# --- the worker side ----------------------------------------------------------------------------
+
+_MAX_ENGINES: Final = 8
+_engines: dict[tuple[str, str], Engine] = {}  # a worker's compiled engines by spec key
+_lock = threading.Lock()
+
+
+class PackNotLoaded(Exception):
+    """Raised on a worker that was sent only a pack's key and has not loaded it yet."""
+
+    def __init__(self, key: tuple[str, str]) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def engine_for(spec: PackSpec | tuple[str, str]) -> Engine:
+    """The worker's engine for a spec (loaded once) or for the key of one it already holds."""
+    key = spec.key if isinstance(spec, PackSpec) else spec
+    engine = _engines.get(key)
+    if engine is not None:
+        return engine
+    if not isinstance(spec, PackSpec):
+        raise PackNotLoaded(key)
+    engine = spec.engine()
+    with _lock:
+        if len(_engines) >= _MAX_ENGINES:
+            del _engines[next(iter(_engines))]
+        _engines[key] = engine
+    return engine
+
+
+def evaluate_chunk(
+    spec: PackSpec | tuple[str, str],
+    cases: Iterable[CaseLike],
+    as_of: Moment,
+    reduce: Callable[[CaseDecision], Any] | None,
 ) -> list[Any]:
-    cases, as_of, reduce = job
-    assert _engine is not None, "worker not initialised"
-    return _evaluate(_engine, cases, as_of, reduce)
+    """One chunk on a worker: each case's decision, or what ``reduce`` keeps of it."""
+    return _evaluate(engine_for(spec), cases, as_of, reduce)
 
 
 def _evaluate(
@@ -81,10 +279,35 @@ def _evaluate(
     return out
 
 
+_pool_engine: Engine | None = None  # the engine of a multiprocessing pool worker
+
+
+def _init(spec: PackSpec) -> None:
+    global _pool_engine
+    _pool_engine = spec.engine()
+
+
+def _chunk(job: tuple[list[CaseLike], Moment, Callable[[CaseDecision], Any] | None]) -> list[Any]:
+    cases, as_of, reduce = job
+    assert _pool_engine is not None, "worker not initialised"
+    return _evaluate(_pool_engine, cases, as_of, reduce)
+
+
 def _chunks(cases: Iterable[CaseLike], size: int) -> Iterator[list[CaseLike]]:
     it = iter(cases)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
+
+
+# --- the caller's side --------------------------------------------------------------------------
+
+
+class _Default:
+    def __repr__(self) -> str:
+        return "<summary across processes, whole decisions in this process>"
+
+
+DEFAULT: Final = _Default()
 
 
 def evaluate_many(
@@ -95,33 +318,106 @@ def evaluate_many(
     processes: int | None = 1,
     chunksize: int = 250,
     settings: Mapping[str, Any] | None = None,
-    reduce: Callable[[CaseDecision], T] | None = None,
-) -> Iterator[CaseDecision | T]:
-    """Each case's decision as of ``as_of``, in input order.
+    reduce: Callable[[CaseDecision], T] | _Default | None = DEFAULT,
+    executor: Executor | None = None,
+    in_flight: int | None = None,
+) -> Iterator[CaseDecision | T | CaseSummary]:
+    """Each case's result as of ``as_of``, in input order.
 
-    ``processes=1`` evaluates here; ``None`` uses every core (``os.cpu_count()``); more than one
-    starts worker processes. ``reduce`` (a module-level function, so it can be sent to the
-    workers) turns each decision into what the caller keeps, in the worker: sending a small
-    summary back costs far less than a whole decision. A bad case raises EventError.
+    Where the work runs: ``executor`` (any ``concurrent.futures.Executor``: a process or thread
+    pool, or ``distributed.Client.get_executor()``) takes chunks of ``chunksize`` cases, at
+    most ``in_flight`` chunks at a time (default: 4 + twice the cores here); otherwise
+    ``processes=1`` evaluates here, ``None`` uses every core and more than one starts a pool.
+
+    What comes back: ``reduce`` (a module-level function, so it can be sent to workers) turns
+    each decision into what the caller keeps, in the worker. By default that is a
+    ``CaseSummary`` whenever the work leaves this process and the whole decision in this
+    process (as before); ``reduce=None`` asks for whole decisions everywhere. A bad case
+    raises EventError; a worker that loads the pack to another content hash raises
+    PackMismatch.
     """
+    remote = executor is not None or processes != 1
+    default = summary if remote else None
+    keep: Callable[[CaseDecision], Any] | None = default if isinstance(reduce, _Default) else reduce
+    if executor is not None:
+        spec = PackSpec.of(pack, settings)
+        window = in_flight or 4 + 2 * (os.cpu_count() or 1)
+        yield from _on_executor(executor, spec, _chunks(cases, chunksize), as_of, keep, window)
+        return
     if processes is None:
         processes = os.cpu_count() or 1
     if processes < 1:
         raise ValueError("processes must be at least 1")
     if processes == 1:
-        engine = pack if isinstance(pack, Engine) else _make_engine(pack, settings)
+        engine = _local_engine(pack, settings)
         for chunk in _chunks(cases, chunksize):
-            yield from _evaluate(engine, chunk, as_of, reduce)
+            yield from _evaluate(engine, chunk, as_of, keep)
         return
-    if isinstance(pack, Engine):
-        settings = {**pack.settings, **(settings or {})}
-        pack = pack.pack
-    with multiprocessing.get_context().Pool(
-        processes, initializer=_init, initargs=(pack, settings)
-    ) as pool:
-        jobs = ((chunk, as_of, reduce) for chunk in _chunks(cases, chunksize))
+    spec = PackSpec.of(pack, settings)
+    with multiprocessing.get_context().Pool(processes, initializer=_init, initargs=(spec,)) as pool:
+        jobs = ((chunk, as_of, keep) for chunk in _chunks(cases, chunksize))
         for results in pool.imap(_chunk, jobs):
             yield from results
 
 
-__all__ = ["CaseSummary", "evaluate_many", "summary"]
+def _local_engine(pack: Pack | Engine | str | Path, settings: Mapping[str, Any] | None) -> Engine:
+    if isinstance(pack, Engine):
+        if not settings:
+            return pack
+        return Engine(pack.compiled, settings={**_overrides(pack), **settings})
+    return Engine(load_pack(pack) if isinstance(pack, str | Path) else pack, settings=settings)
+
+
+def _on_executor(
+    executor: Executor,
+    spec: PackSpec,
+    chunks: Iterator[list[CaseLike]],
+    as_of: Moment,
+    keep: Callable[[CaseDecision], Any] | None,
+    window: int,
+) -> Iterator[Any]:
+    """Chunks submitted with the pack's key only; a worker that has not loaded the pack yet
+    answers PackNotLoaded and that chunk goes again with the text. Results in input order."""
+    pending: deque[tuple[list[CaseLike], Future[list[Any]]]] = deque()
+
+    def submit(chunk: list[CaseLike], with_text: bool) -> Future[list[Any]]:
+        return executor.submit(evaluate_chunk, spec if with_text else spec.key, chunk, as_of, keep)
+
+    first = True
+    try:
+        for chunk in chunks:
+            pending.append((chunk, submit(chunk, first)))  # the first carries the text
+            first = False
+            while len(pending) >= window:
+                yield from _result(pending.popleft(), submit)
+        while pending:
+            yield from _result(pending.popleft(), submit)
+    finally:
+        for _, future in pending:
+            future.cancel()
+
+
+def _result(
+    item: tuple[list[CaseLike], Future[list[Any]]],
+    submit: Callable[[list[CaseLike], bool], Future[list[Any]]],
+) -> list[Any]:
+    chunk, future = item
+    try:
+        return future.result()
+    except PackNotLoaded:
+        return submit(chunk, True).result()
+
+
+__all__ = [
+    "DEFAULT",
+    "CaseSummary",
+    "DueItem",
+    "PackMismatch",
+    "PackNotLoaded",
+    "PackSpec",
+    "due_items",
+    "engine_for",
+    "evaluate_chunk",
+    "evaluate_many",
+    "summary",
+]

@@ -28,14 +28,17 @@ __all__ = [
     "AMSTERDAM",
     "ATW_EQUATED_DAYS",
     "ATW_HOLIDAY_CORRECTIONS",
+    "WORKING_DAYS_CALENDAR_SETTING",
     "Anchor",
     "Counting",
     "Deadline",
     "Duration",
     "DurationError",
     "HolidayCorrection",
+    "WorkingDayCalendar",
     "add_working_days",
     "anchor_date",
+    "atw_exclusion",
     "check_duration_counting",
     "compute_deadline",
     "is_nl_public_holiday",
@@ -66,6 +69,24 @@ class Counting(StrEnum):
     """EU law, the AVG included: Regulation (EEC, Euratom) No 1182/71 art. 3."""
     ELAPSED_HOURS = "elapsed_hours"
     """Hour deadlines: elapsed hours, across daylight-saving changes in Europe/Amsterdam."""
+
+
+class WorkingDayCalendar(StrEnum):
+    """Which holiday list a covenant's "werkdagen" skips, where the covenant does not say.
+
+    A pack chooses it with the setting ``working_days_calendar`` (design.md v2); without that
+    setting the engine uses ATW, the statutory list (5 May every year, Good Friday, equated
+    days), because it is the only list Dutch law itself defines.
+    """
+
+    ATW = "atw"
+    """Algemene termijnenwet art. 3: 5 May every year, Good Friday, days equated by decree."""
+    HOLIDAYS_PACKAGE = "holidays_package"
+    """The `holidays` package's NL public list: 5 May only in lustrum years, as many CAOs."""
+
+
+WORKING_DAYS_CALENDAR_SETTING: Final = "working_days_calendar"
+"""The id of the pack setting that chooses the calendar of ``counting: working_days``."""
 
 
 class Anchor(StrEnum):
@@ -269,10 +290,15 @@ def check_duration_counting(
             )
         return
     if duration.has_time():
+        why = (
+            "; Atw art. 4(1)(a): the Atw does not apply to terms in hours"
+            if (counting is Counting.ATW)
+            else ""
+        )
         raise DurationError(
             f"counting {counting.value!r} counts whole days: expected years, months, weeks or "
             f"days (e.g. P1M, P28D), found hours or minutes in {duration.text!r}; "
-            f"use counting {Counting.ELAPSED_HOURS.value!r} for hour deadlines"
+            f"use counting {Counting.ELAPSED_HOURS.value!r} for hour deadlines{why}"
         )
     working = (Counting.WORKING_DAYS, Counting.WORKING_DAYS_STATUTORY)
     if counting in working and (duration.years or duration.months or duration.weeks):
@@ -655,11 +681,17 @@ def compute_deadline(
     duration: Duration,
     counting: Counting,
     anchor: Anchor = Anchor.EVENT_DATE,
+    *,
+    backwards: bool = False,
+    working_days: WorkingDayCalendar | None = None,
 ) -> Deadline:
     """Count a deadline from an event by the rule of its source, recording every step.
 
     `start` is the moment of the triggering event: an aware datetime (its Europe/Amsterdam date
     is the event day) or a date. Day-based countings apply `anchor` to the event day first.
+    `backwards=True` counts back from the event ("uiterlijk vijf dagen vóór de zitting").
+    `working_days` chooses the holiday list of WORKING_DAYS (default: the `holidays` package's
+    list, for callers of this function; the engine passes the pack's setting, default ATW).
     Raises DurationError when the duration, counting and start do not fit together, and
     ValueError for a naive datetime.
     """
@@ -669,13 +701,44 @@ def compute_deadline(
     steps: list[str] = [f"counting {counting.value}"]
     try:
         if counting is Counting.ELAPSED_HOURS:
-            return _elapsed(start, duration, steps)
-        return _day_based(start, duration, counting, anchor, steps)
+            return _elapsed(start, duration, steps, backwards=backwards)
+        if backwards:
+            return _day_based_backwards(start, duration, counting, anchor, steps, working_days)
+        return _day_based(start, duration, counting, anchor, steps, working_days)
     except OverflowError as exc:
         raise ValueError(f"deadline falls outside the supported calendar: {exc}") from None
 
 
-def _elapsed(start: datetime | date, duration: Duration, steps: list[str]) -> Deadline:
+def atw_exclusion(duration: Duration) -> str | None:
+    """Why the Algemene termijnenwet does not apply to a term of this length, or None.
+
+    Atw art. 4(1)(a) excludes terms expressed in hours, and terms of more than 90 days, more
+    than twelve weeks, more than three months, or one or more years. A term is measured in the
+    largest unit it is written in: P3M is not excluded, P3M1D is ("more than three months");
+    P12W is not, P12W1D is; P90D is not, P91D is; P1Y and anything with years is.
+    """
+    if duration.has_time():
+        return "Atw art. 4(1)(a): the term is expressed in hours"
+    if duration.years:
+        return "Atw art. 4(1)(a): the term is one or more years"
+    if duration.months:
+        # (months, rest) compared with exactly three months; a mixed term under three months
+        # (P2M10D) is not "meer dan drie maanden".
+        if (duration.months, duration.weeks * 7 + duration.days) > (3, 0):
+            return "Atw art. 4(1)(a): the term is more than three months"
+        return None
+    if duration.weeks:
+        if duration.weeks * 7 + duration.days > 12 * 7:
+            return "Atw art. 4(1)(a): the term is more than twelve weeks"
+        return None
+    if duration.days > 90:
+        return "Atw art. 4(1)(a): the term is more than 90 days"
+    return None
+
+
+def _elapsed(
+    start: datetime | date, duration: Duration, steps: list[str], *, backwards: bool = False
+) -> Deadline:
     if not isinstance(start, datetime):
         raise DurationError(
             f"counting {Counting.ELAPSED_HOURS.value!r} needs the moment of the event: expected "
@@ -684,12 +747,16 @@ def _elapsed(start: datetime | date, duration: Duration, steps: list[str]) -> De
     _event_day(start, steps)
     local_start = start.astimezone(AMSTERDAM)
     # Elapsed time is counted in UTC so a daylight-saving change neither adds nor removes an hour.
-    due_utc = start.astimezone(UTC) + timedelta(hours=duration.hours, minutes=duration.minutes)
+    delta = timedelta(hours=duration.hours, minutes=duration.minutes)
+    due_utc = start.astimezone(UTC) + (-delta if backwards else delta)
     due_at = due_utc.astimezone(AMSTERDAM)
     note = "elapsed time"
     if local_start.utcoffset() != due_at.utcoffset():
         note += f"; crosses a UTC offset change ({local_start.tzname()} -> {due_at.tzname()})"
-    steps.append(f"+{duration.text} -> {due_at.isoformat()} (UTC {due_utc.isoformat()}; {note})")
+    sign = "-" if backwards else "+"
+    steps.append(
+        f"{sign}{duration.text} -> {due_at.isoformat()} (UTC {due_utc.isoformat()}; {note})"
+    )
     return Deadline(due_at.date(), due_at, Counting.ELAPSED_HOURS, tuple(steps))
 
 
@@ -699,6 +766,7 @@ def _day_based(
     counting: Counting,
     anchor: Anchor,
     steps: list[str],
+    working_days: WorkingDayCalendar | None = None,
 ) -> Deadline:
     event_day = _event_day(start, steps)
     base = anchor_date(event_day, anchor)
@@ -711,11 +779,18 @@ def _day_based(
             due = _add_calendar(base, duration, "calendar arithmetic, contractual", steps)
             steps.append(f"{_describe(due)}: contractual deadline, no weekend or holiday shift")
         case Counting.WORKING_DAYS:
-            due = add_working_days(base, duration.days)
-            steps.append(
-                f"+{duration.days} working days (Mon-Fri less Dutch public holidays, base day "
-                f"not counted) -> {_describe(due)}"
-            )
+            if working_days is WorkingDayCalendar.ATW:
+                due = _working_day_after(base, duration.days, statutory=True)
+                steps.append(
+                    f"+{duration.days} working days (Mon-Fri less the Atw art. 3 holidays, the "
+                    f"pack's working-day calendar; base day not counted) -> {_describe(due)}"
+                )
+            else:
+                due = add_working_days(base, duration.days)
+                steps.append(
+                    f"+{duration.days} working days (Mon-Fri less Dutch public holidays, base "
+                    f"day not counted) -> {_describe(due)}"
+                )
         case Counting.WORKING_DAYS_STATUTORY:
             due = _working_day_after(base, duration.days, statutory=True)
             steps.append(
@@ -724,6 +799,11 @@ def _day_based(
             )
         case Counting.ATW:
             end = _add_calendar(base, duration, "calendar arithmetic", steps)
+            excluded = atw_exclusion(duration)
+            if excluded is not None:
+                # Atw art. 4(1)(a): neither art. 1 nor art. 2 applies; the calendar end stands.
+                steps.append(f"{excluded}: the Atw does not apply, no shift -> {_describe(end)}")
+                return Deadline(end, _end_of_day(end), counting, tuple(steps))
             # Atw art. 2: a period of at least three days holds at least two days that are not
             # a Saturday, Sunday or holiday; art. 1(1): a period ending on such a day runs
             # through the next day that is none of these. Holidays: art. 3.
@@ -764,3 +844,43 @@ def _day_based(
         case _:  # pragma: no cover - ELAPSED_HOURS is handled by the caller
             raise AssertionError(counting)
     return Deadline(due, _end_of_day(due), counting, tuple(steps))
+
+
+def _day_based_backwards(
+    start: datetime | date,
+    duration: Duration,
+    counting: Counting,
+    anchor: Anchor,
+    steps: list[str],
+    working_days: WorkingDayCalendar | None,
+) -> Deadline:
+    """A term counted back from an event: the last day on which the act is still in time."""
+    event_day = _event_day(start, steps)
+    base = anchor_date(event_day, anchor)
+    if anchor is not Anchor.EVENT_DATE:
+        steps.append(f"anchor {anchor.value}: the period runs back from {_describe(base)}")
+    if counting in (Counting.CALENDAR, Counting.ATW):
+        end = base - duration.calendar_delta()
+        steps.append(f"-{duration.text} -> {_describe(end)} (calendar arithmetic, backwards)")
+        if counting is Counting.ATW:
+            # Atw art. 1(2): art. 1(1) "geldt niet voor termijnen, bepaald door terugrekening
+            # vanaf een tijdstip of een gebeurtenis"; art. 2 only ever lengthens a term forwards.
+            steps.append(
+                f"Atw art. 1(2): a term counted backwards is not extended -> {_describe(end)}"
+            )
+        return Deadline(end, _end_of_day(end), counting, tuple(steps))
+    if counting in (Counting.WORKING_DAYS, Counting.WORKING_DAYS_STATUTORY):
+        statutory = (
+            counting is Counting.WORKING_DAYS_STATUTORY or working_days is WorkingDayCalendar.ATW
+        )
+        day, remaining = base, duration.days
+        while remaining > 0:
+            day -= _ONE_DAY
+            if is_working_day(day, statutory=statutory):
+                remaining -= 1
+        steps.append(f"-{duration.days} working days, base day not counted -> {_describe(day)}")
+        return Deadline(day, _end_of_day(day), counting, tuple(steps))
+    raise DurationError(
+        f"counting {counting.value!r} has no rule for terms counted backwards; expected "
+        f"{Counting.CALENDAR.value!r}, {Counting.ATW.value!r} or a working-day counting"
+    )

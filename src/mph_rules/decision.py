@@ -13,6 +13,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+# The version of the published decision schema (``mph_rules/decision.schema.json``): raised when
+# a field is renamed or removed or changes meaning; adding a field keeps it.
+SCHEMA_VERSION = "1"
+
 
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -49,6 +53,29 @@ class TraceEntry(_Serialisable):
     event: int | None = None
 
 
+ALLOWED, DENIED, UNSPECIFIED = "allowed", "denied", "unspecified"
+"""The three verdicts (design.md v2); `unspecified` where a deciding rule says the source
+leaves the outcome open. The boolean `allowed` stays: it is false only for `denied`."""
+
+
+def _settle_verdict(item: Any) -> None:
+    # `verdict` defaults from `allowed` so v1 call sites keep working unchanged.
+    if not item.verdict:
+        object.__setattr__(item, "verdict", ALLOWED if item.allowed else DENIED)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding(_Serialisable):
+    """A compliance flag: the act happened (or was allowed) but breaches a rule (v2)."""
+
+    code: str  # precondition_not_met | record_missing | wrong_form | content_missing | ...
+    rule: str
+    message: str
+    source: str | None = None
+    event: int | None = None
+    subject: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict(_Serialisable):
     """Answer to a point query or an event: allowed or not, which rules decided, why."""
@@ -57,6 +84,11 @@ class Verdict(_Serialisable):
     rules: tuple[str, ...]
     reasons: tuple[str, ...]
     trace: tuple[TraceEntry, ...] = ()
+    verdict: str = ""  # allowed | denied | unspecified; defaults from `allowed`
+    findings: tuple[Finding, ...] = ()
+
+    def __post_init__(self) -> None:
+        _settle_verdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +113,11 @@ class EventVerdict(_Serialisable):
     reasons: tuple[str, ...]
     id: str | None = None
     in_force: bool = True
+    verdict: str = ""  # allowed | denied | unspecified; defaults from `allowed`
+    subjects: tuple[str, ...] | None = None  # the subjects the event concerns; None: all
+
+    def __post_init__(self) -> None:
+        _settle_verdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +143,7 @@ class Notification(_Serialisable):
     reason: str | None = None
     outcome: str | None = None
     note: str | None = None
+    subject: str | None = None  # v2: the data subject of a per-subject duty
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +177,38 @@ class Deletion(_Serialisable):
     exceptions: tuple[str, ...] = ()
     held: bool = False
     alert_on: dt.date | None = None
+    subject: str | None = None  # v2: the data subject of a per-subject clock
+    surviving_fields: tuple[str, ...] = ()  # v2: fields kept (anonymised) after the date
+
+
+@dataclass(frozen=True, slots=True)
+class RecordStatus(_Serialisable):
+    """Something that must be written down, and whether it was (v2)."""
+
+    id: str
+    rule: str
+    what: str
+    status: str  # required | done | missing
+    source: str
+    trigger_event: int
+    by: str | None = None
+    due: dt.date | None = None
+    done_event: int | None = None
+    subject: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenPoint(_Serialisable):
+    """A `conflict` or unspecified marker the case touched, and what decides it (v2)."""
+
+    rule: str
+    kind: str  # conflict | unspecified
+    note: str
+    source: str | None = None
+    setting: str | None = None
+    reading: str | None = None
+    events: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +252,11 @@ class CaseDecision(_Serialisable):
     deletions: tuple[Deletion, ...]
     trace: tuple[TraceEntry, ...]
     ignored_after_as_of: int = 0
+    schema_version: str = SCHEMA_VERSION
+    records: tuple[RecordStatus, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    open_points: tuple[OpenPoint, ...] = ()
+    owner: str | None = None  # v2: the role owning the case in its current phase
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +268,7 @@ class Consequences(_Serialisable):
     opened: tuple[Notification, ...]
     settled: tuple[str, ...]
     deletions: tuple[Deletion, ...]
+    findings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

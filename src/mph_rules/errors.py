@@ -41,6 +41,10 @@ class MphRulesError(Exception):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self) -> tuple[type[MphRulesError], tuple[list[Problem]]]:
+        # pickled by its problems, so an error raised in a worker process reads the same here
+        return (type(self), (self.problems,))
+
 
 class PackError(MphRulesError):
     """A pack is malformed; every problem found is listed, not only the first."""

@@ -53,10 +53,17 @@ class TriageDecided(Payload):
     reason: str | None = None
 
 
+Form = Literal["oral", "written", "registered"]
+
+
 class HouseholdInformed(Payload):
     about: str
     how: Literal["oral", "written", "unspecified"] = "unspecified"
     subjects: tuple[str, ...] = ()
+    form: Form | None = Field(default=None, description="v2: oral, written or registered")
+    content: tuple[str, ...] = Field(
+        default=(), description="v2: the content elements (ids) the act carried"
+    )
 
 
 class InformationDutyWaived(Payload):
@@ -117,22 +124,39 @@ class DataProvided(Payload):
     other_source_available: bool | None = None
     origin_party: str | None = None
     origin_consent: bool | None = None
+    purpose: str | None = Field(default=None, description="v2: what the provision is for")
+    fields: tuple[str, ...] | None = Field(
+        default=None, description="v2: the fields of the categories concerned; None: all"
+    )
 
 
 class DataRecorded(Payload):
     categories: tuple[str, ...] = Field(min_length=1)
     purpose: str | None = None
+    record: str | None = Field(default=None, description="v2: the `records` id this discharges")
+    fields: tuple[str, ...] | None = Field(
+        default=None, description="v2: the fields of the categories concerned; None: all"
+    )
 
 
 class FileAccessed(Payload):
     categories: tuple[str, ...] = Field(min_length=1)
     purpose: str | None = None
+    fields: tuple[str, ...] | None = Field(
+        default=None, description="v2: the fields of the categories read; None: all"
+    )
 
 
 class ConsentEvent(Payload):
+    """Consent (v2: scoped): for `subject` (None: the household), one `scope`, and where
+    given, only these data `categories`, `recipients` (roles) and `purposes`."""
+
     scope: str
     subject: str | None = None
     given_by: Literal["subject", "legal_representative"] = "subject"
+    categories: tuple[str, ...] | None = Field(default=None, description="v2: None: any")
+    recipients: tuple[str, ...] | None = Field(default=None, description="v2: None: any")
+    purposes: tuple[str, ...] | None = Field(default=None, description="v2: None: any")
 
 
 class PartyChanged(Payload):
@@ -158,6 +182,10 @@ class SubjectRequestAnswered(Payload):
     request_id: str
     outcome: Literal["granted", "partially_granted", "refused"]
     grounds: tuple[str, ...] = ()
+    handler: str | None = Field(
+        default=None, description="v2: the role that answered (default: the actor's role)"
+    )
+    form: Form | None = None
 
 
 class BreachDetected(Payload):
@@ -172,6 +200,10 @@ class LegalHold(Payload):
 class NotificationSent(Payload):
     duty: str
     to: str | None = None
+    form: Form | None = Field(default=None, description="v2: oral, written or registered")
+    content: tuple[str, ...] = Field(
+        default=(), description="v2: the content elements (ids) the notification carried"
+    )
 
 
 CORE_EVENTS: dict[str, type[Payload]] = {
@@ -219,6 +251,11 @@ class Event(BaseModel):
     at: dt.datetime | dt.date
     id: str | None = None
     actor: Actor | None = None
+    subjects: tuple[str, ...] | None = Field(
+        default=None,
+        description="v2: ids of the data subjects the event concerns (case.subjects); "
+        "omitted: all of them",
+    )
     payload: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("at", mode="before")

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mph_rules.schema import Pack
+from mph_rules.schema import PACK_SCHEMA_VERSION, Pack
 
 SCHEMA_FILE = Path(__file__).parent / "pack.schema.json"
 
@@ -319,6 +319,23 @@ SPECIFIC: dict[str, tuple[str, list[Any]]] = {
                     "label": "inzage",
                     "handler": "controller",
                     "deadline": _DEADLINE,
+                    "source": _SOURCE,
+                }
+            ]
+        ],
+    ),
+    "Pack.records": (
+        "v2: what must be written down, by whom and when; a decision lists each record as "
+        "required / done / missing.",
+        [
+            [
+                {
+                    "id": "pr8_reason_not_informed",
+                    "label": "reason for not informing",
+                    "what": "de reden om niet te informeren",
+                    "by": "case_director",
+                    "trigger": {"event": "information_duty_waived"},
+                    "before": [{"event": "case_closed"}],
                     "source": _SOURCE,
                 }
             ]
@@ -722,6 +739,7 @@ def build_pack_schema() -> dict[str, Any]:
     schema: dict[str, Any] = Pack.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "mph-rules policy pack"
+    schema["x-schema-version"] = PACK_SCHEMA_VERSION
     schema["description"] = (
         "A Dutch multi-problem-household data-sharing covenant as executable policy "
         "(docs/pack-format.md)."

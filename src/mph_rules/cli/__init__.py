@@ -10,7 +10,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from mph_rules.cli import audit, compare, docs, evaluate, explain, lint, schema, test, validate
+from mph_rules.cli import (
+    audit,
+    compare,
+    docs,
+    evaluate,
+    explain,
+    lint,
+    schema,
+    serve,
+    sweep,
+    test,
+    validate,
+)
 from mph_rules.errors import MphRulesError
 
 COMMANDS = {
@@ -23,6 +35,8 @@ COMMANDS = {
     "docs": docs,
     "compare": compare,
     "audit": audit,
+    "serve": serve,
+    "sweep": sweep,
 }
 
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mph_rules.cli import audit_verify
 from mph_rules.cli.common import add_pack_argument, add_setting_argument, as_of, settings
 from mph_rules.engine import Engine
 from mph_rules.errors import EventError, Problem
@@ -33,9 +34,12 @@ def add_parser(sub: Any) -> None:
     rep = actions.add_parser("replay", help="evaluate a record again and compare")
     add_pack_argument(rep)
     rep.add_argument("record", metavar="RECORD", help="audit record written by `audit record`")
+    audit_verify.add_parser(actions)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.audit_action == "verify":
+        return audit_verify.run(args)
     if args.audit_action == "record":
         engine = Engine(load_pack(args.pack), settings=settings(args.setting))
         rec = audit.record(engine, load_case(args.case), as_of(args.as_of))

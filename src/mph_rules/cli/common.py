@@ -52,3 +52,12 @@ def settings(pairs: list[str]) -> dict[str, str]:
             raise EventError([Problem(f"--setting: expected ID=VALUE, found {pair!r}")])
         out[key.strip()] = value.strip()
     return out
+
+
+def add_lang_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=("nl", "en"),
+        default=None,
+        help="language of the text (default: the pack's language, nl for these covenants)",
+    )

@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import textwrap
 from typing import Any
 
-from mph_rules.analysis import Comparison, compare_packs
+from mph_rules import render
+from mph_rules.analysis import compare_packs
 from mph_rules.errors import PackError, Problem
 from mph_rules.loading import load_pack
 
@@ -35,62 +35,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
     elif args.format == "markdown":
-        print(markdown(comparison, show_all=args.all))
+        print(render.markdown.compare(comparison, show_all=args.all))
     else:
         width = args.width or shutil.get_terminal_size((120, 40)).columns
-        print(text(comparison, width=width, show_all=args.all))
+        print(render.text.compare(comparison, width=width, show_all=args.all))
     return 0
-
-
-def _rows(c: Comparison, show_all: bool) -> list[tuple[str, str, tuple[str, ...], bool]]:
-    return [(r.aspect, r.item, r.values, r.differs) for r in c.rows if show_all or r.differs]
-
-
-def markdown(c: Comparison, *, show_all: bool = False) -> str:
-    header = ["aspect", *(f"`{p}`" for p in c.packs)]
-    lines = [
-        "Compared: " + "; ".join(f"`{p}` ({t})" for p, t in zip(c.packs, c.titles, strict=True)),
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-    ]
-    for aspect, item, values, _ in _rows(c, show_all):
-        cells = ["<br>".join(v.replace("|", "\\|").split("\n")) for v in values]
-        lines.append(f"| **{aspect}**: {item} | " + " | ".join(cells) + " |")
-    if not show_all:
-        lines += ["", "Rows where every pack says the same are left out (`--all` shows them)."]
-    return "\n".join(lines)
-
-
-def text(c: Comparison, *, width: int = 120, show_all: bool = False) -> str:
-    """A boxed grid; each pack's column wraps its lines to fit the width."""
-    first = 22
-    n = len(c.packs)
-    col = max(20, (width - 1 - first - 3 * (n + 1)) // n)
-    widths = [first] + [col] * n
-
-    def grid_row(cells: list[str]) -> list[str]:
-        wrapped = []
-        for cell, w in zip(cells, widths, strict=True):
-            lines: list[str] = []
-            for part in cell.split("\n"):
-                lines += textwrap.wrap(part, w, subsequent_indent="  ") or [""]
-            wrapped.append(lines)
-        height = max(len(w) for w in wrapped)
-        return [
-            "| "
-            + " | ".join(
-                (w[i] if i < len(w) else "").ljust(widths[j]) for j, w in enumerate(wrapped)
-            )
-            + " |"
-            for i in range(height)
-        ]
-
-    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-    out = [rule, *grid_row(["", *c.packs]), rule]
-    for aspect, item, values, differs in _rows(c, show_all):
-        label = f"{aspect}: {item}" + ("" if differs else " (same)")
-        out += [*grid_row([label, *values]), rule]
-    if not show_all:
-        out.append("Rows where every pack says the same are left out (--all shows them).")
-    return "\n".join(out)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mph_rules.cli.common import add_pack_argument, add_setting_argument, as_of, settings
+from mph_rules import render
+from mph_rules.cli.common import (
+    add_lang_argument,
+    add_pack_argument,
+    add_setting_argument,
+    as_of,
+    settings,
+)
 from mph_rules.engine import Engine
 from mph_rules.loading import load_case, load_pack
 
@@ -16,23 +23,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("case", metavar="CASE", help="case file (.yaml or .json)")
     p.add_argument("--as-of", required=True, type=str)
     add_setting_argument(p)
+    add_lang_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
     engine = Engine(load_pack(args.pack), settings=settings(args.setting))
     decision = engine.evaluate(load_case(args.case), as_of=as_of(args.as_of))
-    by_event: dict[int | None, list[Any]] = {}
-    for entry in decision.trace:
-        by_event.setdefault(entry.event, []).append(entry)
-    for ev in decision.events:
-        verdict = "allowed" if ev.allowed else "DENIED"
-        print(f"#{ev.index} {ev.at} {ev.type} ({verdict}; {ev.phase_before} -> {ev.phase_after})")
-        for entry in by_event.get(ev.index, []):
-            origin = (
-                f" [baseline {entry.origin}]"
-                if entry.origin not in (None, decision.pack.id)
-                else ""
-            )
-            cite = f" ({entry.source})" if entry.source else ""
-            print(f"    {entry.outcome:15} {entry.rule}{cite}{origin}: {entry.reason}")
+    print(render.text.trace(decision, engine.pack, lang=args.lang))
     return 0

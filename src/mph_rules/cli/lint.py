@@ -10,15 +10,10 @@ import argparse
 import json
 from typing import Any
 
-from mph_rules.analysis import CHECKS, AccessMatrix, CellVerdict, LintReport, lint_pack
+from mph_rules import render
+from mph_rules.analysis import CHECKS, lint_pack
+from mph_rules.cli.common import add_lang_argument
 from mph_rules.loading import load_pack
-
-SYMBOL = {
-    CellVerdict.ALLOW: "A",
-    CellVerdict.CONDITIONAL: "?",
-    CellVerdict.DENY: "x",
-    CellVerdict.DEFAULT_DENY: ".",
-}
 
 
 def add_parser(sub: Any) -> None:
@@ -37,14 +32,18 @@ def add_parser(sub: Any) -> None:
         help="also list findings silenced by `# mph-rules: ignore[...]` comments",
     )
     p.add_argument("--list-checks", action="store_true", help="list the checks and exit")
+    add_lang_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.list_checks:
+        m = render.i18n.Messages(args.lang or "nl")
         for check in CHECKS.values():
-            print(f"{check.code:32} {check.severity.value:8} {check.summary}")
+            summary = m(f"check.{check.code}") if m.has(f"check.{check.code}") else check.summary
+            print(f"{check.code:32} {m('severity.' + check.severity.value):12} {summary}")
         return 0
-    reports = [lint_pack(load_pack(name)) for name in args.packs]
+    packs = [load_pack(name) for name in args.packs]
+    reports = [lint_pack(pack) for pack in packs]
     if args.format == "json":
         data = [r.to_dict() for r in reports]
         if not args.matrix:
@@ -54,67 +53,11 @@ def run(args: argparse.Namespace) -> int:
                 }
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        for report in reports:
-            print(render(report, matrix=args.matrix, show_suppressed=args.show_suppressed))
+        for pack, report in zip(packs, reports, strict=True):
+            lang = args.lang or pack.pack.language
+            print(
+                render.text.lint(
+                    report, matrix=args.matrix, show_suppressed=args.show_suppressed, lang=lang
+                )
+            )
     return 1 if any(r.failed(strict=args.strict) for r in reports) else 0
-
-
-def render(report: LintReport, *, matrix: bool = False, show_suppressed: bool = False) -> str:
-    out = [str(f) for f in report.findings]
-    if show_suppressed:
-        out += [f"(suppressed) {f}" for f in report.suppressed]
-    counts = report.matrix.counts()
-    total = len(report.matrix.cells)
-    out.append(
-        f"{report.pack}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
-        + (f", {len(report.suppressed)} suppressed" if report.suppressed else "")
-    )
-    out.append(
-        f"  access matrix: {total} cells (role x category x phase x read/write): "
-        f"{counts['allow']} allowed, {counts['conditional']} conditional, "
-        f"{counts['deny']} denied by a rule, {counts['default_deny']} default deny; "
-        f"{counts['allow_without_legal_basis']} allowed cells without a legal basis"
-    )
-    if matrix:
-        out.append(render_matrix(report.matrix))
-    elif total:
-        out.append("  (run with --matrix to see every cell)")
-    return "\n".join(out)
-
-
-def render_matrix(m: AccessMatrix) -> str:
-    """One block per role: categories down, phases across, two marks per cell (read, write):
-    A allowed, ? only under a condition, x denied by a rule, . default deny."""
-    lines = [
-        "",
-        "access matrix: per cell read+write; A allowed, ? conditional, x denied by a rule, "
-        ". default deny (no rule decides)",
-    ]
-    width = max((len(c) for c in m.categories), default=8)
-    closed: list[str] = []
-    for role in m.roles:
-        mine = [c for c in m.cells if c.role == role]
-        cells = {(c.category, c.phase, c.action): c.verdict for c in mine}
-        if not any(v in (CellVerdict.ALLOW, CellVerdict.CONDITIONAL) for v in cells.values()):
-            denied = [c for c in mine if c.verdict is CellVerdict.DENY]
-            rules = sorted({r for c in denied for r in c.rules})
-            closed.append(
-                f"  {role}: {len(denied)} cells denied"
-                + (f" ({', '.join(rules)})" if rules else "")
-                + f", {len(mine) - len(denied)} default deny"
-            )
-            continue
-        lines += ["", f"{role}:"]
-        lines.append(" " * (width + 2) + " ".join(f"{i:>2}" for i in range(1, len(m.phases) + 1)))
-        for cat in m.categories:
-            marks = " ".join(
-                SYMBOL[cells[(cat, ph, "read")]] + SYMBOL[cells[(cat, ph, "write")]]
-                for ph in m.phases
-            )
-            lines.append(f"  {cat:<{width}} {marks}")
-    lines.append("")
-    lines.append("phases: " + ", ".join(f"{i} {p}" for i, p in enumerate(m.phases, 1)))
-    if closed:
-        lines.append("roles allowed nothing anywhere:")
-        lines += closed
-    return "\n".join(lines)

@@ -9,8 +9,20 @@ from mph_rules.schema.common import (
     Source,
     Unspecified,
 )
-from mph_rules.schema.lifecycle import Lifecycle, Phase, Precondition, ProcessDeadline, Transition
-from mph_rules.schema.metadata import EffectivePeriod, PackMeta, SourceDocument
+from mph_rules.schema.lifecycle import (
+    Lifecycle,
+    NotBefore,
+    Phase,
+    Precondition,
+    ProcessDeadline,
+    Transition,
+)
+from mph_rules.schema.metadata import (
+    PACK_SCHEMA_VERSION,
+    EffectivePeriod,
+    PackMeta,
+    SourceDocument,
+)
 from mph_rules.schema.organisation import CustomEvent, DataCategory, ExceptionGround, Party, Role
 from mph_rules.schema.pack import Pack
 from mph_rules.schema.rules import (
@@ -22,6 +34,7 @@ from mph_rules.schema.rules import (
     Intake,
     IntakeCriterion,
     LegalBasis,
+    RecordDuty,
     Representation,
     RetentionClock,
     RetentionException,
@@ -32,6 +45,7 @@ from mph_rules.schema.rules import (
 )
 
 __all__ = [
+    "PACK_SCHEMA_VERSION",
     "AccessRule",
     "Action",
     "CoreKind",
@@ -48,6 +62,7 @@ __all__ = [
     "IntakeCriterion",
     "LegalBasis",
     "Lifecycle",
+    "NotBefore",
     "Pack",
     "PackMeta",
     "Party",
@@ -55,6 +70,7 @@ __all__ = [
     "Phase",
     "Precondition",
     "ProcessDeadline",
+    "RecordDuty",
     "Representation",
     "RetentionClock",
     "RetentionException",

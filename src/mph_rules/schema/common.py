@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
     Tag,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -27,10 +29,27 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
 STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+V2: dict[str, Any] = {"x-since-schema-version": 2}
+"""`json_schema_extra` of every field the v2 vocabulary added (design.md v2)."""
+
+
 class Model(BaseModel):
     """Every pack model refuses unknown keys and is immutable once loaded."""
 
     model_config = STRICT
+
+    @model_serializer(mode="wrap")
+    def _without_unused_v2(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave out v2 fields still at their default, so a v1 pack dumps (and hashes) exactly
+        as it did before the v2 vocabulary existed."""
+        data = handler(self)
+        if not isinstance(data, dict):
+            return data
+        for name, info in type(self).model_fields.items():
+            if info.json_schema_extra is V2 and getattr(self, name) == info.default:
+                data.pop(info.alias or name, None)
+                data.pop(name, None)
+        return data
 
 
 class Source(Model):
@@ -112,11 +131,49 @@ class PartyType(StrEnum):
     UNSPECIFIED = "unspecified"
 
 
+OnViolation = Literal["deny", "flag"]
+"""deny: the act is refused; flag: the act is allowed and a finding is raised (design.md v2)."""
+
+ON_VIOLATION_FIELD_DOC = (
+    "What a breach of this rule does: `deny` refuses the act; `flag` allows it and raises a "
+    "finding (where the source asks for something before an act but does not forbid the act)."
+)
+
+
+class DurationFrom(Model):
+    """A duration taken from a setting or from a field of the triggering event (v2)."""
+
+    setting: str | None = Field(
+        default=None,
+        description="id of a `duration` setting whose value is the duration",
+        examples=["retention_period"],
+    )
+    field: str | None = Field(
+        default=None,
+        description="a payload field of the triggering event holding an ISO 8601 duration",
+        pattern=r"^payload\.[A-Za-z0-9_]+$",
+        examples=["payload.term"],
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> DurationFrom:
+        if (self.setting is None) == (self.field is None):
+            raise ValueError("duration_from needs exactly one of `setting` or `field`")
+        return self
+
+
 class Deadline(Model):
     """A deadline and the rule it is counted by (design.md: covenant, Atw, EU 1182/71, hours)."""
 
     duration: str | None = Field(
         default=None, description="ISO 8601 duration", examples=["P5D", "P4W", "P1M", "PT72H"]
+    )
+    duration_from: DurationFrom | None = Field(
+        default=None,
+        description="v2: the duration is the value of a setting or of an event field; "
+        "`duration`, if also given, is used when the field is absent",
+        examples=[{"setting": "answer_term"}, {"field": "payload.term"}],
+        json_schema_extra=V2,
     )
     counting: Counting = Field(default=Counting.CALENDAR)
     anchor: Anchor = Field(default=Anchor.EVENT_DATE)
@@ -132,8 +189,10 @@ class Deadline(Model):
 
     @model_validator(mode="after")
     def _complete(self) -> Deadline:
-        if self.duration is None and not self.asap:
-            raise ValueError("a deadline needs a duration, or asap: true, or {unspecified: true}")
+        if self.duration is None and not self.asap and self.duration_from is None:
+            raise ValueError(
+                "a deadline needs a duration, duration_from, or asap: true, or {unspecified: true}"
+            )
         if self.duration is not None:
             try:
                 check_duration_counting(parse_duration(self.duration), self.counting, self.anchor)
@@ -147,6 +206,23 @@ class EventRef(Model):
 
     event: str
     when: Condition | None = None
+    within: str | None = Field(
+        default=None,
+        description="v2 window: the event counts only within this ISO 8601 period after the "
+        "start of what it stops (`cancelled_by` of retention clocks and process deadlines)",
+        examples=["P1Y"],
+        json_schema_extra=V2,
+    )
+
+    @field_validator("within")
+    @classmethod
+    def _window_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_duration(value)
+            except DurationError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
 
 from mph_rules.conditions import Condition  # noqa: E402

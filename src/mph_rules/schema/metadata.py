@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field
 
-from mph_rules.schema.common import ID_PATTERN, Model, Unspecified
+from mph_rules.schema.common import ID_PATTERN, V2, Model, Unspecified
+from mph_rules.schema.labels import Language
+
+PACK_SCHEMA_VERSION = 2
+"""The newest pack vocabulary (`pack.schema_version`); packs without it are version 1."""
 
 
 class DocumentKind(StrEnum):
@@ -49,4 +54,16 @@ class PackMeta(Model):
         default=(), description="baseline packs whose rules apply where this pack is silent"
     )
     baseline: bool = Field(default=False, description="true for a statutory baseline pack")
+    schema_version: Literal[1, 2] = Field(
+        default=1,
+        description="version of the pack vocabulary: 1 (the default, every v1 pack) or 2 "
+        "(uses the v2 rule vocabulary: records, findings, per-subject rules)",
+        examples=[2],
+        json_schema_extra=V2,
+    )
+    language: Language = Field(
+        default="nl",
+        description="language of the text for case workers when none is asked for (nl or en)",
+        examples=["nl"],
+    )
     note: str | None = None

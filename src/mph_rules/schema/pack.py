@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr
 
-from mph_rules.schema.common import Model, Source
+from mph_rules.schema.common import V2, Model, Source
+from mph_rules.schema.labels import FieldLabel
 from mph_rules.schema.lifecycle import Lifecycle, Precondition
 from mph_rules.schema.metadata import PackMeta
 from mph_rules.schema.organisation import CustomEvent, DataCategory, ExceptionGround, Party, Role
@@ -15,6 +16,7 @@ from mph_rules.schema.rules import (
     InformationDuty,
     Intake,
     LegalBasis,
+    RecordDuty,
     RetentionClock,
     Right,
     Setting,
@@ -38,6 +40,7 @@ LIST_SECTIONS = (
     "sharing",
     "retention",
     "rights",
+    "records",
 )
 RULE_SECTIONS = LIST_SECTIONS[LIST_SECTIONS.index("legal_bases") :]
 
@@ -78,6 +81,26 @@ class Pack(Model):
     sharing: tuple[SharingRule, ...] = ()
     retention: tuple[RetentionClock, ...] = ()
     rights: tuple[Right, ...] = ()
+    records: tuple[RecordDuty, ...] = Field(
+        default=(),
+        description="v2: what must be written down, by whom and when (required / done / missing)",
+        json_schema_extra=V2,
+    )
+    labels: tuple[FieldLabel, ...] = Field(
+        default=(),
+        description="words for the fields conditions test, in Dutch and English",
+        examples=[
+            [
+                {
+                    "field": "payload.unavoidable",
+                    "true": {
+                        "nl": "de gegevens onvermijdelijk zijn",
+                        "en": "the data are unavoidable",
+                    },
+                }
+            ]
+        ],
+    )
 
     _provenance: Any = PrivateAttr(default=None)
 

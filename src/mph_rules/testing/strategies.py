@@ -179,7 +179,12 @@ def _build_vocabulary(cp: CompiledPack) -> Vocabulary:
     hints = _Hints()
     _collect_hints(pack, hints)
     scopes = tuple(sorted(set(hints.consent_scopes) | {"general"}))
-    purposes = tuple(sorted({p for rule in pack.access for p in (rule.purposes or ())}))
+    purposes = tuple(
+        sorted(
+            {p for rule in pack.access for p in (rule.purposes or ())}
+            | {p for rule in pack.sharing for p in (rule.purposes or ())}
+        )
+    )
     access_roles = tuple(sorted({r for rule in pack.access for r in rule.roles}))
     access_cats = tuple(
         sorted(
@@ -757,6 +762,7 @@ def _core_fields(
         opt["basis"] = h("basis", st.sampled_from(["consent", "legal_obligation", "public_task"]))
         for name in ("necessary", "unavoidable", "other_source_available", "origin_consent"):
             opt[name] = h(name, st.booleans())
+        opt["purpose"] = h("purpose", st.sampled_from(vocab.purposes) if vocab.purposes else _TEXT)
     elif event in ("data_recorded", "file_accessed"):
         req["categories"] = h("categories", _categories(vocab.access_categories, cats))
         opt["purpose"] = h("purpose", st.sampled_from(vocab.purposes) if vocab.purposes else _TEXT)
@@ -764,6 +770,12 @@ def _core_fields(
         req["scope"] = h("scope", st.sampled_from(vocab.scopes))
         opt["subject"] = subject
         opt["given_by"] = st.sampled_from(["subject", "legal_representative"])
+        if event == "consent_given":
+            # v2 scoped consent: only some recipients, purposes, categories
+            opt["recipients"] = _names(vocab.sharing_to or roles)
+            if vocab.purposes:
+                opt["purposes"] = _names(vocab.purposes)
+            opt["categories"] = _names(cats or ("unknown",))
     elif event in ("party_joined", "party_left"):
         req["party"] = h("party", party if parties else st.just("unknown"), parties)
         req["kind"] = h(
@@ -874,6 +886,10 @@ def _event(
     out: dict[str, Any] = {"type": event, "at": "", "actor": actor}
     if payload:
         out["payload"] = payload
+    concerns: bool = draw(st.booleans())
+    if tr.subject_ids and concerns:
+        # v2: the data subjects the event concerns (omitted: all of them)
+        out["subjects"] = draw(st.lists(st.sampled_from(tr.subject_ids), min_size=1, unique=True))
     return out
 
 

@@ -1,0 +1,97 @@
+"""Dutch and English text as data: a message catalogue shipped with the package.
+
+Every sentence a renderer writes is a message id in ``messages.yaml`` with an ``nl`` and an
+``en`` text (``str.format`` placeholders, the same in both). ``reasons.yaml`` holds the
+engine's reason sentences as patterns with their translations, so a trace reads in the
+case worker's language without the engine knowing about languages. A test checks that every
+message has both languages with the same placeholders.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import string
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LANGUAGES = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+
+
+@functools.cache
+def catalogue() -> dict[str, dict[str, str]]:
+    """Message id -> {language: text}; read once from the package data."""
+    text = resources.files("mph_rules.render").joinpath("messages.yaml").read_text("utf-8")
+    data: dict[str, dict[str, str]] = yaml.safe_load(text)
+    return data
+
+
+@functools.cache
+def reason_patterns() -> tuple[tuple[re.Pattern[str], dict[str, str]], ...]:
+    """The engine's reason sentences: (pattern, {language: template}) in catalogue order."""
+    text = resources.files("mph_rules.render").joinpath("reasons.yaml").read_text("utf-8")
+    data: list[dict[str, str]] = yaml.safe_load(text)
+    return tuple((re.compile(item["pattern"] + r"\Z"), item) for item in data)
+
+
+def placeholders(template: str) -> set[str]:
+    """The named fields of a ``str.format`` template."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def language(lang: str | None, pack: Any = None) -> str:
+    """The language to write in: the one asked for, else the pack's, else Dutch."""
+    if lang is None and pack is not None:
+        lang = getattr(getattr(pack, "pack", None), "language", None)
+    lang = lang or DEFAULT_LANGUAGE
+    if lang not in LANGUAGES:
+        from mph_rules.errors import MphRulesError, Problem
+        from mph_rules.suggestions import did_you_mean
+
+        raise MphRulesError(
+            [
+                Problem(
+                    f"unknown language {lang!r}; expected nl or en",
+                    hint=did_you_mean(lang, LANGUAGES),
+                )
+            ]
+        )
+    return lang
+
+
+class Messages:
+    """The catalogue in one language: ``m("decision.phase", phase=...)``."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = language(lang)
+        self._texts = catalogue()
+
+    def __call__(self, key: str, /, **params: Any) -> str:
+        return self._texts[key][self.lang].format(**params)
+
+    def has(self, key: str) -> bool:
+        return key in self._texts
+
+    def event(self, event_type: str, pack: Any = None) -> str:
+        """A core event type in words; a pack's own event keeps its type (its label is a
+        sentence, too long for a list)."""
+        key = f"event.{event_type}"
+        return self(key) if key in self._texts else event_type
+
+    def reason(self, text: str) -> str:
+        """An engine reason sentence in this language; English text that matches no
+        pattern is returned as it is."""
+        if self.lang == "en":
+            return text
+        for pattern, templates in reason_patterns():
+            match = pattern.match(text)
+            if match:
+                parts = {
+                    k: self.reason(v) if k.startswith("r_") else v
+                    for k, v in match.groupdict().items()
+                }
+                return templates[self.lang].format(**parts)
+        return text

@@ -1,0 +1,348 @@
+"""The event store and the decision log, in SQLite (default) or PostgreSQL.
+
+One schema (SQLAlchemy Core), migrated on start-up by numbered steps. Appending an event
+writes the case's new version, the event with the answer given, and its decision-log entry in
+one transaction: either all are stored or none is. Two writers on one case cannot interleave:
+the version moves only from the version the writer expected (``Conflict`` otherwise).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from mph_rules.service.chain import GENESIS, entry_hash
+
+metadata = MetaData()
+
+migrations = Table(
+    "mph_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", String(40), nullable=False),
+)
+cases = Table(
+    "mph_cases",
+    metadata,
+    Column("case_id", String(200), primary_key=True),
+    Column("pack_id", String(100), nullable=False, index=True),
+    Column("facts", Text, nullable=False),
+    Column("subjects", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+events = Table(
+    "mph_events",
+    metadata,
+    Column("case_id", String(200), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("event", Text, nullable=False),  # canonical JSON of the validated event
+    Column("result", Text, nullable=False),  # the answer given (Consequences JSON)
+    Column("case_hash", String(80), nullable=False),  # input hash of the history up to here
+    Column("recorded_at", String(40), nullable=False),
+)
+log = Table(
+    "mph_decision_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("recorded_at", String(40), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("caller", String(200), nullable=False),
+    Column("pack_id", String(100), nullable=True),
+    Column("pack_hash", String(80), nullable=True),
+    Column("engine_version", String(60), nullable=False),
+    Column("case_id", String(200), nullable=True, index=True),
+    Column("case_version", Integer, nullable=True),
+    Column("as_of", String(40), nullable=True),
+    Column("input_hash", String(80), nullable=False),
+    Column("output_hash", String(80), nullable=False),
+    Column("input", Text, nullable=True),  # stateless requests: the canonical input itself
+    Column("prev_hash", String(80), nullable=False),
+    Column("entry_hash", String(80), nullable=False),
+)
+log_head = Table(
+    "mph_log_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("entry_hash", String(80), nullable=False),
+)
+
+
+def _migration_1(conn: Connection) -> None:
+    for table in (cases, events, log, log_head):
+        table.create(conn)
+    conn.execute(insert(log_head).values(id=1, seq=0, entry_hash=GENESIS))
+
+
+# Numbered schema steps; a database records which it has. Append, never edit.
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Conflict(Exception):
+    """The case is not at the version the writer expected (or already exists)."""
+
+    def __init__(self, current: int | None) -> None:
+        self.current = current
+        super().__init__(f"current version {current}")
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    case_id: str
+    pack_id: str
+    facts: str
+    subjects: str
+    version: int
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    version: int
+    event: str
+    result: str
+    case_hash: str
+
+
+def now_text() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def database_url(text: str) -> str:
+    """A SQLAlchemy URL from what an operator types: a ``sqlite:///`` or ``postgresql://`` URL,
+    or a plain file path (SQLite)."""
+    if text.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    if "://" in text:
+        return text
+    return f"sqlite:///{text}"
+
+
+class Store:
+    """The database: cases, their events and the chained decision log."""
+
+    def __init__(self, url: str) -> None:
+        self.url = database_url(url)
+        self.sqlite = self.url.startswith("sqlite")
+        self.engine: Engine = self._connect()
+        self._log_lock = threading.Lock()  # one writer of the chain per process (SQLite)
+
+    def _connect(self) -> Engine:
+        if not self.sqlite:
+            return create_engine(self.url, pool_size=8, max_overflow=24, pool_pre_ping=True)
+        engine = create_engine(
+            self.url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi: Any, record: ConnectionPoolEntry) -> None:
+            dbapi.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+            cursor = dbapi.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged event survives a crash
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            write = conn.get_execution_options().get("mph_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+
+    # schema ------------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Bring the schema to the newest version; returns the number of steps applied."""
+        with self._write() as conn:
+            if not self.sqlite:
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(720020)")
+            migrations.create(conn, checkfirst=True)
+            done = conn.execute(select(migrations.c.version)).scalars().all()
+            applied = 0
+            for number, step in enumerate(MIGRATIONS, start=1):
+                if number not in done:
+                    step(conn)
+                    conn.execute(insert(migrations).values(version=number, applied_at=now_text()))
+                    applied += 1
+            return applied
+
+    def schema_version(self) -> int:
+        """The newest migration applied (0: an empty database)."""
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table(migrations.name):
+                return 0
+            versions = conn.execute(select(migrations.c.version)).scalars().all()
+        return max(versions, default=0)
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(mph_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # cases -------------------------------------------------------------------------------
+
+    def case(self, case_id: str) -> StoredCase | None:
+        with self.read() as conn:
+            row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
+        if row is None:
+            return None
+        return StoredCase(row.case_id, row.pack_id, row.facts, row.subjects, row.version)
+
+    def version(self, case_id: str) -> int | None:
+        with self.read() as conn:
+            found = conn.execute(
+                select(cases.c.version).where(cases.c.case_id == case_id)
+            ).scalar_one_or_none()
+        return None if found is None else int(found)
+
+    def events(self, case_id: str) -> list[StoredEvent]:
+        with self.read() as conn:
+            rows = conn.execute(
+                select(events.c.version, events.c.event, events.c.result, events.c.case_hash)
+                .where(events.c.case_id == case_id)
+                .order_by(events.c.version)
+            ).all()
+        return [StoredEvent(r.version, r.event, r.result, r.case_hash) for r in rows]
+
+    def case_ids(self, pack_ids: frozenset[str] | None) -> list[tuple[str, str]]:
+        """(case id, pack id) of every case of these packs (all packs if None), by id."""
+        query = select(cases.c.case_id, cases.c.pack_id).order_by(cases.c.case_id)
+        if pack_ids is not None:
+            query = query.where(cases.c.pack_id.in_(sorted(pack_ids)))
+        with self.read() as conn:
+            return [(r.case_id, r.pack_id) for r in conn.execute(query)]
+
+    def append(
+        self,
+        case: StoredCase,
+        expected: int,
+        event_json: str,
+        result_json: str,
+        case_hash: str,
+        entry: dict[str, Any],
+    ) -> int:
+        """Store one event at version ``expected + 1`` with its answer and log entry, in one
+        transaction; ``Conflict`` (and nothing stored) if the case is not at ``expected``.
+        Returns the log sequence number."""
+        recorded = now_text()
+        try:
+            with self._log_writer(), self._write() as conn:
+                if expected == 0:
+                    conn.execute(
+                        insert(cases).values(
+                            case_id=case.case_id,
+                            pack_id=case.pack_id,
+                            facts=case.facts,
+                            subjects=case.subjects,
+                            version=1,
+                            created_at=recorded,
+                        )
+                    )
+                else:
+                    moved = conn.execute(
+                        update(cases)
+                        .where(cases.c.case_id == case.case_id, cases.c.version == expected)
+                        .values(version=expected + 1)
+                    )
+                    if moved.rowcount != 1:
+                        raise Conflict(None)
+                conn.execute(
+                    insert(events).values(
+                        case_id=case.case_id,
+                        version=expected + 1,
+                        event=event_json,
+                        result=result_json,
+                        case_hash=case_hash,
+                        recorded_at=recorded,
+                    )
+                )
+                return self._append_log(conn, {**entry, "recorded_at": recorded})
+        except (Conflict, IntegrityError):
+            raise Conflict(self.version(case.case_id)) from None
+
+    def log(self, entry: dict[str, Any]) -> int:
+        """Append one decision-log entry on its own (a decision that changes no case)."""
+        with self._log_writer(), self._write() as conn:
+            return self._append_log(conn, {**entry, "recorded_at": now_text()})
+
+    @contextmanager
+    def _log_writer(self) -> Iterator[None]:
+        if self.sqlite:  # SQLite has one writer anyway: wait here, not in the busy handler
+            with self._log_lock:
+                yield
+        else:
+            yield
+
+    def _append_log(self, conn: Connection, entry: dict[str, Any]) -> int:
+        head = conn.execute(
+            select(log_head.c.seq, log_head.c.entry_hash)
+            .where(log_head.c.id == 1)
+            .with_for_update()
+        ).one()
+        seq = int(head.seq) + 1
+        row = {**entry, "seq": seq, "prev_hash": head.entry_hash}
+        row["entry_hash"] = entry_hash(row)
+        conn.execute(insert(log).values(**row))
+        conn.execute(
+            update(log_head).where(log_head.c.id == 1).values(seq=seq, entry_hash=row["entry_hash"])
+        )
+        return seq
+
+    def log_entries(self, batch: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every log entry in sequence order."""
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=batch).execute(
+                select(log).order_by(log.c.seq)
+            )
+            for row in result:
+                yield dict(row._mapping)
+
+    def head(self) -> tuple[int, str]:
+        with self.read() as conn:
+            row = conn.execute(select(log_head.c.seq, log_head.c.entry_hash)).one()
+        return int(row.seq), str(row.entry_hash)
+
+    def all_events(self) -> Iterator[tuple[str, StoredEvent]]:
+        """Every stored event, by case and version."""
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=1000).execute(
+                select(events).order_by(events.c.case_id, events.c.version)
+            )
+            for r in result:
+                yield r.case_id, StoredEvent(r.version, r.event, r.result, r.case_hash)

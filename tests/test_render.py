@@ -1,0 +1,243 @@
+"""Renderings for people: the catalogue is complete in Dutch and English, conditions read as
+words, and one example case per pack reads exactly as the committed golden text.
+
+Regenerate the golden files after an intended change of wording or of a pack:
+``UPDATE_GOLDEN=1 python -m pytest tests/test_render.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from mph_rules import render
+from mph_rules.cli import main
+from mph_rules.cli.common import as_of
+from mph_rules.conditions import FieldTest, Not
+from mph_rules.engine import Engine
+from mph_rules.loading import bundled_names, load_case, load_pack
+from mph_rules.render.conditions import Labels, describe, guard
+from mph_rules.render.i18n import LANGUAGES, Messages, catalogue, placeholders, reason_patterns
+from mph_rules.schema.labels import FieldLabel, Text
+
+ROOT = Path(__file__).parent.parent
+GOLDEN = Path(__file__).parent / "golden"
+RENDER_SRC = ROOT / "src" / "mph_rules" / "render"
+KEY = re.compile(r"^[a-z_]+\.[a-z0-9_.\-]*[a-z0-9]$")  # f-string prefixes end in . or _
+PREFIXES = {
+    "decision",
+    "mark",
+    "when",
+    "word",
+    "cats",
+    "trace",
+    "cond",
+    "lint",
+    "matrix",
+    "error",
+    "html",
+    "svg",
+    "docs",
+    "compare",
+    "check",
+    "playground",
+}
+
+
+def test_every_message_has_dutch_and_english_with_the_same_placeholders() -> None:
+    for key, texts in catalogue().items():
+        assert set(texts) == set(LANGUAGES), key
+        assert all(isinstance(t, str) and t for t in texts.values()), key
+        assert placeholders(texts["nl"]) == placeholders(texts["en"]), key
+
+
+def test_every_reason_pattern_has_both_languages_and_uses_its_groups() -> None:
+    for pattern, texts in reason_patterns():
+        groups = set(pattern.groupindex)
+        for lang in LANGUAGES:
+            assert placeholders(texts[lang]) == groups, (pattern.pattern, lang)
+        # the English template gives back the sentence it matched
+        sample = texts["en"].format(**{g: str(i + 1) for i, g in enumerate(sorted(groups))})
+        assert pattern.match(sample), pattern.pattern
+
+
+def test_every_message_key_the_code_uses_is_in_the_catalogue() -> None:
+    used: set[str] = set()
+    for path in [*RENDER_SRC.glob("*.py"), *(ROOT / "src" / "mph_rules" / "cli").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and KEY.match(node.value)
+                and node.value.split(".")[0] in PREFIXES
+            ):
+                used.add(node.value)
+    assert used, "no message keys found: the scan is broken"
+    missing = sorted(k for k in used if k not in catalogue())
+    assert not missing
+
+
+def test_an_unknown_language_is_refused_with_a_hint() -> None:
+    with pytest.raises(Exception, match="unknown language 'nL'"):
+        Messages("nL")
+
+
+# --- conditions in words -----------------------------------------------------------------------
+
+
+def _words(lang: str, labels: tuple[FieldLabel, ...] = ()) -> Labels:
+    return Labels(Messages(lang), labels)
+
+
+def test_a_condition_reads_as_words_never_as_a_path() -> None:
+    test = FieldTest.model_validate({"field": "payload.unavoidable", "equals": True})
+    assert describe(test, _words("nl")) == "de gegevens onvermijdelijk zijn"
+    assert describe(test, _words("en")) == "the data are unavoidable"
+    assert guard(test, _words("nl")) == "alleen als de gegevens onvermijdelijk zijn"
+    negated = Not.model_validate({"not": {"field": "payload.basis", "equals": "legal_obligation"}})
+    assert guard(negated, _words("nl"), deny=True) == (
+        "tenzij de grondslag is een wettelijke verplichting"
+    )
+    assert guard(negated, _words("en"), deny=True) == "unless the legal basis is a legal obligation"
+
+
+def test_a_pack_label_names_a_fact_in_both_languages() -> None:
+    label = FieldLabel(
+        field="facts.life_domains",
+        name=Text(nl="het aantal leefgebieden met problemen", en="the life domains with problems"),
+    )
+    test = FieldTest.model_validate({"field": "facts.life_domains", "count_at_least": 3})
+    assert describe(test, _words("nl", (label,))) == (
+        "het aantal leefgebieden met problemen telt minstens 3"
+    )
+    assert describe(test, _words("en", (label,))) == (
+        "the life domains with problems counts at least 3"
+    )
+    unlabelled = describe(test, _words("nl"))
+    assert "facts." not in unlabelled and "life domains" in unlabelled
+
+
+def test_the_police_data_rule_of_hilversum_reads_in_dutch() -> None:
+    """PR art. 11(3): special police data only when unavoidable, with listed police data."""
+    pack = load_pack("hilversum")
+    [rule] = [r for r in pack.sharing if r.id == "pr11_3_special_police_data_conditions"]
+    assert rule.when is not None
+    nl = guard(rule.when, Labels.of(pack, Messages("nl")), deny=True)
+    assert nl.startswith("tenzij (") and "de gegevens onvermijdelijk zijn" in nl
+    assert "payload." not in nl
+    en = guard(rule.when, Labels.of(pack, Messages("en")), deny=True)
+    assert "the data are unavoidable" in en and "payload." not in en
+
+
+# --- golden text per pack ----------------------------------------------------------------------
+
+
+def _example(pack: str) -> tuple[Path, str]:
+    path = sorted((ROOT / "examples" / pack).glob("*.yaml"))[0]
+    found = re.search(r"--as-of (\S+)", path.read_text(encoding="utf-8"))
+    assert found, f"{path} names no --as-of in its header"
+    return path, found.group(1)
+
+
+@pytest.mark.parametrize("pack", sorted(n for n in bundled_names() if n != "avg"))
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_golden_decision_text(pack: str, lang: str) -> None:
+    path, when = _example(pack)
+    engine = Engine(load_pack(pack))
+    decision = engine.evaluate(load_case(path), as_of=as_of(when))
+    text = (
+        render.text.decision(decision, engine.pack, lang=lang)
+        + "\n\n"
+        + render.text.trace(decision, engine.pack, lang=lang)
+        + "\n"
+    )
+    golden = GOLDEN / f"{pack}.{lang}.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert golden.exists(), f"run UPDATE_GOLDEN=1 pytest {__file__}"
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_cli_lang_follows_the_pack_and_can_be_overridden(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path, when = _example("hilversum")
+    assert main(["evaluate", "--pack", "hilversum", str(path), "--as-of", when]) == 0
+    assert "Wie moet worden geïnformeerd" in capsys.readouterr().out
+    assert (
+        main(["evaluate", "--pack", "hilversum", str(path), "--as-of", when, "--lang", "en"]) == 0
+    )
+    assert "Who must be told" in capsys.readouterr().out
+
+
+# --- pictures ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pack", sorted(n for n in bundled_names() if n != "avg"))
+def test_committed_pack_pictures_are_current(pack: str) -> None:
+    """docs/packs/<pack>.*.svg are what `mph-rules docs` writes today."""
+    for name, text in render.markdown.pictures(load_pack(pack)).items():
+        path = ROOT / "docs" / "packs" / name
+        assert path.exists() and path.read_text(encoding="utf-8") == text, (
+            f"{path} is out of date: run `mph-rules docs {pack} --out docs/packs`"
+        )
+
+
+def test_the_timeline_marks_late_items_and_places_every_dated_item() -> None:
+    path, when = _example("hilversum")
+    engine = Engine(load_pack("hilversum"))
+    decision = engine.evaluate(load_case(path), as_of=as_of(when))
+    picture = render.svg.timeline(decision, engine.pack, lang="nl")
+    dated = (
+        len(decision.events)
+        + sum(1 for n in decision.notifications)
+        + sum(1 for pd in decision.deadlines if pd.due is not None)
+        + sum(1 for dl in decision.deletions if dl.date is not None)
+    )
+    assert picture.count('class="tl-item') == dated
+    late = sum(pd.status in ("late", "overdue") for pd in decision.deadlines) + sum(
+        n.late or n.status == "overdue" for n in decision.notifications
+    )
+    assert late and picture.count("tl-is-late") == late
+    assert picture.count("tl-denied") == sum(not ev.allowed for ev in decision.events)
+    assert "Tijdlijn van de casus" in picture and picture == render.svg.timeline(
+        decision, engine.pack, lang="nl"
+    )
+
+
+def test_records_findings_and_open_points_are_shown_in_both_languages() -> None:
+    import dataclasses
+
+    from mph_rules.decision import Finding, OpenPoint, RecordStatus
+
+    path, when = _example("hilversum")
+    engine = Engine(load_pack("hilversum"))
+    decision = dataclasses.replace(
+        engine.evaluate(load_case(path), as_of=as_of(when)),
+        records=(
+            RecordStatus(
+                "r1", "pr8_inform_household", "why not informed", "missing", "pr art. 8(3)", 2
+            ),
+        ),
+        findings=(
+            Finding("record_missing", "pr8_inform_household", "no record", "pr art. 8(3)", 2),
+        ),
+        open_points=(
+            OpenPoint("iv5_2_triage_deadline", "unspecified", "no days given", setting="s"),
+        ),
+        owner="procesregisseur",
+    )
+    nl = render.text.decision(decision, engine.pack, lang="nl")
+    assert "Wat moet worden vastgelegd" in nl and "ONTBREEKT" in nl and "why not informed" in nl
+    assert "Bevindingen" in nl and "record_missing #2" in nl
+    assert "Open punten" in nl and "NIET BEPAALD iv5_2_triage_deadline" in nl
+    assert "eigenaar: procesregisseur" in nl
+    en = render.text.decision(decision, engine.pack, lang="en")
+    assert "What must be written down" in en and "MISSING" in en and "Findings" in en
+    page = render.html.decision(decision, engine.pack, lang="nl")
+    assert 'class="records"' in page and 'class="findings"' in page and "open-points" in page
