@@ -214,3 +214,42 @@ def test_occurred_where_still_sees_a_later_match(mda: Any) -> None:
     decision = Engine(mda).evaluate(case, as_of=dt.date(2022, 1, 1))
     rule = "a9_1_special_data_lawful_exception"
     assert rule in decision.events[-3].rules and rule not in decision.events[-1].rules
+
+
+def test_consent_checks_are_linear_in_the_case_length(
+    mda: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Repeated consents of one scope: each check looked at every grant and, for each, at
+    every ending (250,500 grant tests for 1,000 events, 2,251,500 for 3,000 as landed)."""
+    from mph_rules import consent
+
+    calls = [0]
+    real = consent.Grant.matches
+
+    def counting(self: Any, *args: Any) -> bool:
+        calls[0] += 1
+        return real(self, *args)
+
+    monkeypatch.setattr(consent.Grant, "matches", counting)
+    start = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
+
+    def case(n: int) -> dict[str, Any]:
+        events = []
+        for i in range(n):
+            at = (start + dt.timedelta(seconds=i)).isoformat()
+            actor = {"role": "coordinator"}
+            if i % 2 == 0:
+                kind = "consent_given"
+                payload: dict[str, Any] = {"scope": "special_data", "purposes": ["other"]}
+            else:
+                kind, payload = "data_recorded", {"categories": ["special_category_data"]}
+            events.append({"type": kind, "at": at, "actor": actor, "payload": payload})
+        return {"id": "c", "events": events}
+
+    engine = Engine(mda)
+    counts = []
+    for n in (400, 1200):
+        calls[0] = 0
+        engine.evaluate(case(n), as_of=dt.date(2022, 1, 1))
+        counts.append(calls[0])
+    assert counts[1] <= 3.5 * counts[0], counts

@@ -722,12 +722,9 @@ class Engine:
     def _too_early(self, not_before: Any, event: Event, state: _State) -> str | None:
         """v2 `not_before`: why the event comes before its waiting period ends, or None."""
         ref = not_before.after
-        earlier = [(_day(e.at), e) for e in state.occurred.get(ref.event, ())]
-
-        def matches(e: Event) -> bool:
-            return ref.when is None or holds(ref.when, _Context(state, e, e.parsed))
-
-        return waiting_period_unmet(not_before, earlier, _day(event.at), matches)
+        latest = _latest_match(state, ref.event, ref.when)  # not a scan of the history
+        earlier = [(_day(latest.at), latest)] if latest is not None else []
+        return waiting_period_unmet(not_before, earlier, _day(event.at), lambda _: True)
 
     def _v2_guard(
         self, i: int, event: Event, state: _State, rules: list[str], reasons: list[str]
@@ -1490,7 +1487,7 @@ class Engine:
                     keep.append(n)
                     continue
                 n.done = i
-                    n.late = n.due_at is not None and _at(event) > n.due_at
+                n.late = n.due_at is not None and _at(event) > n.due_at
                 self._trace(state, duty.id, "fired", f"notification {n.id} done", i)
             if keep:
                 state.open_duties[duty_id] = keep
