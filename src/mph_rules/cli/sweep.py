@@ -26,6 +26,7 @@ KINDS = (
     ("deletion", "Deletions due"),
     ("notification", "Notifications overdue or due"),
     ("deadline", "Process deadlines overdue or due"),
+    ("record", "Records to write, overdue or due"),
 )
 
 
@@ -152,6 +153,10 @@ def _records(report: Any, located: Sequence[Any]) -> Iterator[dict[str, Any]]:
         yield {"pack": report.pack_id, **record}
 
 
+def _about(item: Any) -> str:
+    return f" (subject {item.subject})" if item.subject else ""
+
+
 def _when(item: Any) -> str:
     if item.kind == "deletion":
         return f"since {item.due}" + (" (on hold)" if item.status == "held" else "")
@@ -172,13 +177,16 @@ def render(report: Any, located: Sequence[Any], limit: int, written_to: str | No
         f"  {report.cases:,} cases in {report.partitions} partitions on {report.workers} "
         f"workers, {report.seconds:.1f} s ({rate:,.0f} cases/s)",
         f"  {report.cases_due:,} cases with something due: {by_kind['deletion']:,} deletions, "
-        f"{by_kind['notification']:,} notifications, {by_kind['deadline']:,} process deadlines",
+        f"{by_kind['notification']:,} notifications, {by_kind['deadline']:,} process deadlines"
+        + (f", {by_kind['record']:,} records" if by_kind["record"] else ""),
     ]
     for kind, title in KINDS:
         rows = sorted(
             ((n, rule, source) for (k, rule, source), n in report.tally.items() if k == kind),
             key=lambda r: (-r[0], str(r[1])),
         )
+        if kind == "record" and not rows:
+            continue  # packs without record duties: no empty section
         out += ["", title]
         out += [f"  {n:>8,}  {rule or '-'}  [{source or 'no article given'}]"
                 for n, rule, source in rows] or ["  none"]
@@ -190,8 +198,8 @@ def render(report: Any, located: Sequence[Any], limit: int, written_to: str | No
         for item in shown:
             s = item.summary
             out.append(f"  {s.case_id} ({s.phase})  {Path(item.file).name}:{item.line}")
-            out += [f"    {d.kind} {d.id} {_when(d)}  [{d.source or 'no article given'}]"
-                    for d in s.due]
+            out += [f"    {d.kind} {d.id}{_about(d)} {_when(d)}  "
+                    f"[{d.source or 'no article given'}]" for d in s.due]
     if report.problems:
         out += ["", f"{len(report.problems):,} lines could not be evaluated (the sweep went on)"]
         out += [f"  {p}" for p in report.problems]
