@@ -271,3 +271,41 @@ def test_a_worker_killed_mid_run_loses_no_result(client: Any, tmp_path: Path) ->
     assert killed, "no worker was busy after the first partition"
     assert [item.summary for item in located] == want
     assert report.partitions == len(paths) and report.cases == len(cases)
+
+
+def test_an_unreachable_scheduler_is_a_message_not_a_traceback(tmp_path: Path, capsys: Any) -> None:
+    import dask
+
+    dd.write_store(shifted_examples("hilversum", 2, seed=1), tmp_path)
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main(
+            [
+                "sweep",
+                "--cases",
+                str(tmp_path),
+                "--pack",
+                "hilversum",
+                "--as-of",
+                "2026-06-01",
+                "--scheduler",
+                "tcp://127.0.0.1:9",
+            ]
+        )
+    err = capsys.readouterr().err
+    assert code == 2 and "the sweep failed" in err and "scheduler running" in err
+
+
+def test_progress_bar() -> None:
+    import io
+
+    stream = io.StringIO()
+    bar = dd.Progress(2, stream=stream, enabled=True)
+    result = dd.PartitionResult("p", cases=1500, cases_due=0, tally=(), problems=())
+    bar.update(result)
+    bar.update(result)
+    text = stream.getvalue()
+    assert "1/2 partitions, 1,500 cases" in text and "2/2 partitions, 3,000 cases" in text
+    assert text.endswith("\n")
+    quiet = io.StringIO()
+    dd.Progress(1, stream=quiet).update(result)  # not a terminal: nothing drawn
+    assert quiet.getvalue() == ""
