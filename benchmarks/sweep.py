@@ -164,7 +164,11 @@ def main(argv: list[str] | None = None) -> int:
             for r in range(args.repeat):
                 for label, fn, client in ways:
                     wall = m.run(label, fn, count, client)
-                    print(f"  repeat {r + 1}: {label}: {wall:.2f} s", file=sys.stderr)
+                    print(
+                        f"  repeat {r + 1}: {label}: {wall:.2f} s wall, "
+                        f"{m.cpu[label][-1]:.2f} s CPU",
+                        file=sys.stderr,
+                    )
         assert want_due > 0  # the sweep has something to find
 
     wall = {k: statistics.median(v) for k, v in m.wall.items()}
