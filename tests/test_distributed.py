@@ -147,6 +147,22 @@ def test_malformed_lines_are_reported_and_the_sweep_goes_on(client: Any, tmp_pat
     assert [x.line for x in located] == [1, 2, 3, 8]
 
 
+def test_bad_bytes_and_a_truncated_file_are_problems_not_crashes(tmp_path: Path) -> None:
+    import gzip
+
+    good = json.dumps(next(shifted_examples("hilversum", 1, seed=2)), default=str).encode()
+    plain = tmp_path / "a.jsonl"
+    plain.write_bytes(good + b"\n" + b'{"id": "caf\xe9"}\n' + good + b"\n")
+    got = list(dd.read_partition(plain))
+    assert [n for n, _ in got] == [1, 2, 3]
+    assert isinstance(got[1][1], dd.CaseProblem) and "not JSON" in got[1][1].message
+    packed = gzip.compress(good + b"\n" + good + b"\n")
+    (tmp_path / "b.jsonl.gz").write_bytes(packed[: len(packed) - 12])  # cut short
+    got = list(dd.read_partition(tmp_path / "b.jsonl.gz"))
+    assert isinstance(got[-1][1], dd.CaseProblem)
+    assert "cannot read the partition" in got[-1][1].message
+
+
 def test_a_worker_refuses_a_pack_whose_hash_differs(client: Any, stores: Any) -> None:
     spec = PackSpec.of("hilversum")
     forged = PackSpec(spec.text, spec.file, "sha256:" + "0" * 64, spec.settings)

@@ -15,7 +15,7 @@ import contextlib
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -152,7 +152,7 @@ def _sweep(
             report, located = dd.sweep(
                 client, spec, paths, when, out_dir=args.out_dir, on_result=bar.update
             )
-            for record in _records(report, located):
+            for record in dd.records(located, report.problems, report.pack_id):
                 line = json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n"
                 for out in jsonl:
                     out.write(line)
@@ -170,13 +170,6 @@ def _cluster_problem(exc: Exception) -> Problem:
     else:
         hint = None
     return Problem(f"the sweep failed: {type(exc).__name__}: {text}", hint=hint)
-
-
-def _records(report: Any, located: Sequence[Any]) -> Iterator[dict[str, Any]]:
-    from mph_rules.distributed import records
-
-    for record in records(located, report.problems):
-        yield {"pack": report.pack_id, **record}
 
 
 def _about(item: Any) -> str:
