@@ -17,6 +17,7 @@ from mph_rules.cli import (
     evaluate,
     explain,
     lint,
+    playground,
     schema,
     serve,
     sweep,
@@ -37,6 +38,7 @@ COMMANDS = {
     "audit": audit,
     "serve": serve,
     "sweep": sweep,
+    "playground": playground,
 }
 
 
