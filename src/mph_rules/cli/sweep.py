@@ -43,21 +43,44 @@ def add_parser(sub: Any) -> None:
         help="bundled pack name or path; without it each subfolder of DIR is named after a pack",
     )
     add_setting_argument(p)
-    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786")
     p.add_argument(
-        "--workers", type=int, metavar="N", help="worker processes of the local cluster (default: "
-        "one per core)"
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a Dask scheduler, e.g. tcp://host:8786 (default: DASK_SCHEDULER_ADDRESS; "
+        "without either, a local cluster)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes of the local cluster (default: one per core)",
     )
     p.add_argument("--memory-limit", default="auto", help="per local worker, e.g. 1GiB")
-    p.add_argument("--format", choices=("text", "jsonl"), default="text",
-                   help="stdout: a readable summary (text) or one JSON line per case (jsonl)")
+    p.add_argument(
+        "--format",
+        choices=("text", "jsonl"),
+        default="text",
+        help="stdout: a readable summary (text) or one JSON line per case (jsonl)",
+    )
     p.add_argument("--jsonl", metavar="FILE", help="also write the JSON Lines here")
-    p.add_argument("--out-dir", metavar="DIR",
-                   help="workers write <partition>.due.jsonl here instead of sending cases back")
-    p.add_argument("--list", type=int, default=20, metavar="N",
-                   help="cases listed in the text summary (default 20)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        help="workers write <partition>.due.jsonl here instead of sending cases back",
+    )
+    p.add_argument(
+        "--list",
+        type=int,
+        default=20,
+        metavar="N",
+        help="cases listed in the text summary (default 20)",
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
 
 
 def _stores(args: argparse.Namespace) -> list[tuple[str, Path]]:
@@ -69,8 +92,13 @@ def _stores(args: argparse.Namespace) -> list[tuple[str, Path]]:
     stores = [(d.name, d) for d in sorted(root.iterdir()) if d.is_dir()]
     if not stores:
         raise MphRulesError(
-            [Problem("no pack given and no pack subfolders", str(root),
-                     hint="give --pack, or lay out the store as DIR/<pack>/*.jsonl")]
+            [
+                Problem(
+                    "no pack given and no pack subfolders",
+                    str(root),
+                    hint="give --pack, or lay out the store as DIR/<pack>/*.jsonl",
+                )
+            ]
         )
     return stores
 
@@ -81,17 +109,34 @@ def run(args: argparse.Namespace) -> int:
         from mph_rules.batch import PackSpec
     except ImportError as exc:
         raise MphRulesError(
-            [Problem(f"the sweep needs Dask ({exc.name} is missing)",
-                     hint="pip install 'mph-rules[dask]'")]
+            [
+                Problem(
+                    f"the sweep needs Dask ({exc.name} is missing)",
+                    hint="pip install 'mph-rules[dask]'",
+                )
+            ]
         ) from None
     when = as_of(args.as_of)
     if args.workers is not None and args.workers < 1:
         raise MphRulesError([Problem("--workers: expected at least 1")])
     overrides = settings(args.setting)
-    plan = [(PackSpec.of(name, overrides), dd.partitions(folder)) for name, folder in
-            _stores(args)]
+    plan = [(PackSpec.of(name, overrides), dd.partitions(folder)) for name, folder in _stores(args)]
     if args.out_dir:
         Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+    try:
+        texts, problems = _sweep(args, dd, plan, when)
+    except MphRulesError:
+        raise
+    except Exception as exc:  # the cluster, a worker or a file: a message, not a traceback
+        raise MphRulesError([_cluster_problem(exc)]) from None
+    text = "\n\n".join(texts)
+    print(text, file=sys.stderr if args.format == "jsonl" else sys.stdout)
+    return 1 if problems else 0
+
+
+def _sweep(
+    args: argparse.Namespace, dd: Any, plan: list[tuple[Any, list[Path]]], when: Any
+) -> tuple[list[str], int]:
     texts: list[str] = []
     problems = 0
     with contextlib.ExitStack() as stack:
@@ -100,9 +145,7 @@ def run(args: argparse.Namespace) -> int:
             jsonl.append(sys.stdout)
         if args.jsonl:
             jsonl.append(stack.enter_context(Path(args.jsonl).open("w", encoding="utf-8")))
-        client = stack.enter_context(
-            dd.connect(args.scheduler, args.workers, args.memory_limit)
-        )
+        client = stack.enter_context(dd.connect(args.scheduler, args.workers, args.memory_limit))
         for spec, paths in plan:
             bar = dd.Progress(len(paths), enabled=args.progress)
             report, located = dd.sweep(
@@ -114,9 +157,18 @@ def run(args: argparse.Namespace) -> int:
                     out.write(line)
             texts.append(render(report, located, args.list, written_to=args.out_dir))
             problems += len(report.problems)
-    text = "\n\n".join(texts)
-    print(text, file=sys.stderr if args.format == "jsonl" else sys.stdout)
-    return 1 if problems else 0
+    return texts, problems
+
+
+def _cluster_problem(exc: Exception) -> Problem:
+    text = str(exc) or type(exc).__name__
+    if "No module named 'mph_rules'" in text:
+        hint = "install mph-rules[dask], the client's version, on every worker"
+    elif isinstance(exc, OSError | TimeoutError):
+        hint = "is the scheduler running at that address, and the store readable?"
+    else:
+        hint = None
+    return Problem(f"the sweep failed: {type(exc).__name__}: {text}", hint=hint)
 
 
 def _records(report: Any, located: Sequence[Any]) -> Iterator[dict[str, Any]]:
@@ -154,8 +206,10 @@ def render(report: Any, located: Sequence[Any], limit: int, written_to: str | No
             key=lambda r: (-r[0], str(r[1])),
         )
         out += ["", title]
-        out += [f"  {n:>8,}  {rule or '-'}  [{source or 'no article given'}]"
-                for n, rule, source in rows] or ["  none"]
+        out += [
+            f"  {n:>8,}  {rule or '-'}  [{source or 'no article given'}]"
+            for n, rule, source in rows
+        ] or ["  none"]
     if written_to:
         out += ["", f"Per case: {written_to}/<partition>.due.jsonl"]
     elif located:
@@ -164,8 +218,9 @@ def render(report: Any, located: Sequence[Any], limit: int, written_to: str | No
         for item in shown:
             s = item.summary
             out.append(f"  {s.case_id} ({s.phase})  {Path(item.file).name}:{item.line}")
-            out += [f"    {d.kind} {d.id} {_when(d)}  [{d.source or 'no article given'}]"
-                    for d in s.due]
+            out += [
+                f"    {d.kind} {d.id} {_when(d)}  [{d.source or 'no article given'}]" for d in s.due
+            ]
     if report.problems:
         out += ["", f"{len(report.problems):,} lines could not be evaluated (the sweep went on)"]
         out += [f"  {p}" for p in report.problems]
