@@ -617,20 +617,25 @@ def pack(pack: Pack) -> str:
 render_reference = pack
 
 
-def compare(c: Comparison, *, show_all: bool = False) -> str:
-    """Packs side by side as a Markdown table, for a drafting memo."""
-    header = ["aspect", *(f"`{p}`" for p in c.packs)]
+def compare(c: Comparison, *, show_all: bool = False, lang: str = "en") -> str:
+    """Packs side by side, a table per topic, for a drafting memo; by default only what
+    differs."""
+    from mph_rules.render.text import topic_name, topics
+
+    m = Messages(lang)
     lines = [
         "Compared: " + "; ".join(f"`{p}` ({t})" for p, t in zip(c.packs, c.titles, strict=True)),
         "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
     ]
-    for r in c.rows:
-        if not (show_all or r.differs):
-            continue
-        cells = ["<br>".join(v.replace("|", "\\|").split("\n")) for v in r.values]
-        lines.append(f"| **{r.aspect}**: {r.item} | " + " | ".join(cells) + " |")
+    for aspect, rows in topics(c, show_all):
+        header = [topic_name(aspect, m), *(f"`{p}`" for p in c.packs)]
+        lines += [f"### {topic_name(aspect, m)}", ""]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for r in rows:
+            cells = ["<br>".join(v.replace("|", "\\|").split("\n")) for v in r.values]
+            item = r.item + ("" if r.differs else " " + m("compare.same"))
+            lines.append(f"| {item} | " + " | ".join(cells) + " |")
+        lines.append("")
     if not show_all:
-        lines += ["", "Rows where every pack says the same are left out (`--all` shows them)."]
-    return "\n".join(lines)
+        lines += [m("compare.left_out").replace("--all", "`--all`")]
+    return "\n".join(lines).rstrip("\n")

@@ -8,7 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mph_rules.analysis import AccessMatrix, CellVerdict, Comparison, Finding, LintReport
+from mph_rules.analysis import (
+    AccessMatrix,
+    CellVerdict,
+    Comparison,
+    ComparisonRow,
+    Finding,
+    LintReport,
+)
 from mph_rules.conditions import AllOf, AnyOf, ConsentGiven, FieldTest, Not, Occurred
 from mph_rules.conditions import describe as raw_describe
 from mph_rules.decision import CaseDecision
@@ -463,8 +470,27 @@ def access_matrix(am: AccessMatrix, *, lang: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def compare(c: Comparison, *, width: int = 120, show_all: bool = False) -> str:
-    """A boxed grid; each pack's column wraps its lines to fit the width."""
+def topics(c: Comparison, show_all: bool) -> list[tuple[str, list[ComparisonRow]]]:
+    """The comparison's rows grouped by topic (intake, retention, ...), in order; without
+    ``show_all`` only the rows where the packs differ, and only topics that keep a row."""
+    groups: dict[str, list[ComparisonRow]] = {}
+    for row in c.rows:
+        if show_all or row.differs:
+            groups.setdefault(row.aspect, []).append(row)
+    return list(groups.items())
+
+
+def topic_name(aspect: str, m: Messages) -> str:
+    key = "compare.topic." + aspect.replace(" ", "_")
+    return m(key) if m.has(key) else aspect
+
+
+def compare(
+    c: Comparison, *, width: int = 120, show_all: bool = False, lang: str | None = None
+) -> str:
+    """Per topic a boxed grid, one column per pack, wrapped to fit the width; by default
+    only what differs."""
+    m = Messages(language(lang))
     first = 22
     n = len(c.packs)
     col = max(20, (width - 1 - first - 3 * (n + 1)) // n)
@@ -488,12 +514,17 @@ def compare(c: Comparison, *, width: int = 120, show_all: bool = False) -> str:
         ]
 
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-    out = [rule, *grid_row(["", *c.packs]), rule]
-    for aspect, item, values, differs in (
-        (r.aspect, r.item, r.values, r.differs) for r in c.rows if show_all or r.differs
-    ):
-        label = f"{aspect}: {item}" + ("" if differs else " (same)")
-        out += [*grid_row([label, *values]), rule]
+    groups = topics(c, show_all)
+    shown = sum(len(rows) for _, rows in groups)
+    differing = sum(r.differs for r in c.rows)
+    out = [m("compare.summary", differ=differing, total=len(c.rows), packs=", ".join(c.packs))]
+    for aspect, rows in groups:
+        out += ["", topic_name(aspect, m).upper(), rule, *grid_row(["", *c.packs]), rule]
+        for r in rows:
+            label = r.item + ("" if r.differs else " " + m("compare.same"))
+            out += [*grid_row([label, *r.values]), rule]
+    if not shown:
+        out.append(m("compare.nothing_differs"))
     if not show_all:
-        out.append("Rows where every pack says the same are left out (--all shows them).")
+        out += ["", m("compare.left_out")]
     return "\n".join(out)
