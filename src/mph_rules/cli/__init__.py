@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from mph_rules.cli import (
     audit,
+    check,
     compare,
     docs,
     evaluate,
@@ -39,6 +40,7 @@ COMMANDS = {
     "serve": serve,
     "sweep": sweep,
     "playground": playground,
+    "check": check,
 }
 
 

@@ -18,7 +18,7 @@ from mph_rules.analysis import (
 )
 from mph_rules.conditions import AllOf, AnyOf, ConsentGiven, FieldTest, Not, Occurred
 from mph_rules.conditions import describe as raw_describe
-from mph_rules.decision import CaseDecision
+from mph_rules.decision import CaseDecision, IntakeVerdict, Verdict
 from mph_rules.errors import place
 from mph_rules.render.conditions import Labels, describe, guard
 from mph_rules.render.i18n import Messages, language
@@ -338,6 +338,49 @@ def _v2_parts(d: CaseDecision, w: Words) -> list[str]:
                 )
             out.append(line + (f" [{p.source}]" if p.source else ""))
     return out
+
+
+def _entries(entries: Any, w: Words) -> list[str]:
+    m = w.m
+    out = []
+    for e in entries:
+        outcome = m(f"outcome.{e.outcome}") if m.has(f"outcome.{e.outcome}") else e.outcome
+        cite = f" ({e.source})" if e.source else ""
+        out.append(f"    {outcome:15} {e.rule}{cite}: {w.reason(e.reason)}")
+    return out
+
+
+def verdict(v: Verdict, pack: Pack, *, question: str = "", lang: str | None = None) -> str:
+    """The answer to a point question (check access / sharing): the verdict, why, and the
+    rules with their articles."""
+    w = Words(pack, lang)
+    m = w.m
+    cites = citations(pack)
+    out = [question] if question else []
+    out.append(m("check.allowed" if v.allowed else "check.denied"))
+    out += [f"  {w.reason(r)}" for r in v.reasons]
+    cited = [f"{r} ({cites[r]})" for r in v.rules if cites.get(r)]
+    if cited:
+        out.append("  " + m("decision.rule", rules=", ".join(cited)))
+    if v.trace:
+        out += ["", m("check.trace"), *_entries(v.trace, w)]
+    return "\n".join(out)
+
+
+def intake_verdict(v: IntakeVerdict, pack: Pack, *, lang: str | None = None) -> str:
+    """Whether a household qualifies, criterion by criterion."""
+    w = Words(pack, lang)
+    m = w.m
+    out = [m("check.eligible" if v.eligible else "check.not_eligible")]
+    for key, ids in (
+        ("check.met", v.met),
+        ("check.failed", v.failed),
+        ("check.undetermined", v.undetermined),
+    ):
+        if ids:
+            out.append("  " + m(key, items=", ".join(ids)))
+    out += [f"  {w.reason(r)}" for r in v.reasons]
+    return "\n".join(out)
 
 
 def trace(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = None) -> str:
