@@ -74,3 +74,10 @@ def test_phase_is_required_where_the_pack_has_several(capsys: pytest.CaptureFixt
         main(["check", "access", "procesregisseur", "police_special", "--pack", "hilversum"]) == 2
     )
     assert "--phase is required" in capsys.readouterr().err
+
+
+def test_errors_in_dutch_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["check", "access", "procesregiseur", "police_special", "--pack", "hilversum"]
+    assert main([*args, "--phase", "execution", "--lang", "nl"]) == 2
+    err = capsys.readouterr().err
+    assert "fout: onbekende rol 'procesregiseur' (bedoelde u 'procesregisseur'?)" in err

@@ -71,7 +71,7 @@ def test_a_bad_case_is_refused_with_a_located_hint_and_no_traceback(client: Test
         "/evaluate", data={"pack": "hilversum", "case_text": case, "as_of": AS_OF, "lang": "nl"}
     )
     assert reply.status_code == 422
-    assert ":3:5: error" in reply.text and "did you mean &#x27;case_registered&#x27;?" in reply.text
+    assert ":3:5: fout" in reply.text and "bedoelde u &#x27;case_registered&#x27;?" in reply.text
     assert "Traceback" not in reply.text
     reply = client.post(
         "/evaluate",

@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from mph_rules import render
 from mph_rules.cli import (
     audit,
     check,
@@ -61,8 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = COMMANDS[args.command].run(args)
     except MphRulesError as exc:
+        # in Dutch when asked for (--lang nl); the pack may be what failed to load
+        lang = getattr(args, "lang", None)
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(render.text.problem(problem, lang=lang), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -184,7 +184,9 @@ async def evaluate(request: Request) -> Response:
         engine = _engine(_pack_name(pack))
         decision = engine.evaluate(_case(raw, file), as_of=_as_of(as_of_text))
     except MphRulesError as exc:
-        items = "".join(f"<li>{escape(str(p))}</li>" for p in exc.problems)
+        items = "".join(
+            f"<li>{escape(render.text.problem(p, lang=m.lang))}</li>" for p in exc.problems
+        )
         body = (
             page.form(pack if pack in bundled_names() else "hilversum", text, as_of_text)
             + f'<div class="problems" id="problems"><b>{escape(m("error.bad_input"))}</b>'

@@ -19,7 +19,7 @@ from mph_rules.analysis import (
 from mph_rules.conditions import AllOf, AnyOf, ConsentGiven, FieldTest, Not, Occurred
 from mph_rules.conditions import describe as raw_describe
 from mph_rules.decision import CaseDecision, IntakeVerdict, Verdict
-from mph_rules.errors import place
+from mph_rules.errors import Problem, place
 from mph_rules.render.conditions import Labels, describe, guard
 from mph_rules.render.i18n import Messages, language
 from mph_rules.schema import Pack, Source
@@ -412,6 +412,21 @@ def trace(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = None)
             )
             out.append(f"    {outcome:15} {entry.rule}{cite}{origin}: {w.reason(entry.reason)}")
     return "\n".join(out)
+
+
+def problem(p: Problem, *, lang: str | None = None) -> str:
+    """A problem with the input: place, "error", path, message and hint, in the language
+    (the message is the loader's sentence, translated where the catalogue knows it)."""
+    m = Messages(language(lang or "en"))
+    if m.lang == "en":
+        return str(p)
+    text = f"{place(p.file or '<input>', p.line, p.column)}: {m('severity.' + p.severity)}: "
+    if p.path:
+        text += f"{p.path}: "
+    text += m.reason(p.message)
+    if p.hint:
+        text += f" ({m.reason(p.hint)})"
+    return text
 
 
 def finding(f: Finding, m: Messages) -> str:
