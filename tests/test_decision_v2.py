@@ -54,7 +54,11 @@ def test_v1_case_decision_is_byte_identical_except_for_the_new_fields() -> None:
     # the pack hash and engine version are part of the golden: compare them too
     assert again == golden
     # the new fields are there, with their v1 meaning
-    assert mine["records"] == [] and mine["open_points"] == []
+    assert mine["records"] == [] and mine["findings"] == []
+    # the one open point: mini counts "werkdagen" without saying which calendar
+    assert [(p["rule"], p["setting"]) for p in mine["open_points"]] == [
+        ("d_triage", "working_days_calendar")
+    ]
     assert [e["verdict"] for e in mine["events"]] == [
         "allowed" if e["allowed"] else "denied" for e in mine["events"]
     ]

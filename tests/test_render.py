@@ -27,7 +27,7 @@ from mph_rules.schema.labels import FieldLabel, Text
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden"
 RENDER_SRC = ROOT / "src" / "mph_rules" / "render"
-KEY = re.compile(r"^[a-z_]+\.[a-z0-9_.\-]+$")
+KEY = re.compile(r"^[a-z_]+\.[a-z0-9_.\-]*[a-z0-9]$")  # f-string prefixes end in . or _
 PREFIXES = {
     "decision",
     "mark",
@@ -173,3 +173,71 @@ def test_cli_lang_follows_the_pack_and_can_be_overridden(
         main(["evaluate", "--pack", "hilversum", str(path), "--as-of", when, "--lang", "en"]) == 0
     )
     assert "Who must be told" in capsys.readouterr().out
+
+
+# --- pictures ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pack", sorted(n for n in bundled_names() if n != "avg"))
+def test_committed_pack_pictures_are_current(pack: str) -> None:
+    """docs/packs/<pack>.*.svg are what `mph-rules docs` writes today."""
+    for name, text in render.markdown.pictures(load_pack(pack)).items():
+        path = ROOT / "docs" / "packs" / name
+        assert path.exists() and path.read_text(encoding="utf-8") == text, (
+            f"{path} is out of date: run `mph-rules docs {pack} --out docs/packs`"
+        )
+
+
+def test_the_timeline_marks_late_items_and_places_every_dated_item() -> None:
+    path, when = _example("hilversum")
+    engine = Engine(load_pack("hilversum"))
+    decision = engine.evaluate(load_case(path), as_of=as_of(when))
+    picture = render.svg.timeline(decision, engine.pack, lang="nl")
+    dated = (
+        len(decision.events)
+        + sum(1 for n in decision.notifications)
+        + sum(1 for pd in decision.deadlines if pd.due is not None)
+        + sum(1 for dl in decision.deletions if dl.date is not None)
+    )
+    assert picture.count('class="tl-item') == dated
+    late = sum(pd.status in ("late", "overdue") for pd in decision.deadlines) + sum(
+        n.late or n.status == "overdue" for n in decision.notifications
+    )
+    assert late and picture.count("tl-is-late") == late
+    assert picture.count("tl-denied") == sum(not ev.allowed for ev in decision.events)
+    assert "Tijdlijn van de casus" in picture and picture == render.svg.timeline(
+        decision, engine.pack, lang="nl"
+    )
+
+
+def test_records_findings_and_open_points_are_shown_in_both_languages() -> None:
+    import dataclasses
+
+    from mph_rules.decision import Finding, OpenPoint, RecordStatus
+
+    path, when = _example("hilversum")
+    engine = Engine(load_pack("hilversum"))
+    decision = dataclasses.replace(
+        engine.evaluate(load_case(path), as_of=as_of(when)),
+        records=(
+            RecordStatus(
+                "r1", "pr8_inform_household", "why not informed", "missing", "pr art. 8(3)", 2
+            ),
+        ),
+        findings=(
+            Finding("record_missing", "pr8_inform_household", "no record", "pr art. 8(3)", 2),
+        ),
+        open_points=(
+            OpenPoint("iv5_2_triage_deadline", "unspecified", "no days given", setting="s"),
+        ),
+        owner="procesregisseur",
+    )
+    nl = render.text.decision(decision, engine.pack, lang="nl")
+    assert "Wat moet worden vastgelegd" in nl and "ONTBREEKT" in nl and "why not informed" in nl
+    assert "Bevindingen" in nl and "record_missing #2" in nl
+    assert "Open punten" in nl and "NIET BEPAALD iv5_2_triage_deadline" in nl
+    assert "eigenaar: procesregisseur" in nl
+    en = render.text.decision(decision, engine.pack, lang="en")
+    assert "What must be written down" in en and "MISSING" in en and "Findings" in en
+    page = render.html.decision(decision, engine.pack, lang="nl")
+    assert 'class="records"' in page and 'class="findings"' in page and "open-points" in page

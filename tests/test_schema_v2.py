@@ -113,3 +113,25 @@ def test_windows_are_durations() -> None:
 def test_schema_version_is_1_or_2() -> None:
     text = HEAD.replace('version: "1"\n', 'version: "1"\n  schema_version: 3\n', 1)
     assert any("schema_version" in p for p in problems(text))
+
+
+def test_v2_references_are_checked_with_did_you_mean() -> None:
+    text = HEAD + (
+        "records:\n"
+        f"  - {{id: rec, label: L, what: w, by: rr, trigger: {{event: case_closed}}, "
+        f"discharged_by: [{{event: demo.entry}}], source: {SRC}}}\n"
+    )
+    out = problems(text)
+    assert any("records[0].by" in p and "undefined role 'rr'" in p and "'r'" in p for p in out), out
+    assert any("undefined event type 'demo.entry'" in p for p in out), out
+
+
+def test_duration_from_must_name_a_duration_setting() -> None:
+    text = HEAD + (
+        "settings:\n"
+        f"  - {{id: s, label: L, choices: [a], default: a, justification: j, source: {SRC}}}\n"
+        "rights:\n"
+        f"  - {{id: x, right: access, label: L, handler: r, source: {SRC}, "
+        "deadline: {duration_from: {setting: s}}}\n"
+    )
+    assert any("must have type duration" in p for p in problems(text))

@@ -3,13 +3,15 @@ defect. Each test failed on the code as it landed (aedb13a) and holds now."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import tracemalloc
 from typing import Any
 
 import pytest
 
-from mph_rules import Engine, load_pack
+from mph_rules import Engine, bundled_names, load_pack
+from mph_rules.testing import invariants
 
 # --- 1. the verdict memo cannot be poisoned ------------------------------------------------
 
@@ -99,3 +101,57 @@ def test_large_distinct_payloads_do_not_grow_memory(mda: Any) -> None:
     finally:
         tracemalloc.stop()
     assert held - base < 8_000_000, f"{(held - base) / 1e6:.1f} MB held"
+
+
+# --- 7. a forbidden category is never shared -------------------------------------------------
+
+
+def test_nijmegen_personal_dossier_never_shared_even_under_a_legal_obligation() -> None:
+    """B1 art. 5: "er wordt geen nieuw persoonsdossier aangelegd" (a forbidden category).
+    Rule b1_5_legal_obligation_disclosure (categories "*") shared it with the
+    Veiligheidshuis under legal_obligation; the category's own rule now denies it."""
+    engine = Engine(load_pack("nijmegen"))
+    verdict = engine.check_sharing(
+        "procesregisseur",
+        "veiligheidshuis",
+        "personal_dossier",
+        phase="step3_client_information",
+        payload={"basis": "legal_obligation", "necessary": True},
+    )
+    assert not verdict.allowed
+    assert verdict.rules == ("personal_dossier",)
+    assert "never" in verdict.reasons[0] and verdict.trace[0].source
+    mixed = engine.check_sharing(
+        "procesregisseur",
+        "veiligheidshuis",
+        ["vis2_naw", "personal_dossier"],
+        phase="step3_client_information",
+        payload={"basis": "legal_obligation"},
+    )
+    assert not mixed.allowed and "personal_dossier" in mixed.rules
+
+
+def test_forbidden_category_in_a_data_provided_event_is_denied() -> None:
+    """MDA++ art. 9.3 keeps ethnicity out of the plan; a10_3_legal_duty (categories "*")
+    let the coordinator provide it under legal_obligation."""
+    engine = Engine(load_pack("mda_plus"))
+    provided = {
+        "type": "data_provided",
+        "at": "2021-03-11",
+        "actor": {"role": "coordinator"},
+        "payload": {
+            "from_role": "coordinator",
+            "to_role": "party_official",
+            "categories": ["ethnicity"],
+            "basis": "legal_obligation",
+        },
+    }
+    decision = engine.evaluate({"id": "c", "events": [provided]}, as_of=dt.date(2021, 4, 1))
+    assert not decision.events[0].allowed
+    assert decision.events[0].rules == ("ethnicity",)
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_forbidden_never_shared_in_every_bundled_pack(name: str) -> None:
+    """Exhaustive over every pair of roles, phase, forbidden category and basis."""
+    invariants.forbidden_never_shared(Engine(load_pack(name)))

@@ -169,14 +169,24 @@ class PackSpec:
             text = _read_text(Path(top))
         except PackError:
             raise PackError(
-                [Problem("cannot send this pack to workers: its file cannot be read", top,
-                         hint="build the spec from the text: PackSpec.from_text(text)")]
+                [
+                    Problem(
+                        "cannot send this pack to workers: its file cannot be read",
+                        top,
+                        hint="build the spec from the text: PackSpec.from_text(text)",
+                    )
+                ]
             ) from None
         spec = cls(text, top, pack.provenance.content_hash, _canonical(settings))
         if load_pack_text(text, top).provenance.content_hash != spec.content_hash:
             raise PackMismatch(
-                [Problem("the pack's file changed since it was loaded", top,
-                         hint="load it again, or send the text it was loaded from")]
+                [
+                    Problem(
+                        "the pack's file changed since it was loaded",
+                        top,
+                        hint="load it again, or send the text it was loaded from",
+                    )
+                ]
             )
         return spec
 
@@ -186,9 +196,14 @@ class PackSpec:
         found = pack.provenance.content_hash
         if found != self.content_hash:
             raise PackMismatch(
-                [Problem(f"pack refused: the sender's content hash is {self.content_hash}, "
-                         f"this worker loads it to {found}", self.file,
-                         hint="run the same mph-rules version on the client and every worker")]
+                [
+                    Problem(
+                        f"pack refused: the sender's content hash is {self.content_hash}, "
+                        f"this worker loads it to {found}",
+                        self.file,
+                        hint="run the same mph-rules version on the client and every worker",
+                    )
+                ]
             )
         return Engine(pack, settings=json.loads(self.settings))
 
@@ -323,9 +338,7 @@ def evaluate_many(
     """
     remote = executor is not None or processes != 1
     default = summary if remote else None
-    keep: Callable[[CaseDecision], Any] | None = (
-        default if isinstance(reduce, _Default) else reduce
-    )
+    keep: Callable[[CaseDecision], Any] | None = default if isinstance(reduce, _Default) else reduce
     if executor is not None:
         spec = PackSpec.of(pack, settings)
         window = in_flight or 4 + 2 * (os.cpu_count() or 1)

@@ -117,8 +117,11 @@ def read_partition(path: str | Path) -> Iterator[tuple[int, dict[str, Any] | Cas
                 yield number, CaseProblem(str(path), number, f"not JSON: {exc}")
                 continue
             if not isinstance(data, dict):
-                yield number, CaseProblem(
-                    str(path), number, "a case is an object with id, facts, subjects, events"
+                yield (
+                    number,
+                    CaseProblem(
+                        str(path), number, "a case is an object with id, facts, subjects, events"
+                    ),
                 )
                 continue
             yield number, data
@@ -167,8 +170,9 @@ def evaluate_partition(
     )
     if out_dir is None:
         return replace(result, summaries=tuple(located if every else due))
-    target = Path(out_dir) / (Path(path).name.removesuffix(".gz").removesuffix(".jsonl")
-                              + ".due.jsonl")
+    target = Path(out_dir) / (
+        Path(path).name.removesuffix(".gz").removesuffix(".jsonl") + ".due.jsonl"
+    )
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with temporary.open("w", encoding="utf-8") as handle:
         for record in records(due, problems):
@@ -314,14 +318,17 @@ def connect(
         with Client(scheduler) as client:
             yield client
         return
-    with LocalCluster(
-        n_workers=workers or os.cpu_count() or 1,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",  # no fixed port: several clusters may run
-        memory_limit=memory_limit or "auto",
-        silence_logs=logging.ERROR,
-    ) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # no fixed port: several clusters may run
+            memory_limit=memory_limit or "auto",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 

@@ -7,6 +7,7 @@ events move the phase, open and discharge notifications, start deadlines and ret
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import sys
@@ -20,13 +21,17 @@ from pydantic import BaseModel, ValidationError
 from mph_rules import __version__
 from mph_rules.calendar import (
     AMSTERDAM,
+    WORKING_DAYS_CALENDAR_SETTING,
     Anchor,
     Counting,
     Duration,
+    DurationError,
+    WorkingDayCalendar,
     anchor_date,
     compute_deadline,
     parse_duration,
 )
+from mph_rules.casebook import CaseBook, index_case_model
 from mph_rules.compile import CompiledPack, compile_pack, decide_access
 from mph_rules.conditions import (
     MISSING,
@@ -36,7 +41,9 @@ from mph_rules.conditions import (
     referenced_events,
     referenced_fields,
 )
+from mph_rules.consent import HOUSEHOLD, ConsentLedger
 from mph_rules.decision import (
+    UNSPECIFIED,
     AllowedAction,
     CaseDecision,
     Consequences,
@@ -53,6 +60,12 @@ from mph_rules.decision import (
 )
 from mph_rules.errors import EventError, Problem
 from mph_rules.events import Case, Event
+from mph_rules.findings import (
+    actor_problem,
+    flagged_verdict,
+    informing_problems,
+    waiting_period_unmet,
+)
 from mph_rules.schema import (
     Deadline,
     Effect,
@@ -74,11 +87,23 @@ _describe = functools.lru_cache(maxsize=4096)(describe)
 
 
 @functools.lru_cache(maxsize=65536)
-def _deadline_memo(start: Moment, duration: Duration, counting: Counting, anchor: Anchor) -> Any:
-    return compute_deadline(start, duration, counting, anchor)
+def _deadline_memo(
+    start: Moment,
+    duration: Duration,
+    counting: Counting,
+    anchor: Anchor,
+    working: WorkingDayCalendar | None = None,
+) -> Any:
+    return compute_deadline(start, duration, counting, anchor, working_days=working)
 
 
-def _compute_deadline(start: Moment, duration: Duration, counting: Counting, anchor: Anchor) -> Any:
+def _compute_deadline(
+    start: Moment,
+    duration: Duration,
+    counting: Counting,
+    anchor: Anchor,
+    working: WorkingDayCalendar | None = None,
+) -> Any:
     """compute_deadline, memoised: a day-based deadline depends only on the Amsterdam day of
     its start, so events on the same day share one computation."""
     if counting is not Counting.ELAPSED_HOURS and isinstance(start, dt.datetime):
@@ -87,7 +112,9 @@ def _compute_deadline(start: Moment, duration: Duration, counting: Counting, anc
         # an hour deadline after an event known only by its date: count from the start of
         # that day (the earliest reading, so the deadline is never reported too late)
         start = dt.datetime.combine(start, dt.time.min, tzinfo=AMSTERDAM)
-    return _deadline_memo(start, duration, counting, anchor)
+    if counting is not Counting.WORKING_DAYS:
+        working = None
+    return _deadline_memo(start, duration, counting, anchor, working)
 
 
 def _at(event: Event) -> dt.datetime:
@@ -137,6 +164,8 @@ class _Open:
     trigger_at: Moment = dt.date.min
     extended: bool = False
     request: dict[str, Any] = field(default_factory=dict)
+    subject: str | None = None
+    missed_of: str | None = None  # v2 opened_by_missed: open only once this deadline is missed
 
 
 @dataclass
@@ -147,6 +176,8 @@ class _Clock:
     date: dt.date | None
     steps: tuple[str, ...]
     cancelled_by: int | None = None
+    subject: str | None = None
+    started_at: Moment | None = None
 
 
 @dataclass
@@ -168,6 +199,8 @@ class _State:
     request_rights: dict[str, Any] = field(default_factory=dict)
     trace: list[TraceEntry] = field(default_factory=list)
     counter: dict[str, int] = field(default_factory=dict)
+    book: CaseBook | None = None  # v2: consent per subject, records, findings
+    mandates: set[str] = field(default_factory=set)  # roles given a mandate by an event
 
 
 class _Context:
@@ -229,7 +262,24 @@ class _Context:
         return any(holds(where, _Context(self.state, e, e.parsed)) for e in earlier)
 
     def has_consent(self, scope: str) -> bool:
-        return self.state.consents.get(scope, False)
+        return self.consent_missing(scope) is None
+
+    def consent_missing(self, scope: str) -> str | None:
+        """None if consent for ``scope`` covers this event (v2: every subject it concerns,
+        its categories, recipient and purpose), else why not."""
+        book = self.state.book
+        if book is None:
+            return None if self.state.consents.get(scope, False) else f"no consent for {scope}"
+        p = self.payload
+        subjects = self.event.subjects if self.event is not None else _field(p, "subjects")
+        categories = _field(p, "categories") or (None,)
+        for category in categories:
+            why = book.consent.missing(
+                scope, subjects, category, _field(p, "to_role"), _field(p, "purpose")
+            )
+            if why is not None:
+                return why
+        return None
 
 
 # --- the engine ---------------------------------------------------------------------------
@@ -261,6 +311,27 @@ class Engine:
         self._inputs: dict[Any, Any] = {}
         self._valid_from = eff.valid_from if isinstance(eff.valid_from, dt.date) else None
         self._valid_until = eff.valid_until if isinstance(eff.valid_until, dt.date) else None
+        # v2 case model (issue 14)
+        self._casemodel = index_case_model(self.pack)
+        self._working = WorkingDayCalendar(
+            self.settings.get(WORKING_DAYS_CALENDAR_SETTING, self._casemodel.working_days_default)
+        )
+        matrix: list[Any] = [*self.pack.access, *self.pack.sharing]
+        self._rules_by_id: dict[str, Any] = {r.id: r for r in matrix}
+        self._owners = {
+            ph.id: ph.owner for ph in (self.pack.lifecycle.phases if self.pack.lifecycle else ())
+        }
+        self._consent_scopes = sorted(
+            {
+                scope
+                for rule in matrix
+                if rule.when is not None
+                for scope in _consent_scopes(rule.when)
+            }
+        )
+        limits = [d.actor for d in self.pack.information_duties]
+        limits += [r.actor for r in self.pack.rights]
+        self._mandate_events = {a.mandate.event: a.mandate for a in limits if a and a.mandate}
 
     # point queries ----------------------------------------------------------------------
 
@@ -273,18 +344,36 @@ class Engine:
         action: str = "read",
         purpose: str | None = None,
         context: Mapping[str, Any] | None = None,
+        session: CaseSession | None = None,
     ) -> Verdict:
-        """May ``role`` read/write ``category`` in ``phase`` (for ``purpose``)? Default deny."""
+        """May ``role`` read/write ``category`` in ``phase`` (for ``purpose``)? Default deny.
+
+        v2: with ``session``, conditions on the case's history (earlier events, consent per
+        subject) are answered from that case instead of from ``context``."""
         cp = self.compiled
         cell = (role, category, phase, action)
         fixed = cp.fixed_access(cell)
         if fixed is not None:
             return fixed
         self._check_names(role=role, category=category, phase=phase)
+        state = self._query_state(phase, context, session)
+        payload = {"categories": [category], **dict((context or {}).get("payload", {}))}
+        if purpose is not None:
+            payload.setdefault("purpose", purpose)
+        ctx = _Context(state, None, payload if session is not None else payload_v1(context))
+        return self._access(cell, purpose, ctx)
+
+    def _query_state(
+        self, phase: str, context: Mapping[str, Any] | None, session: CaseSession | None
+    ) -> _State:
+        """The case state a point query reads: the session's (v2), else one from ``context``."""
+        if session is not None:
+            if session.engine is not self:
+                raise EventError([Problem("the session belongs to another engine")])
+            return dataclasses.replace(session._state, phase=phase)
         state = _State(phase, dict((context or {}).get("facts", {})), {}, self.settings)
         state.consents = {s: True for s in (context or {}).get("consents", ())}
-        ctx = _Context(state, None, dict((context or {}).get("payload", {})))
-        return self._access(cell, purpose, ctx)
+        return state
 
     def check_sharing(
         self,
@@ -295,14 +384,15 @@ class Engine:
         phase: str,
         payload: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
+        session: CaseSession | None = None,
     ) -> Verdict:
-        """May ``from_role`` provide these categories to ``to_role`` in ``phase``?"""
+        """May ``from_role`` provide these categories to ``to_role`` in ``phase``? v2: with
+        ``session``, history-dependent conditions are answered from that case."""
         cats = (categories,) if isinstance(categories, str) else tuple(categories)
         for cat in cats:
             self._check_names(role=from_role, category=cat, phase=phase)
         self._check_names(role=to_role)
-        state = _State(phase, dict((context or {}).get("facts", {})), {}, self.settings)
-        state.consents = {s: True for s in (context or {}).get("consents", ())}
+        state = self._query_state(phase, context, session)
         full = {
             "from_role": from_role,
             "to_role": to_role,
@@ -380,6 +470,13 @@ class Engine:
         ignored: int,
     ) -> CaseDecision:
         cutoff = _cutoff(as_of)
+        records: tuple[Any, ...] = ()
+        findings: tuple[Any, ...] = ()
+        points: tuple[Any, ...] = ()
+        if state.book is not None:
+            records, late = state.book.record_statuses(cutoff)
+            findings = (*state.book.findings, *late)
+            points = state.book.open_points(state.trace, self.settings)
         return CaseDecision(
             pack=self.ref,
             case_id=case_id,
@@ -388,12 +485,45 @@ class Engine:
             events=verdicts,
             allowed_actions=self._allowed_actions(state),
             access=self._role_access(state.phase),
-            notifications=tuple(self._notification(n, cutoff) for n in state.notifications),
+            notifications=self._notifications(state, cutoff),
             deadlines=tuple(self._deadline(d, cutoff) for d in state.deadlines),
             deletions=self._deletions(state, cutoff),
             trace=tuple(state.trace),
             ignored_after_as_of=ignored,
+            records=records,
+            findings=findings,
+            open_points=points,
+            owner=self._owners.get(state.phase),
         )
+
+    def _notifications(self, state: _State, cutoff: dt.datetime) -> tuple[Notification, ...]:
+        """Every notification as of ``cutoff``; a v2 `opened_by_missed` one only once the
+        deadline it waits on (started by the same event) was missed, due from that date."""
+        out = []
+        for n in state.notifications:
+            if n.missed_of is not None:
+                opened = self._opened_by_missed(n, state, cutoff)
+                if opened is None:
+                    continue
+                n = opened
+            out.append(self._notification(n, cutoff))
+        return tuple(out)
+
+    def _opened_by_missed(self, n: _Open, state: _State, cutoff: dt.datetime) -> _Open | None:
+        missed = None
+        for d in state.deadlines:
+            if d["rule"].id != n.missed_of or d["start"] != n.trigger or d["due_at"] is None:
+                continue
+            if (d["met"] is not None and d["late"]) or (
+                d["met"] is None and d.get("cancelled") is None and cutoff > d["due_at"]
+            ):
+                missed = d
+        if missed is None:
+            return None
+        duty = self.compiled.duties[n.duty]
+        due, due_at, counting = self._due(duty.deadline, missed["due"] + dt.timedelta(days=1))
+        late = n.done is not None and due_at is not None and n.late
+        return dataclasses.replace(n, due=due, due_at=due_at, counting=counting, late=late)
 
     def validate_case(self, case: Case | Mapping[str, Any]) -> Case:
         """Validate a case against the event vocabulary and this pack; reject it whole."""
@@ -500,26 +630,51 @@ class Engine:
         rules: list[str] = []
         reasons: list[str] = []
         allowed, target = self._lifecycle(i, event, state, ctx, rules, reasons)
+        verdict_word = ""  # v2: "unspecified" where a deciding rule leaves the outcome open
+        if event.type == "subject_request_received":
+            # known even when a precondition refuses the receipt, so that a later answer is
+            # denied citing its right (_not_open) instead of failing on an unknown request
+            state.request_rights.setdefault(payload.request_id, payload.right)
         if allowed:
             for pre in cp.preconditions.get(event.type, ()):
                 if pre.when is not None and not holds(pre.when, ctx):
                     continue
-                if not holds(pre.require, ctx):
+                failed = None if holds(pre.require, ctx) else pre.message
+                if failed is None and pre.not_before is not None:
+                    failed = self._too_early(pre.not_before, event, state)
+                    if failed is not None:
+                        failed = f"{pre.message}: {failed}"
+                if failed is None:
+                    if allowed:  # a denied event lists only the rules that denied it
+                        rules.append(pre.id)
+                    self._trace(state, pre.id, "fired", f"satisfied: {_describe(pre.require)}", i)
+                elif pre.outcome == "unspecified":
+                    # v2: the source leaves open what a breach means: neither yes nor no
+                    verdict_word = UNSPECIFIED
+                    rules.append(pre.id)
+                    reasons.append(f"{failed} (the source leaves the outcome open: {pre.note})")
+                    self._trace(state, pre.id, "unspecified", failed, i)
+                elif pre.on_violation == "flag" and state.book is not None:
+                    # v2: a breach to record, not a refusal
+                    rules.append(pre.id)
+                    reasons.append(f"{failed} (flagged, not refused)")
+                    state.book.flag("precondition_not_met", pre.id, failed, i)
+                    self._trace(state, pre.id, "flagged", failed, i)
+                else:
                     if allowed:
                         rules.clear()
                         reasons.clear()
                     allowed = False
                     rules.append(pre.id)
-                    reasons.append(pre.message)
-                    self._trace(state, pre.id, "denied", pre.message, i)
-                else:
-                    if allowed:  # a denied event lists only the rules that denied it
-                        rules.append(pre.id)
-                    self._trace(state, pre.id, "fired", f"satisfied: {_describe(pre.require)}", i)
+                    reasons.append(failed)
+                    self._trace(state, pre.id, "denied", failed, i)
         if allowed:
             specific_rules: list[str] = []
             specific_reasons: list[str] = []
-            allowed = self._specific(i, event, state, ctx, specific_rules, specific_reasons)
+            allowed, word = self._specific(i, event, state, ctx, specific_rules, specific_reasons)
+            verdict_word = word or verdict_word
+            if allowed:
+                allowed = self._v2_guard(i, event, state, specific_rules, specific_reasons)
             if not allowed:
                 rules.clear()
                 reasons.clear()
@@ -542,6 +697,8 @@ class Engine:
                 state.phase = target
             self._effects(i, event, state, ctx)
             state.occurred.setdefault(event.type, []).append(event)
+        else:
+            verdict_word = ""
         in_force = self._in_force(event)
         if not in_force:
             why = self._not_in_force(event)
@@ -558,7 +715,91 @@ class Engine:
             tuple(reasons),
             event.id,
             in_force,
+            verdict_word,
+            event.subjects,
         )
+
+    def _too_early(self, not_before: Any, event: Event, state: _State) -> str | None:
+        """v2 `not_before`: why the event comes before its waiting period ends, or None."""
+        ref = not_before.after
+        earlier = [(_day(e.at), e) for e in state.occurred.get(ref.event, ())]
+
+        def matches(e: Event) -> bool:
+            return ref.when is None or holds(ref.when, _Context(state, e, e.parsed))
+
+        return waiting_period_unmet(not_before, earlier, _day(event.at), matches)
+
+    def _v2_guard(
+        self, i: int, event: Event, state: _State, rules: list[str], reasons: list[str]
+    ) -> bool:
+        """v2 checks after the rule matrix: upheld objections, deletion dates, actor limits
+        that refuse (``on_violation: deny``). False (with the citing rule and reason) to deny."""
+        book = state.book
+        if book is None:
+            return True
+        cp = self.compiled
+        kind = event.type
+        denial: tuple[str, str] | None = None
+        if kind in _DATA_EVENTS:
+            objection = book.consent.objected(event.subjects)
+            if objection is not None:
+                who = objection.subject or "the household"
+                denial = (
+                    objection.rule,
+                    f"objection of {who} upheld (request {objection.request_id}, event "
+                    f"{objection.event}): their data may no longer be processed",
+                )
+            else:
+                denial = self._past_deletion(event, state)
+        elif kind == "subject_request_answered":
+            req = state.requests.get(event.parsed.request_id)
+            right = req.right if req is not None else None
+            limit = getattr(right, "actor", None)
+            role = event.parsed.handler or (event.actor.role if event.actor else None)
+            problem = actor_problem(limit, role, state.mandates)
+            if problem is not None and limit is not None and right is not None:
+                if limit.on_violation == "deny":
+                    denial = (right.id, f"{right.id}: the answer {problem}")
+                else:
+                    book.flag("wrong_actor", right.id, f"the answer {problem}", i)
+        if denial is None:
+            return True
+        rule_id, why = denial
+        rules.clear()
+        reasons.clear()
+        rules.append(rule_id)
+        reasons.append(why)
+        entry = TraceEntry(rule_id, "denied", why, cp.cite(rule_id), cp.origins.get(rule_id), i)
+        state.trace.append(entry)
+        return False
+
+    def _past_deletion(self, event: Event, state: _State) -> tuple[str, str] | None:
+        """v2 invariant: nothing in a scope is read, recorded or shared after its deletion
+        date (outside a legal hold), save the fields that survive anonymisation."""
+        if state.hold is not None:
+            return None
+        day = _day(event.at)
+        fields = set(_field(event.parsed, "fields") or ())
+        book = state.book
+        concerned = set(book.consent.concerned(event.subjects)) if book is not None else set()
+        for clock in self._clocks(state):
+            if clock.date is None or clock.cancelled_by is not None or day <= clock.date:
+                continue
+            if clock.subject is not None and clock.subject not in concerned:
+                continue
+            if fields and fields <= set(clock.rule.surviving_fields):
+                continue
+            who = f" of {clock.subject}" if clock.subject else ""
+            return (
+                clock.rule.id,
+                f"{clock.rule.scope}{who} passed its deletion date {clock.date} "
+                f"({clock.rule.id}): it may no longer be read, recorded or shared",
+            )
+        return None
+
+    @staticmethod
+    def _clocks(state: _State) -> list[_Clock]:
+        return list(state.clocks.values())
 
     def _in_force(self, event: Event) -> bool:
         day = _day(event.at)
@@ -618,8 +859,9 @@ class Engine:
         ctx: _Context,
         rules: list[str],
         reasons: list[str],
-    ) -> bool:
-        """Checks that depend on the event type: access, sharing, waivers, requests."""
+    ) -> tuple[bool, str]:
+        """Checks that depend on the event type: access, sharing, waivers, requests; with the
+        v2 verdict word ("unspecified", or "" for the boolean's meaning)."""
         p = event.parsed
         kind = event.type
         verdict: Verdict | None = None
@@ -634,6 +876,12 @@ class Engine:
             )
         elif kind == "data_provided":
             verdict = self._sharing(p.from_role, p.to_role, p.categories, state.phase, ctx)
+        if verdict is not None and kind in _DATA_EVENTS:
+            # v2: `on_violation: flag` deny rules and `outcome: unspecified` allow rules
+            verdict, flagged = flagged_verdict(verdict, self._rules_by_id)
+            if state.book is not None:
+                for rule_id in flagged:
+                    state.book.flag("rule_breached", rule_id, "; ".join(verdict.reasons), i)
         elif kind == "information_duty_waived":
             verdict = self._waiver(p, state)
         elif kind == "subject_request_received":
@@ -643,14 +891,21 @@ class Engine:
         elif kind == "subject_request_answered":
             verdict = self._request_answered(p, state)
         if verdict is None:
-            return True
+            return True, ""
         rules.extend(verdict.rules)
         reasons.extend(verdict.reasons)
+        if not verdict.allowed and kind in _DATA_EVENTS and state.book is not None:
+            # v2: say when a consent the rules needed was withdrawn or refused (cited by event)
+            for scope in self._consent_scopes:
+                why = ctx.consent_missing(scope)
+                if why is not None and (" was withdrawn " in why or " was refused " in why):
+                    reasons.append(why)
         for entry in verdict.trace:
             state.trace.append(
                 TraceEntry(entry.rule, entry.outcome, entry.reason, entry.source, entry.origin, i)
             )
-        return verdict.allowed
+        word = UNSPECIFIED if verdict.verdict == UNSPECIFIED else ""
+        return verdict.allowed, word
 
     # access and sharing ---------------------------------------------------------------------
 
@@ -726,13 +981,17 @@ class Engine:
         self, cat: str, from_role: str, to_role: str, phase: str, ctx: _Context
     ) -> Verdict:
         cp = self.compiled
+        category = cp.categories.get(cat)
+        if category is not None and category.forbidden:
+            return _forbidden_shared(cp, category)
         cell = (cat, from_role, to_role, phase)
         candidates = [
             rule
             for rule in cp.sharing_index.get((cat, from_role), ())
             if _matches(rule.to_roles, to_role) and _matches(rule.phases, phase)
         ]
-        key = self._memo_key("sharing", cell, candidates, ctx)
+        purpose = _field(ctx.payload, "purpose")
+        key = self._memo_key("sharing", cell, candidates, ctx, purpose)
         memo = self._verdict_memo.get(key) if key is not None else None
         if memo is not None:
             return memo
@@ -747,6 +1006,11 @@ class Engine:
                 trace.append(
                     TraceEntry(rule.id, "not_applicable", f"not in phase {phase}", cite, origin)
                 )
+                continue
+            if rule.purposes is not None and purpose not in rule.purposes:
+                # v2: a provision outside the rule's purposes is not what it allows
+                why = f"purpose {purpose!r} is not one of {list(rule.purposes)}"
+                trace.append(TraceEntry(rule.id, "not_applicable", why, cite, origin))
                 continue
             if rule.when is not None and not holds(rule.when, ctx):
                 why = f"condition not met: {_describe(rule.when)}"
@@ -969,12 +1233,21 @@ class Engine:
         cp = self.compiled
         p = event.parsed
         kind = event.type
+        book = state.book
+        mandate = self._mandate_events.get(kind)
+        if mandate is not None and (mandate.when is None or holds(mandate.when, ctx)):
+            # v2: a mandate event lets a role discharge acts an `actor` limit reserves
+            granted = _field(p, "role") or (event.actor.role if event.actor else None)
+            if granted:
+                state.mandates.add(str(granted))
         if kind in ("case_registered", "case_reregistered"):
             state.facts.update(p.facts)
         elif kind == "consent_given":
             state.consents[p.scope] = True
         elif kind in ("consent_withdrawn", "consent_refused"):
             state.consents[p.scope] = False
+        if book is not None and kind in ("consent_given", "consent_withdrawn", "consent_refused"):
+            book.consent.record(i, kind, p)
         elif kind == "legal_hold_started":
             state.hold = (i, p.reason)
             state.holds_seen.append((i, None))
@@ -983,19 +1256,34 @@ class Engine:
             start, _ = state.holds_seen[-1]
             state.holds_seen[-1] = (start, i)
         elif kind == "information_duty_waived":
-            target = state.open_duties[p.duty].pop(0)
-            target.ground, target.reason = p.ground, p.reason
-            target.done = i
+            waiting = state.open_duties[p.duty]
+            targets = [waiting[0]]
+            if event.subjects is not None and waiting[0].subject is not None:
+                # v2: a waiver for some subjects waives their notifications only
+                targets = [n for n in waiting if n.subject in event.subjects] or targets
+            for target in targets:
+                waiting.remove(target)
+                target.ground, target.reason = p.ground, p.reason
+                target.done = i
         elif kind == "subject_request_received":
             self._open_request(i, event, p, state)
         elif kind == "subject_request_extended":
             req = state.requests[p.request_id]
-            req.due, req.due_at = _extended_due(req.right, req.trigger_at)
+            req.due, req.due_at = _extended_due(req.right, req.trigger_at, self._working)
             req.extended = True
         elif kind == "subject_request_answered":
             req = state.requests[p.request_id]
-            req.done, req.outcome = i, p.outcome
-            req.late = req.due_at is not None and _at(event) > req.due_at
+            role = p.handler or (event.actor.role if event.actor else None)
+            if actor_problem(getattr(req.right, "actor", None), role, state.mandates) is None:
+                req.done, req.outcome = i, p.outcome
+                req.late = req.due_at is not None and _at(event) > req.due_at
+                granted = p.outcome in ("granted", "partially_granted")
+                if book is not None and granted and req.request.get("right") == "objection":
+                    # v2 AVG art. 21: an upheld objection stops processing of that
+                    # subject's data (the household's, if the request names nobody)
+                    named = req.request.get("subject")
+                    for who in [str(named)] if named else book.consent.concerned(None):
+                        book.consent.uphold_objection(i, who, p.request_id, req.duty)
         if kind in cp.fulfilling_events:
             self._fulfil(i, event, state, ctx)
         for duty in cp.duties_by_trigger.get(kind, ()):
@@ -1004,13 +1292,29 @@ class Engine:
         for dl in cp.deadlines_by_until.get(kind, ()):
             if dl.until.when is None or holds(dl.until.when, ctx):
                 for entry in state.open_deadlines.pop(dl.id, ()):
-                    if entry["met"] is None:
+                    if entry["met"] is None and entry.get("cancelled") is None:
                         entry["met"] = i
                         entry["late"] = entry["due_at"] is not None and _at(event) > entry["due_at"]
                         self._trace(state, dl.id, "fired", f"met by event {i} ({kind})", i)
+        for entries in list(state.open_deadlines.values()):
+            for entry in entries:
+                dl = entry["rule"]
+                if (
+                    entry["met"] is None
+                    and entry.get("cancelled") is None
+                    and any(
+                        ref.event == kind
+                        and (ref.when is None or holds(ref.when, ctx))
+                        and _within(ref, entry["start_at"], event.at)
+                        for ref in dl.cancelled_by
+                    )
+                ):
+                    # v2: the deadline no longer runs (e.g. the case was closed first)
+                    entry["cancelled"] = i
+                    self._trace(state, dl.id, "fired", f"cancelled by event {i} ({kind})", i)
         for dl in cp.deadlines_by_start.get(kind, ()):
             if dl.start.when is None or holds(dl.start.when, ctx):
-                due, due_at, counting = _due(dl.deadline, event.at)
+                due, due_at, counting = self._due(dl.deadline, event.at, p)
                 n = state.counter[dl.id] = state.counter.get(dl.id, 0) + 1
                 entry = {
                     "rule": dl,
@@ -1021,70 +1325,216 @@ class Engine:
                     "counting": counting,
                     "met": None,
                     "late": False,
+                    "start_at": event.at,
                 }
                 state.deadlines.append(entry)
                 state.open_deadlines.setdefault(dl.id, []).append(entry)
                 self._trace(state, dl.id, "fired", f"started: due {due or 'unspecified'}", i)
         for clock in cp.clocks_by_cancel.get(kind, ()):
-            running = state.clocks.get(clock.scope)
-            if running is not None and running.rule is clock and running.cancelled_by is None:
+            for key in self._clock_keys(state, clock.scope):
+                running = state.clocks[key]
+                if running.rule is not clock or running.cancelled_by is not None:
+                    continue
                 refs = [r for r in clock.cancelled_by if r.event == kind]
-                if any(r.when is None or holds(r.when, ctx) for r in refs):
+                if any(
+                    (r.when is None or holds(r.when, ctx))
+                    and _within(r, running.started_at, event.at)
+                    for r in refs
+                ):
                     running.cancelled_by = i
                     self._trace(state, clock.id, "fired", f"clock cancelled by {kind}", i)
+        if kind == "case_reregistered":
+            self._reregistered(i, event, state)
         for clock in cp.clocks_by_trigger.get(kind, ()):
             if clock.trigger.when is None or holds(clock.trigger.when, ctx):
                 began: Moment = event.at
                 note: str | None = None
                 if clock.counted_from is not None:
                     began, note = _counted_from(clock.counted_from, state, event)
-                state.clocks[clock.scope] = _start_clock(clock, i, began, note)
-                self._trace(
-                    state, clock.id, "fired", f"retention clock for {clock.scope} started", i
-                )
+                keys: list[tuple[str, str | None]] = [(clock.scope, None)]
+                if clock.per == "subject" and book is not None:
+                    # v2: one clock per data subject the trigger concerns
+                    keys = [
+                        (f"{clock.scope}@{who}", who) if who != HOUSEHOLD else (clock.scope, None)
+                        for who in book.consent.concerned(event.subjects)
+                    ]
+                for key, subject in keys:
+                    current = state.clocks.get(key)
+                    if (
+                        clock.restart_within
+                        and current is not None
+                        and current.cancelled_by is None
+                        and current.date is not None
+                        and _day(event.at) > current.date
+                    ):
+                        # v2: the clock had run out; a later trigger no longer restarts it
+                        why = f"not restarted: {key} passed its deletion date {current.date}"
+                        self._trace(state, clock.id, "not_applicable", why, i)
+                        continue
+                    started = self._start_clock(clock, i, began, note, p)
+                    started.subject, started.started_at = subject, event.at
+                    state.clocks[key] = started
+                    self._trace(state, clock.id, "fired", f"retention clock for {key} started", i)
+        if book is not None:
+            self._records(i, event, state, ctx)
+
+    def _clock_keys(self, state: _State, scope: str) -> list[str]:
+        """The running clocks of a scope: the case's, and v2 per-subject ones (scope@id)."""
+        prefix = scope + "@"
+        return [k for k in state.clocks if k == scope or k.startswith(prefix)]
+
+    def _reregistered(self, i: int, event: Event, state: _State) -> None:
+        """v2 `on_reregistration`: what a re-registration does to a running clock."""
+        for key, running in list(state.clocks.items()):
+            rule = running.rule
+            spec = rule.on_reregistration
+            if spec is None or running.cancelled_by is not None:
+                continue
+            effect = spec if isinstance(spec, str) else str(self.settings.get(spec.setting, "keep"))
+            if effect == "cancel":
+                running.cancelled_by = i
+                self._trace(state, rule.id, "fired", f"{key}: cancelled by re-registration", i)
+            elif effect == "restart":
+                started = self._start_clock(rule, i, event.at, "restarted by re-registration")
+                started.subject, started.started_at = running.subject, event.at
+                state.clocks[key] = started
+                self._trace(state, rule.id, "fired", f"{key}: restarted by re-registration", i)
+
+    def _records(self, i: int, event: Event, state: _State, ctx: _Context) -> None:
+        """v2 `records`: an allowed event may breach, discharge or require records."""
+        assert state.book is not None
+        p = event.parsed
+
+        def matches(ref: EventRef) -> bool:
+            return ref.when is None or holds(ref.when, ctx)
+
+        def due(rule: Any) -> tuple[dt.date | None, dt.datetime | None]:
+            if rule.deadline is None:
+                return None, None
+            day, at, _ = self._due(rule.deadline, event.at, p)
+            return day, at
+
+        record = _field(p, "record") if event.type == "data_recorded" else None
+        state.book.on_allowed(i, event.type, record, event.subjects, matches, due)
+
+    def _due(
+        self, deadline: Deadline | Unspecified, at: Moment, payload: Any = None
+    ) -> tuple[dt.date | None, dt.datetime | None, str | None]:
+        """Due date, moment and counting of a deadline from ``at``: v2 with its duration
+        from a setting or an event field, and "werkdagen" on the pack's calendar."""
+        if isinstance(deadline, Deadline) and deadline.duration_from is not None:
+            text = self._duration_text(deadline.duration_from, deadline.duration, payload)
+            if isinstance(text, str):
+                deadline = deadline.model_copy(update={"duration": text, "duration_from": None})
+        return _due(deadline, at, self._working)
+
+    def _duration_text(
+        self, spec: Any, fallback: str | Unspecified | None, payload: Any
+    ) -> str | Unspecified | None:
+        """A v2 `duration_from`: the setting's value, or the event field's (if it parses)."""
+        if spec.setting is not None:
+            value = self.settings.get(spec.setting)
+        else:
+            value = _field(payload, spec.field.split(".", 1)[1])
+        if isinstance(value, str):
+            try:
+                _duration(value)
+            except DurationError:
+                return fallback
+            return value
+        return fallback
+
+    def _start_clock(
+        self, clock: RetentionClock, i: int, at: Moment, note: str | None, payload: Any = None
+    ) -> _Clock:
+        if clock.duration_from is not None:
+            text = self._duration_text(clock.duration_from, clock.duration, payload)
+            if isinstance(text, str) and text != clock.duration:
+                clock = clock.model_copy(update={"duration": text})
+        return _start_clock(clock, i, at, note, self._working)
 
     def _fulfil(self, i: int, event: Event, state: _State, ctx: _Context) -> None:
         """Discharge open notifications of the duties this event can fulfil (oldest first:
-        one event discharges every open notification of a duty it matches)."""
+        one event discharges every open notification of a duty it matches). v2: only those
+        of the subjects the act concerns, and only an act by an allowed actor, in the form
+        and with the content the duty asks; otherwise a finding."""
         cp = self.compiled
         p = event.parsed
+        book = state.book
+        concerned: set[str] | None = None
+        named = _field(p, "subjects") or event.subjects
+        if named:
+            concerned = set(named)
         for duty_id in list(state.open_duties):
             duty = cp.duties[duty_id]
             if not _discharges(duty, event, p, ctx):
                 continue
+            role = event.actor.role if event.actor else None
+            check_form = event.type != "notification_sent" or bool(
+                _field(p, "form") or _field(p, "content")
+            )
+            problems = informing_problems(duty, p) if check_form else []
+            actor = actor_problem(duty.actor, role, state.mandates)
+            if actor is not None:
+                problems.append(("wrong_actor", f"{duty.id}: {actor}"))
+            if problems:
+                if book is not None:
+                    for code, message in problems:
+                        book.flag(code, duty.id, message, i)
+                why = "not discharged: " + "; ".join(m for _, m in problems)
+                self._trace(state, duty.id, "not_applicable", why, i)
+                continue
+            keep: list[_Open] = []
             for n in state.open_duties.pop(duty_id):
+                if n.subject is not None and concerned is not None and n.subject not in concerned:
+                    keep.append(n)
+                    continue
                 n.done = i
                 n.late = n.due_at is not None and _at(event) > n.due_at
                 self._trace(state, duty.id, "fired", f"notification {n.id} done", i)
+            if keep:
+                state.open_duties[duty_id] = keep
 
     def _open_duty(self, i: int, event: Event, duty: InformationDuty, state: _State) -> None:
         cp = self.compiled
-        due, due_at, counting = _due(duty.deadline, event.at)
-        n = state.counter[duty.id] = state.counter.get(duty.id, 0) + 1
+        due, due_at, counting = self._due(duty.deadline, event.at, event.parsed)
         note = duty.deadline.note if isinstance(duty.deadline, Unspecified) else None
-        opened = _Open(
-            id=f"{duty.id}#{n}",
-            duty=duty.id,
-            recipient=duty.recipient,
-            informer=duty.informer,
-            about=duty.about,
-            trigger=i,
-            due=due,
-            due_at=due_at,
-            asap=isinstance(duty.deadline, Deadline) and duty.deadline.asap,
-            counting=counting,
-            source=cp.cite(duty.id) or "",
-            origin=cp.origins.get(duty.id, ""),
-            note=note,
-        )
-        state.notifications.append(opened)
-        state.open_duties.setdefault(duty.id, []).append(opened)
-        self._trace(state, duty.id, "fired", f"notification to {duty.recipient} required", i)
+        subjects: list[str | None] = [None]
+        if duty.per == "subject" and state.book is not None:
+            # v2: one notification per data subject the trigger concerns
+            subjects = [
+                s if s != HOUSEHOLD else None for s in state.book.consent.concerned(event.subjects)
+            ]
+        for recipient in (duty.recipient, *duty.recipients):
+            for subject in subjects:
+                n = state.counter[duty.id] = state.counter.get(duty.id, 0) + 1
+                opened = _Open(
+                    id=f"{duty.id}#{n}",
+                    duty=duty.id,
+                    recipient=recipient,
+                    informer=duty.informer,
+                    about=duty.about,
+                    trigger=i,
+                    due=due,
+                    due_at=due_at,
+                    asap=isinstance(duty.deadline, Deadline) and duty.deadline.asap,
+                    counting=counting,
+                    source=cp.cite(duty.id) or "",
+                    origin=cp.origins.get(duty.id, ""),
+                    note=note,
+                    subject=subject,
+                    missed_of=duty.opened_by_missed,
+                )
+                state.notifications.append(opened)
+                state.open_duties.setdefault(duty.id, []).append(opened)
+                who = f" about {subject}" if subject else ""
+                why = f"notification to {recipient}{who} required"
+                self._trace(state, duty.id, "fired", why, i)
 
     def _open_request(self, i: int, event: Event, p: Any, state: _State) -> None:
         cp = self.compiled
         right = cp.rights[p.right]
-        due, due_at, counting = _due(right.deadline, event.at)
+        due, due_at, counting = self._due(right.deadline, event.at, p)
         req = _Open(
             id=f"{right.id}#{p.request_id}",
             duty=right.id,
@@ -1138,12 +1588,15 @@ class Engine:
             reason=n.reason,
             outcome=n.outcome,
             note=n.note,
+            subject=n.subject,
         )
 
     def _deadline(self, d: dict[str, Any], cutoff: dt.datetime) -> ProcessDeadlineStatus:
         rule = d["rule"]
         if d["met"] is not None:
             status = "late" if d["late"] else "met"
+        elif d.get("cancelled") is not None:
+            status = "cancelled"  # v2: a `cancelled_by` event ended it
         elif d["due_at"] is not None and cutoff > d["due_at"]:
             status = "overdue"
         else:
@@ -1167,8 +1620,15 @@ class Engine:
     def _deletions(self, state: _State, cutoff: dt.datetime) -> tuple[Deletion, ...]:
         cp = self.compiled
         out = []
+        keys: list[tuple[str, _Clock | None]] = []
         for scope in cp.scopes:
-            clock = state.clocks.get(scope)
+            per_subject = [k for k in self._clock_keys(state, scope) if k != scope]
+            if scope in state.clocks or not per_subject:
+                keys.append((scope, state.clocks.get(scope)))
+            keys.extend((k, state.clocks[k]) for k in per_subject)
+        for key, clock in keys:
+            scope = key.split("@", 1)[0]
+            subject = clock.subject if clock is not None else None
             if clock is None or clock.cancelled_by is not None:
                 starters = [
                     f"{c.id} (on {c.trigger.event}, {cp.cite(c.id)})"
@@ -1181,7 +1641,7 @@ class Engine:
                         f"clock {clock.rule.id} was cancelled by event "
                         f"{clock.cancelled_by}; " + reason
                     )
-                out.append(Deletion(scope, None, None, reason))
+                out.append(Deletion(scope, None, None, reason, subject=subject))
                 continue
             rule = clock.rule
             exceptions = tuple(f"{e.id}: {e.label} ({e.source.cite()})" for e in rule.exceptions)
@@ -1199,6 +1659,8 @@ class Engine:
                         clock.steps,
                         exceptions,
                         True,
+                        subject=subject,
+                        surviving_fields=rule.surviving_fields,
                     )
                 )
                 continue
@@ -1215,6 +1677,8 @@ class Engine:
                         clock.anchor,
                         clock.steps,
                         exceptions,
+                        subject=subject,
+                        surviving_fields=rule.surviving_fields,
                     )
                 )
                 continue
@@ -1233,6 +1697,8 @@ class Engine:
                     clock.steps,
                     exceptions,
                     alert_on=alert,
+                    subject=subject,
+                    surviving_fields=rule.surviving_fields,
                 )
             )
         return tuple(out)
@@ -1363,6 +1829,8 @@ class CaseSession:
         self._state = _State(
             engine.compiled.initial, dict(facts), {s.id: s for s in subjects}, engine.settings
         )
+        ledger = ConsentLedger(subjects=tuple(s.id for s in subjects))
+        self._state.book = CaseBook(engine._casemodel, engine.compiled.cite, ledger)
         self._verdicts: list[EventVerdict] = []
         self._last: dt.datetime | None = None
 
@@ -1398,7 +1866,11 @@ class CaseSession:
         hold = state.hold
         verdict = self._apply(event)
         cutoff = _instant(event.at, end_of_day=not isinstance(event.at, dt.datetime))
-        opened = tuple(self.engine._notification(n, cutoff) for n in state.notifications[before:])
+        opened = tuple(
+            self.engine._notification(n, cutoff)
+            for n in state.notifications[before:]
+            if n.missed_of is None
+        )
         settled = tuple(n.id for n in was_open if n.done == index)
         changed = {
             k
@@ -1522,6 +1994,17 @@ def _static_allow(rules: tuple[Any, ...], ctx: _Context) -> bool:
     return allowed
 
 
+def _forbidden_shared(cp: CompiledPack, category: Any) -> Verdict:
+    """A forbidden category may never be recorded, so it is never shared either, whatever a
+    sharing rule allows (design.md, "A pack": forbidden ones may never be recorded or
+    shared); the category's own source is the citation."""
+    reason = f"{category.id} may never be recorded or shared ({category.label})"
+    entry = TraceEntry(
+        category.id, "denied", reason, category.source.cite(), cp.origins.get(category.id)
+    )
+    return Verdict(False, (category.id,), (reason,), (entry,))
+
+
 _UNCACHEABLE = object()
 # The memo's budget: the estimated size of its keys and verdicts (sys.getsizeof of the
 # objects and strings they hold). Exceeding it empties the memo.
@@ -1592,6 +2075,14 @@ def _has_consent_test(condition: Condition) -> bool:
     return False
 
 
+_DATA_EVENTS = frozenset({"file_accessed", "data_recorded", "data_provided"})
+
+
+def payload_v1(context: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The payload a v1 access query's conditions see (exactly as before v2)."""
+    return dict((context or {}).get("payload", {}))
+
+
 def _field(payload: Any, name: str) -> Any:
     """A payload field or None, without pydantic's slow attribute-miss path."""
     if isinstance(payload, BaseModel):
@@ -1615,16 +2106,20 @@ def _discharges(duty: InformationDuty, event: Event, p: Any, ctx: _Context) -> b
 
 
 def _due(
-    deadline: Deadline | Unspecified, at: Moment
+    deadline: Deadline | Unspecified, at: Moment, working: WorkingDayCalendar | None = None
 ) -> tuple[dt.date | None, dt.datetime | None, str | None]:
     if isinstance(deadline, Unspecified) or deadline.duration is None:
         counting = deadline.counting.value if isinstance(deadline, Deadline) else None
         return None, None, counting
-    result = _compute_deadline(at, _duration(deadline.duration), deadline.counting, deadline.anchor)
+    result = _compute_deadline(
+        at, _duration(deadline.duration), deadline.counting, deadline.anchor, working
+    )
     return result.due, result.due_at, deadline.counting.value
 
 
-def _extended_due(right: Any, received: Moment) -> tuple[dt.date, dt.datetime]:
+def _extended_due(
+    right: Any, received: Moment, working: WorkingDayCalendar | None = None
+) -> tuple[dt.date, dt.datetime]:
     """The whole period, original plus extension, counted from receipt (AVG art. 12(3):
     "met twee maanden worden verlengd" makes it three months from receipt)."""
     first, ext = _duration(right.deadline.duration), _duration(right.extension.duration)
@@ -1636,17 +2131,33 @@ def _extended_due(right: Any, received: Moment) -> tuple[dt.date, dt.datetime]:
         hours=first.hours + ext.hours,
         minutes=first.minutes + ext.minutes,
     )
-    result = _compute_deadline(received, total, right.extension.counting, right.deadline.anchor)
+    result = _compute_deadline(
+        received, total, right.extension.counting, right.deadline.anchor, working
+    )
     return result.due, result.due_at
 
 
-def _start_clock(clock: RetentionClock, i: int, at: Moment, note: str | None) -> _Clock:
+def _start_clock(
+    clock: RetentionClock,
+    i: int,
+    at: Moment,
+    note: str | None,
+    working: WorkingDayCalendar | None = None,
+) -> _Clock:
     first = (note,) if note else ()
     if isinstance(clock.duration, Unspecified):
         return _Clock(clock, i, None, None, (*first, f"period unspecified: {clock.duration.note}"))
-    result = _compute_deadline(at, _duration(clock.duration), clock.counting, clock.anchor)
+    result = _compute_deadline(at, _duration(clock.duration), clock.counting, clock.anchor, working)
     steps = (*first, *result.steps)
     return _Clock(clock, i, anchor_date(_day(at), clock.anchor), result.due, steps)
+
+
+def _within(ref: EventRef, start: Moment | None, at: Moment) -> bool:
+    """v2 windows: an event with `within` counts only that long after `start`."""
+    if ref.within is None or start is None:
+        return True
+    end = _day(start) + _duration(ref.within).calendar_delta()
+    return _day(at) <= end
 
 
 def _counted_from(ref: EventRef, state: _State, event: Event) -> tuple[Moment, str]:

@@ -125,17 +125,26 @@ class DataProvided(Payload):
     origin_party: str | None = None
     origin_consent: bool | None = None
     purpose: str | None = Field(default=None, description="v2: what the provision is for")
+    fields: tuple[str, ...] | None = Field(
+        default=None, description="v2: the fields of the categories concerned; None: all"
+    )
 
 
 class DataRecorded(Payload):
     categories: tuple[str, ...] = Field(min_length=1)
     purpose: str | None = None
     record: str | None = Field(default=None, description="v2: the `records` id this discharges")
+    fields: tuple[str, ...] | None = Field(
+        default=None, description="v2: the fields of the categories concerned; None: all"
+    )
 
 
 class FileAccessed(Payload):
     categories: tuple[str, ...] = Field(min_length=1)
     purpose: str | None = None
+    fields: tuple[str, ...] | None = Field(
+        default=None, description="v2: the fields of the categories read; None: all"
+    )
 
 
 class ConsentEvent(Payload):

@@ -195,7 +195,82 @@ def check_references(pack: Pack, origins: dict[str, str], doc: Document) -> list
         c.refs((*p, "refusal_grounds"), right.refusal_grounds, c.grounds, "exception ground")
         if right.requires is not None:
             c.condition((*p, "requires"), right.requires)
+    _check_v2(c)
     return c.problems
+
+
+def _check_v2(c: _Checker) -> None:
+    """References of the v2 vocabulary (issue 14): roles, events, settings, deadlines."""
+    pack, own = c.pack, c.own
+    settings = {s.id: s for s in pack.settings}
+    deadline_ids = {d.id for d in pack.lifecycle.deadlines} if pack.lifecycle else set()
+
+    def setting(path: tuple[str | int, ...], spec: Any, kind: str, choices: set[str]) -> None:
+        if spec is None or isinstance(spec, str) or getattr(spec, "setting", None) is None:
+            return
+        c.ref((*path, "setting"), spec.setting, c.settings, "setting")
+        found = settings.get(spec.setting)
+        if found is None:
+            return
+        if kind == "duration" and found.type != "duration":
+            c.at((*path, "setting"), f"setting {found.id!r} must have type duration")
+        if choices and not set(found.choices) <= choices:
+            c.at(
+                (*path, "setting"),
+                f"setting {found.id!r} must choose from {sorted(choices)}",
+            )
+
+    def actor(path: tuple[str | int, ...], limit: Any) -> None:
+        if limit is None:
+            return
+        c.refs((*path, "roles"), limit.roles, c.roles, "role")
+        if limit.mandate is not None:
+            c.event_ref((*path, "mandate"), limit.mandate)
+
+    def deadline(path: tuple[str | int, ...], value: Any) -> None:
+        setting((*path, "duration_from"), getattr(value, "duration_from", None), "duration", set())
+
+    if pack.lifecycle is not None and "lifecycle" in (c.doc.data or {}):
+        for i, phase in enumerate(pack.lifecycle.phases):
+            if phase.owner is not None:
+                c.ref(("lifecycle", "phases", i, "owner"), phase.owner, c.roles, "role")
+        for i, dl in enumerate(pack.lifecycle.deadlines):
+            for j, ref in enumerate(dl.cancelled_by):
+                c.event_ref(("lifecycle", "deadlines", i, "cancelled_by", j), ref)
+            deadline(("lifecycle", "deadlines", i, "deadline"), dl.deadline)
+    for i, duty in _own(pack.information_duties, c.origins, own):
+        p: tuple[str | int, ...] = ("information_duties", i)
+        c.refs((*p, "recipients"), duty.recipients, c.roles, "role")
+        actor((*p, "actor"), duty.actor)
+        deadline((*p, "deadline"), duty.deadline)
+        if duty.opened_by_missed is not None:
+            known = deadline_ids | c.duties
+            c.ref((*p, "opened_by_missed"), duty.opened_by_missed, known, "deadline")
+    for i, pre in _own(pack.preconditions, c.origins, own):
+        if pre.not_before is not None:
+            c.event_ref(("preconditions", i, "not_before", "after"), pre.not_before.after)
+    fields = {f for cat in pack.data_categories for f in cat.fields}
+    for i, clock in _own(pack.retention, c.origins, own):
+        p = ("retention", i)
+        setting((*p, "duration_from"), clock.duration_from, "duration", set())
+        setting(
+            (*p, "on_reregistration"), clock.on_reregistration, "", {"restart", "keep", "cancel"}
+        )
+        if fields:
+            c.refs((*p, "surviving_fields"), clock.surviving_fields, fields, "field")
+    for i, right in _own(pack.rights, c.origins, own):
+        actor(("rights", i, "actor"), right.actor)
+        deadline(("rights", i, "deadline"), right.deadline)
+    for i, record in _own(pack.records, c.origins, own):
+        p = ("records", i)
+        if record.by is not None:
+            c.ref((*p, "by"), record.by, c.roles, "role")
+        c.event_ref((*p, "trigger"), record.trigger)
+        for j, ref in enumerate(record.before):
+            c.event_ref((*p, "before", j), ref)
+        for j, ref in enumerate(record.discharged_by):
+            c.event_ref((*p, "discharged_by", j), ref)
+        deadline((*p, "deadline"), record.deadline)
 
 
 def _check_ids(c: _Checker) -> None:

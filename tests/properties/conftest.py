@@ -21,7 +21,8 @@ from mph_rules import Engine, bundled_names, load_pack
 from . import profiles
 
 MINI = Path(__file__).parent.parent / "fixtures" / "mini.yaml"
-PACKS = [*bundled_names(), str(MINI)]
+CASEMODEL = Path(__file__).parent.parent / "fixtures" / "casemodel.yaml"  # the v2 test pack
+PACKS = [*bundled_names(), str(MINI), str(CASEMODEL)]
 
 
 def pytest_configure(config: pytest.Config) -> None:

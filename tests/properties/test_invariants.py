@@ -177,3 +177,15 @@ def test_a_used_engine_answers_as_a_fresh_one(engine: Engine, data: st.DataObjec
     """Memo transparency (issue 12 #1): mixed-type payloads, absent fields, sentinel text."""
     chosen = data.draw(strategies.engines(engine), label="engine")
     invariants.memo_transparent(chosen, data.draw(strategies.point_queries(chosen)))
+
+
+def test_forbidden_categories_never_shared(engine: Engine) -> None:
+    """Exhaustive over role pairs, forbidden categories, phases and bases (issue 12 #7)."""
+    invariants.forbidden_never_shared(engine)
+
+
+@PROFILE
+@given(data=st.data())
+def test_forbidden_categories_never_provided(engine: Engine, data: st.DataObject) -> None:
+    chosen, case, as_of = _draw_case(data, engine)
+    invariants.forbidden_never_provided(chosen, case, chosen.evaluate(case, as_of=as_of))

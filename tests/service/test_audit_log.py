@@ -96,6 +96,8 @@ def test_an_untouched_log_verifies(logged: str, capsys: pytest.CaptureFixture[st
     assert "intact" in out
     head = out.strip().rsplit("head ", 1)[1]
     assert main(["audit", "verify", "--database", logged, "--expect-head", head]) == 0
+    assert main(["audit", "verify", "--database", logged, "--replay"]) == 0
+    assert "replay: 9 answers and decisions reproduced" in capsys.readouterr().out
 
 
 TAMPERINGS: dict[str, tuple[list[object], str]] = {

@@ -10,6 +10,7 @@ import pytest
 
 from mph_rules import Engine
 from mph_rules.service import Store
+from mph_rules.service.replay import replay
 from mph_rules.service.verify import verify
 from tests.service.conftest import Server
 from tests.service.helpers import AS_OF, as_of, example_cases, post_case, replayed_answers
@@ -42,8 +43,14 @@ def test_every_example_replays_byte_for_byte(
                 got = client.get(f"/v1/cases/{case['id']}/decision", params={"as_of": when})
                 want = engines[pack].evaluate(case, as_of=as_of(when)).to_json(indent=None)
                 assert got.text == want, (case["id"], when)
-    report = verify(Store(database))
+    store = Store(database)
+    report = verify(store)
     assert report.ok, report.summary()
+    reproduced, problems = replay(store, engines)
+    store.close()
+    assert not problems
+    # every answer, and the decisions asked after the restart (those before it too)
+    assert reproduced == report.entries
     assert report.events == sum(len(c["events"]) for _, c in cases)
 
 

@@ -24,6 +24,16 @@ def add_parser(actions: Any) -> None:
         metavar="SEQ:HASH",
         help="a head printed by an earlier verify: that entry must still be there, unchanged",
     )
+    p.add_argument(
+        "--replay",
+        action="store_true",
+        help="also evaluate every logged decision again and compare it byte for byte",
+    )
+    p.add_argument(
+        "--config",
+        default=None,
+        help="with --replay: the service configuration naming its packs (default: bundled)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,9 +55,19 @@ def run(args: argparse.Namespace) -> int:
         if store.schema_version() == 0:
             raise MphRulesError([Problem("no decision log in this database", args.database)])
         report = verify(store, expect)
+        if args.replay:
+            from mph_rules.service.app import load_engines
+            from mph_rules.service.config import ServiceConfig, load_config
+            from mph_rules.service.replay import replay
+
+            config = load_config(args.config) if args.config else ServiceConfig()
+            reproduced, problems = replay(store, load_engines(config))
+            report.problems += problems
     finally:
         store.close()
     print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
+    if args.replay:
+        print(f"replay: {reproduced} answers and decisions reproduced byte for byte")
     return 0 if report.ok else 1
 
 

@@ -7,13 +7,27 @@ from pathlib import Path
 from typing import Any
 
 from mph_rules.loading import load_pack
-from mph_rules.render.markdown import EXAMPLE_EARLIER, EXAMPLE_TRIGGER, render_reference
+from mph_rules.render.markdown import (
+    EXAMPLE_EARLIER,
+    EXAMPLE_TRIGGER,
+    pictures,
+    render_reference,
+)
 
-__all__ = ["EXAMPLE_EARLIER", "EXAMPLE_TRIGGER", "add_parser", "render_reference", "run"]
+__all__ = [
+    "EXAMPLE_EARLIER",
+    "EXAMPLE_TRIGGER",
+    "add_parser",
+    "pictures",
+    "render_reference",
+    "run",
+]
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("docs", help="write a Markdown reference for each pack")
+    p = sub.add_parser(
+        "docs", help="write a Markdown reference for each pack, with its pictures as SVG"
+    )
     p.add_argument("packs", nargs="+", metavar="PACK", help="pack names or paths")
     p.add_argument("--out", default="docs/packs", help="directory to write <pack id>.md into")
     p.add_argument(
@@ -28,17 +42,18 @@ def run(args: argparse.Namespace) -> int:
     stale = 0
     for name in args.packs:
         pack = load_pack(name)
-        target = out / f"{pack.pack.id}.md"
-        text = render_reference(pack)
-        if args.check:
-            current = target.read_text(encoding="utf-8") if target.exists() else None
-            if current != text:
-                stale += 1
-                print(f"{target}: out of date; run `mph-rules docs {name} --out {out}`")
-            else:
-                print(f"{target}: up to date")
-            continue
-        out.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        print(f"wrote {target}")
+        files = {f"{pack.pack.id}.md": render_reference(pack), **pictures(pack)}
+        for file_name, text in files.items():
+            target = out / file_name
+            if args.check:
+                current = target.read_text(encoding="utf-8") if target.exists() else None
+                if current != text:
+                    stale += 1
+                    print(f"{target}: out of date; run `mph-rules docs {name} --out {out}`")
+                else:
+                    print(f"{target}: up to date")
+                continue
+            out.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            print(f"wrote {target}")
     return 1 if stale else 0

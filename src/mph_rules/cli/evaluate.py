@@ -22,7 +22,7 @@ def add_parser(sub: Any) -> None:
     add_pack_argument(p)
     p.add_argument("case", metavar="CASE", help="case file (.yaml or .json)")
     p.add_argument("--as-of", required=True, type=str, help="date or moment of evaluation")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json", "html"), default="text")
     add_setting_argument(p)
     add_lang_argument(p)
 
@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     decision = engine.evaluate(load_case(args.case), as_of=when)
     if args.format == "json":
         print(decision.to_json())
+    elif args.format == "html":
+        print(render.html.decision(decision, engine.pack, lang=args.lang), end="")
     else:
         print(render.text.decision(decision, engine.pack, lang=args.lang))
     return 0

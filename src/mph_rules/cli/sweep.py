@@ -45,19 +45,37 @@ def add_parser(sub: Any) -> None:
     add_setting_argument(p)
     p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786")
     p.add_argument(
-        "--workers", type=int, metavar="N", help="worker processes of the local cluster (default: "
-        "one per core)"
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes of the local cluster (default: one per core)",
     )
     p.add_argument("--memory-limit", default="auto", help="per local worker, e.g. 1GiB")
-    p.add_argument("--format", choices=("text", "jsonl"), default="text",
-                   help="stdout: a readable summary (text) or one JSON line per case (jsonl)")
+    p.add_argument(
+        "--format",
+        choices=("text", "jsonl"),
+        default="text",
+        help="stdout: a readable summary (text) or one JSON line per case (jsonl)",
+    )
     p.add_argument("--jsonl", metavar="FILE", help="also write the JSON Lines here")
-    p.add_argument("--out-dir", metavar="DIR",
-                   help="workers write <partition>.due.jsonl here instead of sending cases back")
-    p.add_argument("--list", type=int, default=20, metavar="N",
-                   help="cases listed in the text summary (default 20)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        help="workers write <partition>.due.jsonl here instead of sending cases back",
+    )
+    p.add_argument(
+        "--list",
+        type=int,
+        default=20,
+        metavar="N",
+        help="cases listed in the text summary (default 20)",
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
 
 
 def _stores(args: argparse.Namespace) -> list[tuple[str, Path]]:
@@ -69,8 +87,13 @@ def _stores(args: argparse.Namespace) -> list[tuple[str, Path]]:
     stores = [(d.name, d) for d in sorted(root.iterdir()) if d.is_dir()]
     if not stores:
         raise MphRulesError(
-            [Problem("no pack given and no pack subfolders", str(root),
-                     hint="give --pack, or lay out the store as DIR/<pack>/*.jsonl")]
+            [
+                Problem(
+                    "no pack given and no pack subfolders",
+                    str(root),
+                    hint="give --pack, or lay out the store as DIR/<pack>/*.jsonl",
+                )
+            ]
         )
     return stores
 
@@ -81,15 +104,18 @@ def run(args: argparse.Namespace) -> int:
         from mph_rules.batch import PackSpec
     except ImportError as exc:
         raise MphRulesError(
-            [Problem(f"the sweep needs Dask ({exc.name} is missing)",
-                     hint="pip install 'mph-rules[dask]'")]
+            [
+                Problem(
+                    f"the sweep needs Dask ({exc.name} is missing)",
+                    hint="pip install 'mph-rules[dask]'",
+                )
+            ]
         ) from None
     when = as_of(args.as_of)
     if args.workers is not None and args.workers < 1:
         raise MphRulesError([Problem("--workers: expected at least 1")])
     overrides = settings(args.setting)
-    plan = [(PackSpec.of(name, overrides), dd.partitions(folder)) for name, folder in
-            _stores(args)]
+    plan = [(PackSpec.of(name, overrides), dd.partitions(folder)) for name, folder in _stores(args)]
     if args.out_dir:
         Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     texts: list[str] = []
@@ -100,9 +126,7 @@ def run(args: argparse.Namespace) -> int:
             jsonl.append(sys.stdout)
         if args.jsonl:
             jsonl.append(stack.enter_context(Path(args.jsonl).open("w", encoding="utf-8")))
-        client = stack.enter_context(
-            dd.connect(args.scheduler, args.workers, args.memory_limit)
-        )
+        client = stack.enter_context(dd.connect(args.scheduler, args.workers, args.memory_limit))
         for spec, paths in plan:
             bar = dd.Progress(len(paths), enabled=args.progress)
             report, located = dd.sweep(
@@ -154,8 +178,10 @@ def render(report: Any, located: Sequence[Any], limit: int, written_to: str | No
             key=lambda r: (-r[0], str(r[1])),
         )
         out += ["", title]
-        out += [f"  {n:>8,}  {rule or '-'}  [{source or 'no article given'}]"
-                for n, rule, source in rows] or ["  none"]
+        out += [
+            f"  {n:>8,}  {rule or '-'}  [{source or 'no article given'}]"
+            for n, rule, source in rows
+        ] or ["  none"]
     if written_to:
         out += ["", f"Per case: {written_to}/<partition>.due.jsonl"]
     elif located:
@@ -164,8 +190,9 @@ def render(report: Any, located: Sequence[Any], limit: int, written_to: str | No
         for item in shown:
             s = item.summary
             out.append(f"  {s.case_id} ({s.phase})  {Path(item.file).name}:{item.line}")
-            out += [f"    {d.kind} {d.id} {_when(d)}  [{d.source or 'no article given'}]"
-                    for d in s.due]
+            out += [
+                f"    {d.kind} {d.id} {_when(d)}  [{d.source or 'no article given'}]" for d in s.due
+            ]
     if report.problems:
         out += ["", f"{len(report.problems):,} lines could not be evaluated (the sweep went on)"]
         out += [f"  {p}" for p in report.problems]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from mph_rules.analysis import (
     AccessMatrix,
@@ -22,7 +23,9 @@ from mph_rules.analysis import (
     humanize_duration,
 )
 from mph_rules.calendar import compute_deadline, parse_duration
-from mph_rules.conditions import describe
+from mph_rules.render import svg
+from mph_rules.render.conditions import Labels, describe
+from mph_rules.render.i18n import Messages
 from mph_rules.schema import Pack, RetentionClock, Source, Unspecified
 
 EXAMPLE_TRIGGER = dt.date(2024, 9, 17)
@@ -62,6 +65,11 @@ class _Page:
         self.loc = Locator(pack)
         self.out: list[str] = []
         self.roles = {r.id: r for r in pack.roles}
+        self.words = Labels.of(pack, Messages("en"))
+
+    def describe(self, condition: Any) -> str:
+        """A condition in words (the pack's labels), never a raw field path."""
+        return describe(condition, self.words)
 
     def cite(self, section: str, item_id: str, source: Source) -> str:
         text = _cite(source)
@@ -212,6 +220,7 @@ class _Page:
                 diagram.append(f"    {src} --> {t.to} : {t.on}")
         diagram += [f"    {ph.id} --> [*]" for ph in lc.phases if ph.terminal]
         self.out += [*diagram, "```", ""]
+        self.para(f"![Lifecycle of {self.pack.pack.id}]({picture_names(self.pack)[0]})")
         if lc.always_accepted:
             self.para(
                 "Accepted in every phase: " + ", ".join(f"`{e}`" for e in lc.always_accepted) + "."
@@ -237,7 +246,7 @@ class _Page:
                     _ids(t.from_),
                     f"`{t.to}`",
                     _ids(t.by) if t.by else "",
-                    describe(t.when) if t.when else "",
+                    self.describe(t.when) if t.when else "",
                     self.cite("lifecycle.transitions", t.id, t.source),
                 )
                 for t in lc.transitions
@@ -275,7 +284,7 @@ class _Page:
                     f"`{c.id}`",
                     c.label,
                     "required" if c.required else "indicator",
-                    "open" if isinstance(c.condition, Unspecified) else describe(c.condition),
+                    "open" if isinstance(c.condition, Unspecified) else self.describe(c.condition),
                     self.cite("intake.criteria", c.id, c.source),
                 )
                 for c in intake.criteria
@@ -315,6 +324,7 @@ class _Page:
             f"{counts['conditional']} conditionally, {counts['deny']} denied by a rule and "
             f"{counts['default_deny']} fall to default deny.",
         )
+        self.para(f"![Access matrix of {self.pack.pack.id}]({picture_names(self.pack)[1]})")
         columns = [
             r
             for r in matrix.roles
@@ -363,7 +373,7 @@ class _Page:
                         filter(
                             None,
                             (
-                                describe(r.when) if r.when else "",
+                                self.describe(r.when) if r.when else "",
                                 f"purpose in {list(r.purposes)}" if r.purposes else "",
                             ),
                         )
@@ -431,7 +441,7 @@ class _Page:
                     _ids(r.to_roles),
                     _ids(r.categories),
                     _ids(r.phases),
-                    describe(r.when) if r.when else "",
+                    self.describe(r.when) if r.when else "",
                     _ids(r.legal_bases) if r.legal_bases else "",
                     self.cite("sharing", r.id, r.source),
                 )
@@ -448,7 +458,7 @@ class _Page:
                 (
                     f"`{d.id}`: {d.label}",
                     f"`{d.trigger.event}`"
-                    + (f" if {describe(d.trigger.when)}" if d.trigger.when else ""),
+                    + (f" if {self.describe(d.trigger.when)}" if d.trigger.when else ""),
                     f"`{d.informer}` -> `{d.recipient}`",
                     deadline_text(d.deadline),
                     "\n".join(
@@ -500,7 +510,7 @@ class _Page:
                 (
                     f"`{c.id}`: {c.label}",
                     f"`{c.trigger.event}`"
-                    + (f" if {describe(c.trigger.when)}" if c.trigger.when else ""),
+                    + (f" if {self.describe(c.trigger.when)}" if c.trigger.when else ""),
                     self._period(c),
                     f"`{c.scope}`",
                     _example(c),
@@ -554,6 +564,21 @@ def _example(c: RetentionClock) -> str:
     result = compute_deadline(start, parse_duration(c.duration), c.counting, c.anchor)
     what = f"`{c.counted_from.event}` {start}, " if c.counted_from is not None else ""
     return f"{what}`{c.trigger.event}` {EXAMPLE_TRIGGER}: delete on {result.due.isoformat()}"
+
+
+def picture_names(pack: Pack) -> tuple[str, str]:
+    """The file names of a pack's pictures, next to its page: lifecycle, access matrix."""
+    return f"{pack.pack.id}.lifecycle.svg", f"{pack.pack.id}.access.svg"
+
+
+def pictures(pack: Pack, *, lang: str = "en") -> dict[str, str]:
+    """The SVG pictures the reference page embeds, by file name (empty for a pack without
+    a lifecycle: no lifecycle picture)."""
+    lifecycle_name, access_name = picture_names(pack)
+    out = {access_name: svg.access_matrix(pack, access_matrix(pack), lang=lang) + "\n"}
+    if pack.lifecycle is not None:
+        out[lifecycle_name] = svg.lifecycle(pack, lang=lang) + "\n"
+    return out
 
 
 def pack(pack: Pack) -> str:

@@ -15,7 +15,7 @@ from mph_rules.decision import CaseDecision
 from mph_rules.errors import place
 from mph_rules.render.conditions import Labels, describe, guard
 from mph_rules.render.i18n import Messages, language
-from mph_rules.schema import Pack
+from mph_rules.schema import Pack, Source
 from mph_rules.schema.pack import RULE_SECTIONS
 
 CONDITION_TYPES = (AllOf, AnyOf, Not, FieldTest, Occurred, ConsentGiven)
@@ -28,28 +28,33 @@ SYMBOL = {
 }
 
 
-def citations(pack: Pack) -> dict[str, str]:
-    """Rule id -> "document article", for every rule, phase, criterion and default of a pack."""
-    sources: dict[str, str] = {}
+def rule_sources(pack: Pack) -> dict[str, Source]:
+    """Rule id -> its source, for every rule, phase, criterion and default of a pack."""
+    sources: dict[str, Source] = {}
     for section in (*RULE_SECTIONS, "data_categories", "exception_grounds"):
         for item in getattr(pack, section):
-            sources[item.id] = item.source.cite()
+            sources[item.id] = item.source
     lc = pack.lifecycle
     if lc:
         for item in (*lc.phases, *lc.transitions, *lc.deadlines):
-            sources[item.id] = item.source.cite()
+            sources[item.id] = item.source
     if pack.intake:
         for crit in pack.intake.criteria:
-            sources[crit.id] = crit.source.cite()
+            sources[crit.id] = crit.source
     if pack.defaults is not None:
         for kind in ("access", "sharing"):
             rule = getattr(pack.defaults, kind)
             if rule is not None:
-                sources[f"default_deny.{kind}"] = rule.source.cite()
+                sources[f"default_deny.{kind}"] = rule.source
     return sources
 
 
-class _Words:
+def citations(pack: Pack) -> dict[str, str]:
+    """Rule id -> "document article"."""
+    return {rule: source.cite() for rule, source in rule_sources(pack).items()}
+
+
+class Words:
     """What a text renderer needs to write about one pack in one language."""
 
     def __init__(self, pack: Pack | None, lang: str | None) -> None:
@@ -118,7 +123,7 @@ def condition_phrases(pack: Pack, words: Labels) -> list[tuple[str, str]]:
     return sorted(found.items(), key=lambda kv: -len(kv[0]))
 
 
-def _when(n: Any, w: _Words) -> str:
+def _when(n: Any, w: Words) -> str:
     m = w.m
     if n.due is not None:
         by = n.due_at.isoformat(timespec="minutes") if n.counting == "elapsed_hours" else n.due
@@ -128,7 +133,7 @@ def _when(n: Any, w: _Words) -> str:
     return m("when.none") + (f": {n.note}" if n.note else "")
 
 
-def _sharing_line(rule: Any, w: _Words) -> str:
+def _sharing_line(rule: Any, w: Words) -> str:
     m = w.m
     givers = m("word.anyone") if rule.from_roles == "*" else ", ".join(rule.from_roles)
     takers = m("word.anyone") if rule.to_roles == "*" else ", ".join(rule.to_roles)
@@ -141,7 +146,7 @@ def _sharing_line(rule: Any, w: _Words) -> str:
     return f"{givers} -> {takers}: {cats}{cond} [{rule.id}: {rule.source.cite()}]"
 
 
-def _cats(categories: tuple[str, ...], every: tuple[str, ...], w: _Words) -> str:
+def _cats(categories: tuple[str, ...], every: tuple[str, ...], w: Words) -> str:
     """A short list: the categories, or "all but ..." when that is shorter."""
     if not categories:
         return "-"
@@ -157,7 +162,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
     """A page a case worker can act on: who must be told by when, what may be done, when
     the file must go, each with the article it comes from. ``lang``: nl or en (default:
     the pack's language)."""
-    w = _Words(pack, lang)
+    w = Words(pack, lang)
     m = w.m
     cites = citations(pack)
     ok, denied = m("mark.ok"), m("mark.denied")
@@ -172,7 +177,8 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
             engine=d.pack.engine_version,
             as_of=d.as_of,
         ),
-        m("decision.phase", phase=d.phase, label=w.phases.get(d.phase, d.phase)),
+        m("decision.phase", phase=d.phase, label=w.phases.get(d.phase, d.phase))
+        + (" " + m("decision.owner", owner=w.role(d.owner)) if d.owner else ""),
         "",
         m("decision.events"),
     ]
@@ -229,7 +235,12 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
         if dl.date is not None:
             out.append(
                 "  "
-                + m("decision.delete_on", scope=dl.scope, date=dl.date, reason=w.reason(dl.reason))
+                + m(
+                    "decision.delete_on",
+                    scope=dl.scope + (f" ({dl.subject})" if dl.subject else ""),
+                    date=dl.date,
+                    reason=w.reason(dl.reason),
+                )
                 + f" [{dl.rule}: {dl.source}]"
             )
             if dl.anchor:
@@ -238,8 +249,12 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
                 out.append(f"{'':11}" + m("decision.alert_on", date=dl.alert_on))
             for exc in dl.exceptions:
                 out.append(f"{'':11}" + m("decision.exception", text=exc))
+            if dl.surviving_fields:
+                fields = ", ".join(dl.surviving_fields)
+                out.append(f"{'':11}" + m("decision.surviving", fields=fields))
         else:
             out.append("  " + m("decision.no_date", scope=dl.scope, reason=w.reason(dl.reason)))
+    out += _v2_parts(d, w)
     out += ["", m("decision.next")]
     may, blocked = m("mark.may"), m("mark.blocked")
     width = max(len(may), len(blocked))
@@ -284,9 +299,43 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
     return "\n".join(out)
 
 
+def _v2_parts(d: CaseDecision, w: Words) -> list[str]:
+    """Records to write down, compliance findings and the open points the case touched."""
+    m = w.m
+    out: list[str] = []
+    if d.records:
+        out += ["", m("decision.records")]
+        for r in d.records:
+            line = "  " + w.status(r.status).ljust(12) + " " + r.what
+            if r.by:
+                line += " " + m("decision.record_by", by=w.role(r.by))
+            if r.due:
+                line += ", " + m("when.by", date=r.due)
+            if r.subject:
+                line += f" ({r.subject})"
+            out.append(line + f" [{r.rule}: {r.source}]")
+    if d.findings:
+        out += ["", m("decision.findings")]
+        for f in d.findings:
+            at = f" #{f.event}" if f.event is not None else ""
+            cite = f" [{f.rule}: {f.source}]" if f.source else f" [{f.rule}]"
+            out.append(f"  {f.code}{at}: {w.reason(f.message)}{cite}")
+    if d.open_points:
+        out += ["", m("decision.open_points")]
+        for p in d.open_points:
+            kind = m(f"open.{p.kind}") if m.has(f"open.{p.kind}") else p.kind
+            line = f"  {kind} {p.rule}: {p.note}"
+            if p.setting:
+                line += " " + m(
+                    "decision.open_setting", setting=p.setting, reading=p.reading or "-"
+                )
+            out.append(line + (f" [{p.source}]" if p.source else ""))
+    return out
+
+
 def trace(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = None) -> str:
     """The trace grouped by event: which rules fired, and why others did not."""
-    w = _Words(pack, lang)
+    w = Words(pack, lang)
     m = w.m
     out: list[str] = []
     by_event: dict[int | None, list[Any]] = {}

@@ -25,7 +25,9 @@ class Role(Rule):
 class DataCategory(Rule):
     label: str
     kind: CoreKind
-    forbidden: bool = Field(default=False, description="may never be recorded in the file")
+    forbidden: bool = Field(
+        default=False, description="may never be recorded in the file, nor shared"
+    )
     fields: tuple[str, ...] = ()
 
 

@@ -107,7 +107,7 @@ class LiveCases:
             case_start_hash(case_id, stored.pack_id, stored.facts, stored.subjects),
         )
         for item in self.store.events(case_id):
-            replayed = _answer(case_id, item.version, session.post(json.loads(item.event)))
+            replayed = answer_text(case_id, item.version, session.post(json.loads(item.event)))
             if replayed != item.result:
                 logger.warning(
                     "replay differs from the stored answer",
@@ -153,7 +153,7 @@ class LiveCases:
             event_json = canonical(event.model_dump(mode="json"))
             consequences = live.session.post(event)  # EventError: nothing changed
             version = expected + 1
-            body = _answer(case_id, version, consequences)
+            body = answer_text(case_id, version, consequences)
             case_hash = case_next_hash(live.case_hash, event_json)
             engine = live.session.engine
             entry = {
@@ -260,7 +260,8 @@ def _may(packs: frozenset[str] | None, pack_id: str) -> bool:
     return packs is None or pack_id in packs
 
 
-def _answer(case_id: str, version: int, consequences: Any) -> str:
+def answer_text(case_id: str, version: int, consequences: Any) -> str:
+    """The answer to an append, as stored and sent."""
     return canonical(
         {"case_id": case_id, "version": version, "consequences": consequences.to_dict()}
     )

@@ -28,12 +28,20 @@ The properties, and where each comes from:
 - ``waivers_justified``: a waived information duty carries a permitted ground and a recorded
   reason (UAVG art. 41(2): the restriction must be justified and recorded).
 - ``forbidden_never_recorded``: categories marked ``forbidden`` are never written.
+- ``forbidden_never_shared``, ``forbidden_never_provided``: nor shared, whatever a sharing
+  rule with ``categories: "*"`` allows (design.md: "may never be recorded or shared").
 - ``memo_transparent``: a used engine answers every point query as a fresh one (design.md:
   "a cache must be invisible"), whatever types and sentinel-like values the caller sends.
 - ``as_of_ignores_later_events``: a decision as of D does not depend on events after D.
 - ``decision_names_pack``, ``reproducible``: the audit trail (pack id, version, content hash,
   engine version, settings) reproduces the decision.
 - ``flaw_rejected``: broken input is refused with EventError, or the broken event denied.
+- v2 (issue 14): ``nothing_processed_after_deletion``: no data is read, recorded or shared
+  after its scope's deletion date (outside a legal hold), save fields that survive
+  anonymisation; ``objection_and_withdrawal_honoured``: after an upheld objection or a
+  withdrawn consent, that subject's data is no longer processed on it, and no other subject's
+  act is refused because of it; ``findings_and_records_cite_rules``: every finding and every
+  record names a rule of the pack with its source.
 """
 
 from __future__ import annotations
@@ -66,12 +74,17 @@ __all__ = [
     "denials_cite_sources",
     "deny_by_default",
     "deterministic",
+    "findings_and_records_cite_rules",
     "flaw_rejected",
+    "forbidden_never_provided",
     "forbidden_never_recorded",
+    "forbidden_never_shared",
     "forbidden_never_writable",
     "later_events_keep_deletions",
     "memo_transparent",
+    "nothing_processed_after_deletion",
     "notifications_cite_sources",
+    "objection_and_withdrawal_honoured",
     "reproducible",
     "sharing_denied_by_default",
     "verdict_cites_source",
@@ -528,6 +541,76 @@ def forbidden_never_writable(engine: Engine) -> int:
     return checked
 
 
+def forbidden_never_provided(engine: Engine, case: CaseInput, decision: CaseDecision) -> None:
+    """No allowed ``data_provided`` event names a forbidden category (a category that may
+    never be recorded is never shared either)."""
+    cp = engine.compiled
+    forbidden = {c for c, cat in cp.categories.items() if cat.forbidden}
+    problems = []
+    model = _case(engine, case)
+    for event, verdict in zip(_evaluated(model, decision), decision.events, strict=True):
+        if event.type == "data_provided" and verdict.allowed:
+            shared = sorted(forbidden & set(event.parsed.categories))
+            if shared:
+                problems.append(f"event {verdict.index} provides forbidden {shared}: allowed")
+    _fail_if("forbidden_never_shared", problems)
+
+
+def _permissive_payloads(cp: CompiledPack) -> list[dict[str, Any]]:
+    """Payloads that meet the pack's sharing conditions as far as values can: every basis a
+    condition names (and none), necessary, unavoidable, origin consent given."""
+    bases: set[Any] = {None}
+    for rule in cp.pack.sharing:
+        for test in _field_tests(rule.when):
+            if test.field == "payload.basis":
+                bases |= {test.equals} if test.equals is not None else set(test.in_ or ())
+    payloads = []
+    for basis in sorted(bases, key=str):
+        payload = {"necessary": True, "unavoidable": True, "origin_consent": True}
+        payloads.append(payload if basis is None else {**payload, "basis": basis})
+    return payloads
+
+
+def _field_tests(condition: Any) -> list[Any]:
+    if condition is None:
+        return []
+    if hasattr(condition, "field"):
+        return [condition]
+    parts = getattr(condition, "all", None) or getattr(condition, "any", None) or ()
+    inner = getattr(condition, "not_", None)
+    inside = (*parts, *([inner] if inner is not None else []))
+    return [t for part in inside for t in _field_tests(part)]
+
+
+def forbidden_never_shared(engine: Engine) -> int:
+    """``check_sharing`` denies every forbidden category between every two roles in every
+    phase, with every basis the pack's conditions name and all consents given. Returns the
+    number of queries made."""
+    cp = engine.compiled
+    forbidden = [c for c, cat in cp.categories.items() if cat.forbidden]
+    context = {"consents": sorted({s for r in cp.pack.sharing for s in _consents(r.when)})}
+    payloads = _permissive_payloads(cp)
+    problems = []
+    checked = 0
+    for category in forbidden:
+        for frm in sorted(cp.roles):
+            for to in sorted(cp.roles):
+                for phase in cp.phases:
+                    for payload in payloads:
+                        checked += 1
+                        v = engine.check_sharing(
+                            frm, to, category, phase=phase, payload=payload, context=context
+                        )
+                        if v.allowed:
+                            problems.append(
+                                f"{frm} may share forbidden {category} with {to} in {phase} "
+                                f"({', '.join(v.rules)}; payload {payload})"
+                            )
+                            break
+    _fail_if("forbidden_never_shared", problems)
+    return checked
+
+
 def _consents(condition: Any) -> list[str]:
     if condition is None:
         return []
@@ -644,20 +727,24 @@ def flaw_rejected(engine: Engine, flawed: Flawed, as_of: Moment) -> None:
     except EventError as exc:
         if flawed.expect != "event_error":
             raise InvariantViolation(
-                "flaw_rejected", [f"{flawed.flaw}: expected a denial, got EventError: {exc}"]
+                "flaw_rejected",
+                [f"{flawed.flaw}: expected a denial, got EventError: {exc}"],
             ) from None
         if not exc.problems or not all(str(p) for p in exc.problems):
             raise InvariantViolation(
-                "flaw_rejected", [f"{flawed.flaw}: EventError without a message"]
+                "flaw_rejected",
+                [f"{flawed.flaw}: EventError without a message"],
             ) from None
         return
     if flawed.expect == "event_error":
         raise InvariantViolation(
-            "flaw_rejected", [f"{flawed.flaw} at event {flawed.index} was accepted"]
+            "flaw_rejected",
+            [f"{flawed.flaw} at event {flawed.index} was accepted"],
         )
     if flawed.index >= len(decision.events):
         raise InvariantViolation(
-            "flaw_rejected", [f"{flawed.flaw}: event {flawed.index} lies after as_of {as_of}"]
+            "flaw_rejected",
+            [f"{flawed.flaw}: event {flawed.index} lies after as_of {as_of}"],
         )
     verdict = decision.events[flawed.index]
     if verdict.allowed:
@@ -669,6 +756,103 @@ def flaw_rejected(engine: Engine, flawed: Flawed, as_of: Moment) -> None:
             ],
         )
     denials_cite_sources(engine, decision)
+
+
+# --- v2: subjects, deletion dates, findings and records -----------------------------------
+
+_DATA_EVENTS = ("file_accessed", "data_recorded", "data_provided")
+
+
+def _concerns(event: Event, subjects: Sequence[str], subject: str) -> bool:
+    named = event.subjects if event.subjects is not None else tuple(subjects)
+    return not named or subject in named
+
+
+def nothing_processed_after_deletion(
+    engine: Engine, case: CaseInput, decision: CaseDecision
+) -> None:
+    """No allowed read, recording or provision after a scope's deletion date that was known
+    when it happened (its clock started earlier), unless the scope is held or the event
+    touches only fields that survive anonymisation."""
+    model = _case(engine, case)
+    ids = [s.id for s in model.subjects]
+    problems = []
+    events = _evaluated(model, decision)
+    for deletion in decision.deletions:
+        if deletion.date is None or deletion.held or deletion.trigger_event is None:
+            continue
+        for event, verdict in zip(events, decision.events, strict=True):
+            if event.type not in _DATA_EVENTS or not verdict.allowed:
+                continue
+            if verdict.index <= deletion.trigger_event or _day(event.at) <= deletion.date:
+                continue
+            if deletion.subject is not None and not _concerns(event, ids, deletion.subject):
+                continue
+            fields = set(getattr(event.parsed, "fields", None) or ())
+            if fields and fields <= set(deletion.surviving_fields):
+                continue
+            problems.append(
+                f"event {verdict.index} ({event.type} on {_day(event.at)}) allowed after the "
+                f"deletion date {deletion.date} of {deletion.scope} ({deletion.rule})"
+            )
+    _fail_if("nothing_processed_after_deletion", problems)
+
+
+def objection_and_withdrawal_honoured(
+    engine: Engine, case: CaseInput, decision: CaseDecision
+) -> None:
+    """After an upheld objection by subject s, no allowed data event concerns s; and no event
+    that does not concern s is refused on s's objection or withdrawal."""
+    model = _case(engine, case)
+    ids = [s.id for s in model.subjects]
+    events = _evaluated(model, decision)
+    objecting: dict[str, int] = {}
+    requests: dict[str, tuple[str, str | None]] = {}
+    problems = []
+    for event, verdict in zip(events, decision.events, strict=True):
+        p = event.parsed
+        if event.type == "subject_request_received" and verdict.allowed:
+            requests[p.request_id] = (p.right.value, p.subject)
+        elif event.type == "subject_request_answered" and verdict.allowed:
+            right, subject = requests.get(p.request_id, ("", None))
+            if right == "objection" and p.outcome in ("granted", "partially_granted"):
+                for who in [subject] if subject else (ids or [""]):
+                    objecting.setdefault(who, verdict.index)
+        elif event.type in _DATA_EVENTS:
+            for who, since in objecting.items():
+                concerned = _concerns(event, ids, who) if who else True
+                if verdict.allowed and concerned:
+                    problems.append(
+                        f"event {verdict.index} ({event.type}) processes data of {who or 'the '}"
+                        f"household after the objection upheld at event {since}: allowed"
+                    )
+            if not verdict.allowed:
+                for reason in verdict.reasons:
+                    for who in ids:
+                        cited = f"objection of {who} " in reason or (
+                            f"of {who} was withdrawn" in reason
+                        )
+                        if cited and not _concerns(event, ids, who):
+                            problems.append(
+                                f"event {verdict.index} does not concern {who} but is denied "
+                                f"on {who}'s objection or withdrawal: {reason}"
+                            )
+    _fail_if("objection_and_withdrawal_honoured", problems)
+
+
+def findings_and_records_cite_rules(engine: Engine, decision: CaseDecision) -> None:
+    """Every finding and every record names a rule of the pack, with its source."""
+    cp = engine.compiled
+    known = set(cp.sources)
+    problems = []
+    for finding in decision.findings:
+        if finding.rule not in known or not finding.source:
+            problems.append(f"finding {finding.code} at event {finding.event} cites {finding.rule}")
+    records = {r.id for r in engine.pack.records}
+    for record in decision.records:
+        if record.rule not in records or not record.source:
+            problems.append(f"record {record.id} cites {record.rule!r} without a source")
+    _fail_if("findings_and_records_cite_rules", problems)
 
 
 # --- everything at once ---------------------------------------------------------------------
@@ -683,6 +867,10 @@ def check_decision(engine: Engine, case: CaseInput, as_of: Moment) -> CaseDecisi
     deletions_not_before_trigger(engine, case, decision)
     waivers_justified(engine, case, decision)
     forbidden_never_recorded(engine, case, decision)
+    forbidden_never_provided(engine, case, decision)
+    nothing_processed_after_deletion(engine, case, decision)
+    objection_and_withdrawal_honoured(engine, case, decision)
+    findings_and_records_cite_rules(engine, decision)
     as_of_ignores_later_events(engine, case, as_of)
     decision_names_pack(engine, decision)
     reproducible(engine, case, as_of)

@@ -1,0 +1,381 @@
+"""The v2 case book: records, findings and open points of one case (design.md v2).
+
+A covenant asks for things to be written down (the register, the reason for not informing, a
+note of each provision); `records` say what, by whom and when, and the decision lists each as
+required / done / missing. A breach the covenant only asks to record is a *finding*, never a
+refusal. Every `conflict` or unspecified marker the case touched is an *open point* with the
+setting that decides it. The book is filled while events are replayed and read once per
+decision; the engine's rule families call it and never reach into it otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from mph_rules.calendar import WORKING_DAYS_CALENDAR_SETTING, Counting, WorkingDayCalendar
+from mph_rules.consent import HOUSEHOLD, ConsentLedger
+from mph_rules.decision import Finding, OpenPoint, RecordStatus, TraceEntry
+from mph_rules.schema import Pack, RecordDuty, Unspecified
+from mph_rules.schema.common import EventRef
+from mph_rules.schema.pack import RULE_SECTIONS
+
+Cite = Callable[[str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A `conflict` or unspecified value on one rule, and the settings that decide it."""
+
+    kind: str  # conflict | unspecified
+    note: str
+    reading: str | None
+    settings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaseModelIndex:
+    """What the case book needs from a pack, indexed once per compiled pack."""
+
+    records: Mapping[str, RecordDuty]
+    by_trigger: Mapping[str, tuple[RecordDuty, ...]]
+    by_discharge: Mapping[str, tuple[RecordDuty, ...]]
+    by_before: Mapping[str, tuple[RecordDuty, ...]]
+    markers: Mapping[str, tuple[Marker, ...]]
+    setting_markers: Mapping[str, Marker]
+    working_day_rules: frozenset[str]
+    pack_defines_working_days: bool
+    rule_settings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    working_days_default: str = WorkingDayCalendar.ATW.value
+
+
+def _settings_read(value: Any) -> set[str]:
+    """Ids of the settings a rule reads: `settings.<id>` fields and `{setting: id}` refs."""
+    found: set[str] = set()
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "field" and isinstance(item, str) and item.startswith("settings."):
+                found.add(item.split(".")[1])
+            elif key == "setting" and isinstance(item, str):
+                found.add(item)
+            else:
+                found |= _settings_read(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found |= _settings_read(item)
+    return found
+
+
+def _unspecified_notes(model: BaseModel) -> list[str]:
+    """Notes of every `{unspecified: true}` value inside a rule (its deadline, duration, ...)."""
+    notes: list[str] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = value if isinstance(value, tuple) else (value,)
+        for item in items:
+            if isinstance(item, Unspecified):
+                notes.append(f"{name}: {item.note}")
+            elif isinstance(item, BaseModel) and name not in ("source", "conflict"):
+                notes.extend(f"{name}.{n}" for n in _unspecified_notes(item))
+    return notes
+
+
+def _rules(pack: Pack) -> Iterable[Any]:
+    for section in RULE_SECTIONS:
+        yield from getattr(pack, section)
+    if pack.lifecycle is not None:
+        yield from pack.lifecycle.phases
+        yield from pack.lifecycle.transitions
+        yield from pack.lifecycle.deadlines
+    if pack.intake is not None:
+        yield from pack.intake.criteria
+
+
+def _uses_working_days(rule: Any) -> bool:
+    for name in ("deadline", "extension"):
+        deadline = getattr(rule, name, None)
+        if getattr(deadline, "counting", None) is Counting.WORKING_DAYS:
+            return True
+    return getattr(rule, "counting", None) is Counting.WORKING_DAYS
+
+
+def index_case_model(pack: Pack) -> CaseModelIndex:
+    """Index a pack's records and markers (once per compiled pack)."""
+    by_trigger: dict[str, list[RecordDuty]] = {}
+    by_discharge: dict[str, list[RecordDuty]] = {}
+    by_before: dict[str, list[RecordDuty]] = {}
+    for record in pack.records:
+        by_trigger.setdefault(record.trigger.event, []).append(record)
+        for ref in record.discharged_by:
+            by_discharge.setdefault(ref.event, []).append(record)
+        for ref in record.before:
+            by_before.setdefault(ref.event, []).append(record)
+    markers: dict[str, tuple[Marker, ...]] = {}
+    working: set[str] = set()
+    rule_settings: dict[str, tuple[str, ...]] = {}
+    for rule in _rules(pack):
+        reads = tuple(sorted(_settings_read(rule.model_dump(mode="json", by_alias=True))))
+        if reads:
+            rule_settings[rule.id] = reads
+        found: list[Marker] = []
+        if rule.conflict is not None:
+            c = rule.conflict
+            found.append(Marker("conflict", c.why, c.chosen, reads))
+        if getattr(rule, "outcome", None) == "unspecified":
+            found.append(Marker("unspecified", rule.note or "", None, reads))
+        found.extend(Marker("unspecified", n, None, reads) for n in _unspecified_notes(rule))
+        if found:
+            markers[rule.id] = tuple(found)
+        if _uses_working_days(rule):
+            working.add(rule.id)
+    setting_markers = {
+        s.id: Marker("conflict", s.conflict.why, s.conflict.chosen, (s.id,))
+        for s in pack.settings
+        if s.conflict is not None
+    }
+    return CaseModelIndex(
+        records={r.id: r for r in pack.records},
+        by_trigger={k: tuple(v) for k, v in by_trigger.items()},
+        by_discharge={k: tuple(v) for k, v in by_discharge.items()},
+        by_before={k: tuple(v) for k, v in by_before.items()},
+        markers=markers,
+        setting_markers=setting_markers,
+        working_day_rules=frozenset(working),
+        pack_defines_working_days=any(s.id == WORKING_DAYS_CALENDAR_SETTING for s in pack.settings),
+        rule_settings=rule_settings,
+        # design.md v2: the Atw list where the source is silent; a v1 pack keeps the
+        # `holidays` package's list it was written (and tested) against
+        working_days_default=(
+            WorkingDayCalendar.ATW.value
+            if pack.pack.schema_version >= 2
+            else WorkingDayCalendar.HOLIDAYS_PACKAGE.value
+        ),
+    )
+
+
+@dataclass
+class OpenRecord:
+    """A record the case requires, being tracked while events are replayed."""
+
+    rule: RecordDuty
+    trigger: int
+    subject: str | None
+    due: dt.date | None
+    due_at: dt.datetime | None
+    done: int | None = None
+    breached_by: int | None = None
+
+
+EventMatch = Callable[[EventRef], bool]
+"""Whether an event (the one being applied) matches a reference, `when` included."""
+
+
+@dataclass
+class CaseBook:
+    """The v2 bookkeeping of one case: consent, records, findings."""
+
+    index: CaseModelIndex
+    cite: Cite
+    consent: ConsentLedger = field(default_factory=ConsentLedger)
+    records: list[OpenRecord] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def copy(self) -> CaseBook:
+        return CaseBook(
+            self.index,
+            self.cite,
+            self.consent.copy(),
+            [OpenRecord(**vars(r)) for r in self.records],
+            list(self.findings),
+        )
+
+    def flag(
+        self,
+        code: str,
+        rule: str,
+        message: str,
+        event: int | None,
+        subject: str | None = None,
+    ) -> Finding:
+        finding = Finding(code, rule, message, self.cite(rule), event, subject)
+        self.findings.append(finding)
+        return finding
+
+    # records ----------------------------------------------------------------------------
+
+    def on_allowed(
+        self,
+        i: int,
+        event_type: str,
+        record_id: str | None,
+        subjects: tuple[str, ...] | None,
+        matches: EventMatch,
+        due: Callable[[RecordDuty], tuple[dt.date | None, dt.datetime | None]],
+    ) -> None:
+        """An allowed event: it may breach a `before`, discharge records and require new
+        ones (in that order, so an event never discharges the record it requires)."""
+        for rule in self.index.by_before.get(event_type, ()):
+            if not any(ref.event == event_type and matches(ref) for ref in rule.before):
+                continue
+            for open_ in self.records:
+                if open_.rule is rule and open_.done is None and open_.breached_by is None:
+                    open_.breached_by = i
+                    who = f" for {open_.subject}" if open_.subject else ""
+                    self.flag(
+                        "record_missing",
+                        rule.id,
+                        f"{event_type} happened before {rule.label}{who} was recorded "
+                        f"({rule.what})",
+                        i,
+                        open_.subject,
+                    )
+        concerned = set(self.consent.concerned(subjects))
+        discharging: list[RecordDuty] = []
+        if event_type == "data_recorded" and record_id is not None:
+            named = self.index.records.get(record_id)
+            if named is not None:
+                discharging.append(named)
+        for rule in self.index.by_discharge.get(event_type, ()):
+            if any(ref.event == event_type and matches(ref) for ref in rule.discharged_by):
+                discharging.append(rule)
+        for rule in discharging:
+            for open_ in self.records:
+                mine = open_.subject is None or open_.subject in concerned
+                if open_.rule is rule and open_.done is None and mine:
+                    open_.done = i
+        for rule in self.index.by_trigger.get(event_type, ()):
+            if not matches(rule.trigger):
+                continue
+            due_day, due_at = due(rule)
+            targets: Iterable[str | None]
+            if rule.per == "subject":
+                targets = [s if s != HOUSEHOLD else None for s in self.consent.concerned(subjects)]
+            else:
+                targets = [None]
+            for subject in targets:
+                self.records.append(OpenRecord(rule, i, subject, due_day, due_at))
+
+    def record_statuses(
+        self, cutoff: dt.datetime
+    ) -> tuple[tuple[RecordStatus, ...], list[Finding]]:
+        """Every required record as of `cutoff`, and a finding for each one now missing."""
+        out: list[RecordStatus] = []
+        late: list[Finding] = []
+        for r in self.records:
+            reason = None
+            if r.done is not None:
+                status = "done"
+            elif r.breached_by is not None:
+                status = "missing"
+                reason = f"not recorded before event {r.breached_by}"
+            elif r.due_at is not None and cutoff > r.due_at:
+                status = "missing"
+                reason = f"not recorded by {r.due}"
+                who = f" for {r.subject}" if r.subject else ""
+                late.append(
+                    Finding(
+                        "record_missing",
+                        r.rule.id,
+                        f"{r.rule.label}{who} was not recorded by {r.due} ({r.rule.what})",
+                        self.cite(r.rule.id),
+                        r.trigger,
+                        r.subject,
+                    )
+                )
+            else:
+                status = "required"
+            out.append(
+                RecordStatus(
+                    id=f"{r.rule.id}#{r.trigger}" + (f"@{r.subject}" if r.subject else ""),
+                    rule=r.rule.id,
+                    what=r.rule.what,
+                    status=status,
+                    source=self.cite(r.rule.id) or "",
+                    trigger_event=r.trigger,
+                    by=r.rule.by,
+                    due=r.due,
+                    done_event=r.done,
+                    subject=r.subject,
+                    reason=reason,
+                )
+            )
+        return tuple(out), late
+
+    # open points ---------------------------------------------------------------------------
+
+    def open_points(
+        self, trace: Iterable[TraceEntry], settings: Mapping[str, Any]
+    ) -> tuple[OpenPoint, ...]:
+        """Every marker on a rule the case touched (the rule appears in the trace), each with
+        the settings that decide it, in the order first touched."""
+        touched: dict[str, list[int]] = {}
+        for entry in trace:
+            events = touched.setdefault(entry.rule, [])
+            if entry.event is not None and entry.event not in events:
+                events.append(entry.event)
+        for finding in self.findings:
+            events = touched.setdefault(finding.rule, [])
+            if finding.event is not None and finding.event not in events:
+                events.append(finding.event)
+        out: list[OpenPoint] = []
+        seen_settings: set[str] = set()
+        for rule, events in touched.items():
+            for marker in self.index.markers.get(rule, ()):
+                setting = marker.settings[0] if marker.settings else None
+                reading = marker.reading
+                if setting is not None and reading is None:
+                    reading = f"setting {setting} = {settings.get(setting)!r}"
+                out.append(
+                    OpenPoint(
+                        rule,
+                        marker.kind,
+                        marker.note,
+                        self.cite(rule),
+                        setting,
+                        reading,
+                        tuple(events),
+                    )
+                )
+                seen_settings.update(marker.settings)
+            for setting_id, setting_marker in self.index.setting_markers.items():
+                if setting_id in seen_settings:
+                    continue
+                if setting_id in self.index.rule_settings.get(rule, ()):
+                    seen_settings.add(setting_id)
+                    out.append(
+                        OpenPoint(
+                            setting_id,
+                            "conflict",
+                            setting_marker.note,
+                            self.cite(setting_id),
+                            setting_id,
+                            f"{settings.get(setting_id)!r} (default reading: "
+                            f"{setting_marker.reading})",
+                            tuple(events),
+                        )
+                    )
+            if rule in self.index.working_day_rules and not self.index.pack_defines_working_days:
+                if WORKING_DAYS_CALENDAR_SETTING in seen_settings:
+                    continue
+                seen_settings.add(WORKING_DAYS_CALENDAR_SETTING)
+                out.append(
+                    OpenPoint(
+                        rule,
+                        "unspecified",
+                        "the source does not define which days are 'werkdagen'; the setting "
+                        "working_days_calendar chooses the holiday list (atw: 5 May every year "
+                        "and Good Friday; holidays_package: 5 May in lustrum years)",
+                        self.cite(rule),
+                        WORKING_DAYS_CALENDAR_SETTING,
+                        f"{self.index.working_days_default} (default)",
+                        tuple(events),
+                    )
+                )
+        return tuple(out)
+
+
+__all__ = ["CaseBook", "CaseModelIndex", "Marker", "OpenRecord", "index_case_model"]

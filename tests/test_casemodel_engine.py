@@ -1,0 +1,446 @@
+"""The v2 case model end to end on the test pack tests/fixtures/casemodel.yaml (issue 14).
+
+One test per capability; each names the rule of the test pack it exercises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mph_rules import Engine, load_pack
+from mph_rules.decision import CaseDecision
+
+PACK = load_pack(Path(__file__).parent / "fixtures" / "casemodel.yaml")
+SUBJECTS = [{"id": "mother", "birth_date": "1985-02-01"}, {"id": "son", "birth_date": "2012-06-01"}]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine(PACK)
+
+
+def ev(
+    type_: str, at: str, role: str | None = None, subjects: list[str] | None = None, **payload: Any
+) -> dict[str, Any]:
+    event: dict[str, Any] = {"type": type_, "at": at, "payload": payload}
+    if role is not None:
+        event["actor"] = {"role": role}
+    if subjects is not None:
+        event["subjects"] = subjects
+    return event
+
+
+REGISTER = ev("case_registered", "2024-03-11", "police_officer")
+ENTRY = ev("casemodel.register_entry", "2024-03-12", "regisseur")
+ACCEPT = ev("triage_decided", "2024-03-14", "triagist", outcome="accepted")
+HEARD = ev("household_heard", "2024-03-15", "regisseur")
+PLAN = ev("plan_established", "2024-03-25", "regisseur")
+TO_EXECUTION = [REGISTER, ENTRY, ACCEPT, HEARD, PLAN]
+
+
+def decide(engine: Engine, *events: dict[str, Any], as_of: str = "2024-12-01") -> CaseDecision:
+    case = {"id": "c", "subjects": SUBJECTS, "events": list(events)}
+    return engine.evaluate(case, as_of=dt.date.fromisoformat(as_of))
+
+
+def last(d: CaseDecision) -> Any:
+    return d.events[-1]
+
+
+# --- 1. subjects on events, per-subject duties ------------------------------------------------
+
+
+def test_per_subject_duty_one_notification_per_member_each_with_its_status(engine: Engine) -> None:
+    informed = ev(
+        "household_informed",
+        "2024-03-26",
+        "regisseur",
+        subjects=["mother"],
+        about="plan",
+        form="oral",
+        content=["outcome", "expectations"],
+    )
+    d = decide(engine, *TO_EXECUTION, informed, as_of="2024-04-10")
+    each = {n.subject: n.status for n in d.notifications if n.duty == "inform_each_member"}
+    assert each == {"mother": "done", "son": "overdue"}  # rule inform_each_member
+    assert d.events[-1].subjects == ("mother",)
+
+
+def test_per_subject_waiver_waives_that_member_only(engine: Engine) -> None:
+    d = decide(engine, *TO_EXECUTION)
+    assert {n.subject for n in d.notifications if n.duty == "inform_each_member"} == {
+        "mother",
+        "son",
+    }
+
+
+# --- 4. who and how -----------------------------------------------------------------------------
+
+
+def test_wrong_form_or_missing_content_does_not_discharge_and_is_a_finding(engine: Engine) -> None:
+    letter = ev(
+        "household_informed",
+        "2024-03-26",
+        "regisseur",
+        about="plan",
+        form="written",
+        content=["outcome"],
+    )
+    d = decide(engine, *TO_EXECUTION, letter, as_of="2024-03-27")
+    assert {n.status for n in d.notifications if n.duty == "inform_each_member"} == {"pending"}
+    assert {(f.code, f.rule) for f in d.findings} >= {
+        ("wrong_form", "inform_each_member"),
+        ("content_missing", "inform_each_member"),
+    }
+    assert all(f.source for f in d.findings)
+
+
+def test_wrong_actor_does_not_discharge(engine: Engine) -> None:
+    by_triagist = ev(
+        "household_informed",
+        "2024-03-26",
+        "triagist",
+        about="plan",
+        form="oral",
+        content=["outcome", "expectations"],
+    )
+    d = decide(engine, *TO_EXECUTION, by_triagist, as_of="2024-03-27")
+    assert {n.status for n in d.notifications if n.duty == "inform_each_member"} == {"pending"}
+    assert ("wrong_actor", "inform_each_member") in {(f.code, f.rule) for f in d.findings}
+
+
+def test_request_answered_without_mandate_stays_open_and_a_mandate_fixes_it(
+    engine: Engine,
+) -> None:
+    received = ev(
+        "subject_request_received",
+        "2024-03-20",
+        "controller",
+        request_id="r1",
+        right="access",
+        subject="mother",
+    )
+    answered = ev(
+        "subject_request_answered", "2024-03-22", "regisseur", request_id="r1", outcome="granted"
+    )
+    d = decide(engine, REGISTER, received, answered, as_of="2024-03-25")
+    request = next(n for n in d.notifications if n.duty == "right_access")
+    assert request.status == "pending"  # right_access: actor {roles: [controller], mandate}
+    assert ("wrong_actor", "right_access") in {(f.code, f.rule) for f in d.findings}
+    mandate = ev("casemodel.mandate_granted", "2024-03-21", "controller")
+    mandate["payload"] = {"role": "regisseur"}
+    d = decide(engine, REGISTER, received, mandate, answered, as_of="2024-03-25")
+    assert next(n for n in d.notifications if n.duty == "right_access").status == "done"
+
+
+# --- 2. scoped consent, withdrawal, objection ------------------------------------------------
+
+
+def provide(at: str, subjects: list[str] | None, purpose: str = "coordinated_support") -> Any:
+    return ev(
+        "data_provided",
+        at,
+        "regisseur",
+        subjects=subjects,
+        from_role="regisseur",
+        to_role="housing",
+        categories=["identity"],
+        purpose=purpose,
+    )
+
+
+CONSENT = ev(
+    "consent_given",
+    "2024-03-26",
+    "regisseur",
+    scope="sharing_housing",
+    subject="mother",
+    recipients=["housing"],
+    purposes=["coordinated_support"],
+)
+
+
+def test_consent_of_one_member_covers_that_member_only(engine: Engine) -> None:
+    d = decide(engine, *TO_EXECUTION, CONSENT, provide("2024-03-27", ["mother"]))
+    assert last(d).allowed and last(d).rules == ("s_housing",)
+    d = decide(engine, *TO_EXECUTION, CONSENT, provide("2024-03-27", ["son"]))
+    assert not last(d).allowed
+    d = decide(engine, *TO_EXECUTION, CONSENT, provide("2024-03-27", None))  # everyone
+    assert not last(d).allowed
+
+
+def test_purpose_outside_the_rule_and_the_consent_is_denied(engine: Engine) -> None:
+    d = decide(engine, *TO_EXECUTION, CONSENT, provide("2024-03-27", ["mother"], "collection"))
+    assert not last(d).allowed  # s_housing: purposes [coordinated_support]
+    assert last(d).rules == ("default_deny.sharing",)
+
+
+def test_withdrawal_stops_later_processing_of_that_member_cited(engine: Engine) -> None:
+    withdrawn = ev(
+        "consent_withdrawn", "2024-04-01", "regisseur", scope="sharing_housing", subject="mother"
+    )
+    d = decide(engine, *TO_EXECUTION, CONSENT, withdrawn, provide("2024-04-02", ["mother"]))
+    assert not last(d).allowed
+    assert any("was withdrawn (event #6)" in r for r in last(d).reasons), last(d).reasons
+
+
+def test_upheld_objection_stops_processing_of_that_subject_and_no_other(engine: Engine) -> None:
+    received = ev(
+        "subject_request_received",
+        "2024-03-26",
+        "controller",
+        request_id="o1",
+        right="objection",
+        subject="son",
+    )
+    upheld = ev(
+        "subject_request_answered", "2024-03-27", "controller", request_id="o1", outcome="granted"
+    )
+    write_son = ev(
+        "data_recorded", "2024-03-28", "regisseur", subjects=["son"], categories=["identity"]
+    )
+    write_mother = ev(
+        "data_recorded", "2024-03-28", "regisseur", subjects=["mother"], categories=["identity"]
+    )
+    d = decide(engine, *TO_EXECUTION, received, upheld, write_son, write_mother)
+    son, mother = d.events[-2], d.events[-1]
+    assert not son.allowed and son.rules == ("right_objection",)
+    assert "objection of son upheld" in son.reasons[0]
+    assert mother.allowed
+
+
+def test_objection_answer_deadline_comes_from_a_setting(engine: Engine) -> None:
+    received = ev(
+        "subject_request_received",
+        "2024-03-26",
+        "controller",
+        request_id="o1",
+        right="objection",
+        subject="son",
+    )
+    d = decide(engine, REGISTER, received, as_of="2024-03-27")
+    request = next(n for n in d.notifications if n.duty == "right_objection")
+    assert request.due == dt.date(2024, 4, 9)  # duration_from: {setting: answer_term} = P2W
+    other = Engine(PACK, settings={"answer_term": "P3W"})
+    d = decide(other, REGISTER, received, as_of="2024-03-27")
+    assert next(n for n in d.notifications if n.duty == "right_objection").due == dt.date(
+        2024, 4, 16
+    )
+
+
+# --- 6. findings: on_violation: flag -----------------------------------------------------------
+
+
+def test_flag_allows_the_act_and_raises_a_finding(engine: Engine) -> None:
+    meeting = ev("case_meeting_held", "2024-03-15", "regisseur")
+    d = decide(engine, REGISTER, ACCEPT, meeting)
+    assert last(d).allowed and last(d).verdict == "allowed"
+    assert [(f.code, f.rule, f.event) for f in d.findings if f.code != "record_missing"] == [
+        ("precondition_not_met", "note_before_meeting", 2)
+    ]
+    d = decide(engine, REGISTER, ENTRY, ACCEPT, meeting)
+    assert d.findings == ()
+
+
+# --- 7. open outcomes and open points -----------------------------------------------------------
+
+
+def test_outcome_unspecified_gives_verdict_unspecified_and_an_open_point(engine: Engine) -> None:
+    escalate = ev("escalated", "2024-03-15", "regisseur", to="mayor")
+    d = decide(engine, REGISTER, ENTRY, ACCEPT, escalate)
+    assert last(d).verdict == "unspecified" and last(d).allowed
+    points = {p.rule: p for p in d.open_points}
+    assert points["escalation_open"].kind == "unspecified"
+    assert points["escalation_open"].events == (3,)
+
+
+def test_sharing_rule_with_open_outcome_gives_unspecified(engine: Engine) -> None:
+    incidents = ev(
+        "data_provided",
+        "2024-03-27",
+        "regisseur",
+        from_role="regisseur",
+        to_role="housing",
+        categories=["police_incidents"],
+    )
+    d = decide(engine, *TO_EXECUTION, incidents)
+    assert last(d).verdict == "unspecified"
+    assert "s_housing_unclear" in {p.rule for p in d.open_points}
+
+
+def test_conflict_marker_of_a_setting_is_an_open_point_when_touched(engine: Engine) -> None:
+    closed = ev("case_closed", "2024-09-30", "regisseur")
+    d = decide(engine, *TO_EXECUTION, closed)
+    point = next(p for p in d.open_points if p.rule == "reregistration_effect")
+    assert point.kind == "conflict" and point.setting == "reregistration_effect"
+
+
+# --- 5. records -------------------------------------------------------------------------------
+
+
+def test_records_required_done_missing(engine: Engine) -> None:
+    d = decide(engine, REGISTER, as_of="2024-03-12")
+    assert [(r.rule, r.status) for r in d.records] == [("rec_register", "required")]
+    d = decide(engine, REGISTER, as_of="2024-03-25")
+    assert [(r.rule, r.status) for r in d.records] == [("rec_register", "missing")]
+    assert ("record_missing", "rec_register") in {(f.code, f.rule) for f in d.findings}
+    d = decide(engine, REGISTER, ENTRY, as_of="2024-03-25")
+    assert [(r.rule, r.status, r.done_event) for r in d.records] == [("rec_register", "done", 1)]
+
+
+def test_a_note_per_provision_per_subject(engine: Engine) -> None:
+    note = ev(
+        "data_recorded",
+        "2024-03-27",
+        "regisseur",
+        subjects=["mother"],
+        categories=["identity"],
+        record="rec_provision",
+        purpose="coordinated_support",
+    )
+    d = decide(engine, *TO_EXECUTION, CONSENT, provide("2024-03-27", ["mother"]), note)
+    provision = [(r.subject, r.status) for r in d.records if r.rule == "rec_provision"]
+    assert provision == [("mother", "done")]
+
+
+# --- 8. time ------------------------------------------------------------------------------------
+
+
+def test_waiting_period_not_before(engine: Engine) -> None:
+    early = ev("plan_established", "2024-03-18", "regisseur")
+    d = decide(engine, REGISTER, ENTRY, ACCEPT, HEARD, early)
+    assert not last(d).allowed and last(d).rules == ("cooling_off_before_plan",)
+    assert "not before 2024-03-22" in last(d).reasons[0]
+
+
+def test_several_recipients_one_notification_each(engine: Engine) -> None:
+    closed = ev("case_closed", "2024-09-30", "regisseur")
+    d = decide(engine, *TO_EXECUTION, closed)
+    recipients = sorted(
+        n.recipient for n in d.notifications if n.duty == "inform_partners_of_closure"
+    )
+    assert recipients == ["housing", "police_officer"]
+
+
+def test_duty_opened_by_a_missed_deadline(engine: Engine) -> None:
+    d = decide(engine, REGISTER, as_of="2024-03-13")
+    assert not [n for n in d.notifications if n.duty == "inform_late_triage"]
+    d = decide(engine, REGISTER, as_of="2024-03-25")  # d_triage due 2024-03-18, missed
+    late = [n for n in d.notifications if n.duty == "inform_late_triage"]
+    assert [(n.due, n.status) for n in late] == [(dt.date(2024, 3, 21), "overdue")]
+
+
+def test_process_deadline_cancelled_by(engine: Engine) -> None:
+    withdrawn = ev("casemodel.withdrawn", "2024-03-12", "regisseur")
+    d = decide(engine, REGISTER, withdrawn, as_of="2024-03-25")
+    assert [x.status for x in d.deadlines] == ["cancelled"]
+    assert not [n for n in d.notifications if n.duty == "inform_late_triage"]
+
+
+def test_case_owner_per_phase(engine: Engine) -> None:
+    assert decide(engine, REGISTER, ACCEPT).owner == "regisseur"  # phase meeting: owner
+    assert decide(engine, REGISTER).owner is None
+
+
+def test_working_days_on_the_pack_calendar_setting(engine: Engine) -> None:
+    register = ev("case_registered", "2026-04-30", "police_officer")  # a Thursday
+    d = decide(engine, register, as_of="2026-05-01")
+    assert d.deadlines[0].due == dt.date(2026, 5, 8)  # 5 May 2026 (Atw) skipped
+    package = Engine(PACK, settings={"working_days_calendar": "holidays_package"})
+    assert decide(package, register, as_of="2026-05-01").deadlines[0].due == dt.date(2026, 5, 7)
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+CLOSED = ev("case_closed", "2024-09-30", "regisseur")
+
+
+def test_nothing_read_after_the_deletion_date_save_surviving_fields(engine: Engine) -> None:
+    read_all = ev("file_accessed", "2030-01-02", "regisseur", categories=["identity"])
+    read_area = ev(
+        "file_accessed",
+        "2030-01-02",
+        "regisseur",
+        categories=["identity"],
+        fields=["postcode_area"],
+    )
+    d = decide(engine, *TO_EXECUTION, CLOSED, read_all, read_area, as_of="2030-02-01")
+    deletion = next(x for x in d.deletions if x.scope == "case_file")
+    assert deletion.date == dt.date(2030, 1, 1) and deletion.surviving_fields == ("postcode_area",)
+    assert not d.events[-2].allowed and d.events[-2].rules == ("r_closed",)
+    assert d.events[-1].allowed
+    before = ev("file_accessed", "2029-12-31", "regisseur", categories=["identity"])
+    assert last(decide(engine, *TO_EXECUTION, CLOSED, before, as_of="2030-02-01")).allowed
+
+
+def test_reregistration_effect_is_a_setting(engine: Engine) -> None:
+    rereg = ev("case_reregistered", "2025-02-01", "police_officer")
+    d = decide(engine, *TO_EXECUTION, CLOSED, rereg, as_of="2025-03-01")
+    assert next(x for x in d.deletions if x.scope == "case_file").date is None  # cancel
+    keep = Engine(PACK, settings={"reregistration_effect": "keep"})
+    d = decide(keep, *TO_EXECUTION, CLOSED, rereg, as_of="2025-03-01")
+    assert next(x for x in d.deletions if x.scope == "case_file").date == dt.date(2030, 1, 1)
+    restart = Engine(PACK, settings={"reregistration_effect": "restart"})
+    d = decide(restart, *TO_EXECUTION, CLOSED, rereg, as_of="2025-03-01")
+    assert next(x for x in d.deletions if x.scope == "case_file").date == dt.date(2031, 1, 1)
+
+
+def test_per_subject_clock_and_restart_only_while_it_runs(engine: Engine) -> None:
+    first = ev(
+        "consent_given", "2024-03-20", "regisseur", scope="x", subject="mother", subjects=["mother"]
+    )
+    again = ev(
+        "consent_given", "2025-03-20", "regisseur", scope="x", subject="mother", subjects=["mother"]
+    )
+    late = ev(
+        "consent_given", "2027-03-21", "regisseur", scope="x", subject="mother", subjects=["mother"]
+    )
+    d = decide(engine, REGISTER, first, as_of="2024-04-01")
+    clocks = [(x.subject, x.date) for x in d.deletions if x.scope == "consent_records"]
+    assert clocks == [("mother", dt.date(2026, 3, 20))]
+    d = decide(engine, REGISTER, first, again, as_of="2025-04-01")
+    assert [x.date for x in d.deletions if x.scope == "consent_records"] == [dt.date(2027, 3, 20)]
+    d = decide(engine, REGISTER, first, again, late, as_of="2027-04-01")
+    assert [x.date for x in d.deletions if x.scope == "consent_records"] == [dt.date(2027, 3, 20)]
+
+
+# --- 9. point queries with a case state ----------------------------------------------------------
+
+
+def test_point_query_reads_history_from_a_session(engine: Engine) -> None:
+    session = engine.session("c", subjects=SUBJECTS)
+    for event in TO_EXECUTION:
+        session.post(event)
+    fresh = engine.check_sharing(
+        "regisseur",
+        "housing",
+        "identity",
+        phase="execution",
+        payload={"purpose": "coordinated_support"},
+    )
+    assert not fresh.allowed
+    session.post(CONSENT)
+    everyone = engine.check_sharing(
+        "regisseur",
+        "housing",
+        "identity",
+        phase="execution",
+        payload={"purpose": "coordinated_support"},
+        session=session,
+    )
+    assert not everyone.allowed  # the son gave no consent
+    informed = engine.check_sharing(
+        "regisseur",
+        "housing",
+        "identity",
+        phase="execution",
+        payload={"purpose": "coordinated_support", "subjects": ["mother"]},
+        session=session,
+    )
+    assert informed.allowed and informed.rules == ("s_housing",)
+    # the session is only read
+    assert session.phase == "execution" and len(session.verdicts) == len(TO_EXECUTION) + 1
