@@ -65,7 +65,11 @@ def test_v2_findings_and_records_are_expectations_and_count_for_coverage(tmp_pat
         "    expect: {findings: [{rule: note_before_meeting, event: 1}]}\n"
         f"  - name: no_findings fails on a raised finding\n{FLAGGED}"
         "    expect: {no_findings: [note_before_meeting]}\n"
+        f"  - name: no_notifications passes for a duty not opened\n{FLAGGED}"
+        "    expect: {no_notifications: [inform_late_triage]}\n"
+        f"  - name: no_notifications fails on an opened duty\n{FLAGGED}"
+        "    expect: {no_notifications: [inform_household]}\n"
     )
     outcomes = run_paths([file])
-    assert [o.passed for o in outcomes] == [True, False, False]
+    assert [o.passed for o in outcomes] == [True, False, False, True, False]
     assert {"note_before_meeting", "rec_register"} <= outcomes[0].exercised

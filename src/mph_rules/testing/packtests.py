@@ -185,6 +185,10 @@ def check_decision(expect: dict[str, Any], decision: CaseDecision) -> list[str]:
             raised = sorted({f["rule"] for f in d["findings"]} & set(want))
             if raised:
                 failures.append(f"no_findings: {raised} raised findings")
+        elif key == "no_notifications":
+            opened = sorted({n["duty"] for n in d["notifications"]} & set(want))
+            if opened:
+                failures.append(f"no_notifications: {opened} have notifications")
         elif key == "fired":
             fired = {t["rule"] for t in d["trace"] if t["outcome"] in EXERCISED}
             missing = [r for r in want if r not in fired]
