@@ -141,7 +141,7 @@ def _match_list(
     for want in expected:
         ident = want.get(key)
         candidates = [a for a in actual if a.get(key) == ident]
-        if "index" in want and kind == "notifications":
+        if "index" in want and kind in ("notifications", "records", "findings"):
             pos = want["index"]
             candidates = candidates[pos : pos + 1]
             want = {k: v for k, v in want.items() if k != "index"}
