@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+import dask
 from distributed import Client, Future, LocalCluster, as_completed
 
 from mph_rules.batch import CaseSummary, PackSpec, engine_for, summary
@@ -36,6 +37,7 @@ from mph_rules.schema import Pack
 
 Moment = dt.date | dt.datetime
 SUFFIXES = (".jsonl", ".jsonl.gz")
+WAIT_FOR_WORKERS = 120  # seconds a remote cluster has to show its first worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +88,9 @@ class PartitionResult:
 
 
 def partitions(store: str | Path) -> list[Path]:
-    """The partitions of a store: its JSON Lines files, in name order."""
-    root = Path(store)
+    """The partitions of a store: its JSON Lines files, in name order, as absolute paths (a
+    worker's working folder need not be the client's)."""
+    root = Path(store).absolute()
     if not root.is_dir():
         raise MphRulesError([Problem("a case store is a folder of .jsonl files", str(root))])
     found = sorted(p for p in root.iterdir() if p.is_file() and p.name.endswith(SUFFIXES))
@@ -311,11 +314,14 @@ def sweep(
 def connect(
     scheduler: str | None = None, workers: int | None = None, memory_limit: str | None = None
 ) -> Iterator[Client]:
-    """A client of the scheduler at ``scheduler``, or of a local cluster of ``workers``
-    single-threaded worker processes (the engine is pure Python: processes, not threads,
-    run it in parallel)."""
+    """A client of the scheduler at ``scheduler`` (default: Dask's ``scheduler-address``
+    setting, e.g. ``DASK_SCHEDULER_ADDRESS`` as a Kubernetes DaskJob sets it), or else of a
+    local cluster of ``workers`` single-threaded worker processes (the engine is pure Python:
+    processes, not threads, run it in parallel)."""
+    scheduler = scheduler or dask.config.get("scheduler-address", None)
     if scheduler is not None:
         with Client(scheduler) as client:
+            client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)  # a cluster may be scaling up
             yield client
         return
     with (

@@ -43,7 +43,12 @@ def add_parser(sub: Any) -> None:
         help="bundled pack name or path; without it each subfolder of DIR is named after a pack",
     )
     add_setting_argument(p)
-    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a Dask scheduler, e.g. tcp://host:8786 (default: DASK_SCHEDULER_ADDRESS; "
+        "without either, a local cluster)",
+    )
     p.add_argument(
         "--workers",
         type=int,
@@ -118,6 +123,20 @@ def run(args: argparse.Namespace) -> int:
     plan = [(PackSpec.of(name, overrides), dd.partitions(folder)) for name, folder in _stores(args)]
     if args.out_dir:
         Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+    try:
+        texts, problems = _sweep(args, dd, plan, when)
+    except MphRulesError:
+        raise
+    except Exception as exc:  # the cluster, a worker or a file: a message, not a traceback
+        raise MphRulesError([_cluster_problem(exc)]) from None
+    text = "\n\n".join(texts)
+    print(text, file=sys.stderr if args.format == "jsonl" else sys.stdout)
+    return 1 if problems else 0
+
+
+def _sweep(
+    args: argparse.Namespace, dd: Any, plan: list[tuple[Any, list[Path]]], when: Any
+) -> tuple[list[str], int]:
     texts: list[str] = []
     problems = 0
     with contextlib.ExitStack() as stack:
@@ -138,9 +157,18 @@ def run(args: argparse.Namespace) -> int:
                     out.write(line)
             texts.append(render(report, located, args.list, written_to=args.out_dir))
             problems += len(report.problems)
-    text = "\n\n".join(texts)
-    print(text, file=sys.stderr if args.format == "jsonl" else sys.stdout)
-    return 1 if problems else 0
+    return texts, problems
+
+
+def _cluster_problem(exc: Exception) -> Problem:
+    text = str(exc) or type(exc).__name__
+    if "No module named 'mph_rules'" in text:
+        hint = "install mph-rules[dask], the client's version, on every worker"
+    elif isinstance(exc, OSError | TimeoutError):
+        hint = "is the scheduler running at that address, and the store readable?"
+    else:
+        hint = None
+    return Problem(f"the sweep failed: {type(exc).__name__}: {text}", hint=hint)
 
 
 def _records(report: Any, located: Sequence[Any]) -> Iterator[dict[str, Any]]:
