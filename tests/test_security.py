@@ -325,3 +325,22 @@ def test_a_case_full_of_unknown_names_is_refused_in_bounded_work(
         engine.validate_case({"id": "c", "events": events})
     assert len(caught.value.problems) == 300
     assert compared[0] <= HINT_BUDGET
+
+
+# --- 9. from mph_rules import * --------------------------------------------------------------
+
+
+def test_import_star_and_every_name_in_all() -> None:
+    """``CaseSession`` was in ``__all__`` but not imported: ``import *`` raised."""
+    import subprocess
+    import sys
+
+    code = (
+        "from mph_rules import *\n"
+        "import mph_rules\n"
+        "missing = [n for n in mph_rules.__all__ if n not in globals()]\n"
+        "assert not missing, missing\n"
+        "[getattr(mph_rules, n) for n in mph_rules.__all__]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
