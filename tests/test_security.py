@@ -455,3 +455,20 @@ def test_cli_validate_bundled_name_in_a_folder_holding_that_name(tmp_path: Path)
         text=True,
     )
     assert done.returncode == 0 and "hilversum: ok (hilversum" in done.stdout, done.stderr
+
+
+def test_a_pack_installed_by_another_distribution_loads_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 20 item 6: entry point group ``mph_rules.packs`` (here a dist-info on sys.path,
+    no network); its extends reach bundled names and files beside it."""
+    from mph_rules.loading import installed_packs
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "fixtures" / "installed_pack"))
+    assert "example_town" in installed_packs()
+    pack = load_pack("example_town")
+    assert pack.pack.id == "example_town"
+    assert [Path(f).name for f in pack.provenance.files] == [
+        "avg.yaml", "local_base.yaml", "example_town.yaml",
+    ]  # fmt: skip
+    assert load_pack("hilversum").pack.id == "hilversum"
