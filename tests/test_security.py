@@ -155,3 +155,101 @@ def test_forbidden_category_in_a_data_provided_event_is_denied() -> None:
 def test_forbidden_never_shared_in_every_bundled_pack(name: str) -> None:
     """Exhaustive over every pair of roles, phase, forbidden category and basis."""
     invariants.forbidden_never_shared(Engine(load_pack(name)))
+
+
+# --- 10. cost grows with the input, not faster ---------------------------------------------
+
+
+def _exceptions_and_recordings(n: int) -> dict[str, Any]:
+    """MDA++: lawful exceptions of kind criminal alternate with recordings of special data,
+    whose access rule asks whether an exception of kind special ever occurred."""
+    start = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
+    events = []
+    for i in range(n):
+        at = (start + dt.timedelta(seconds=i)).isoformat()
+        if i % 2 == 0:
+            kind, payload = "mda_plus.lawful_exception_established", {"kind": "criminal"}
+        else:
+            kind, payload = "data_recorded", {"categories": ["special_category_data"]}
+        actor = {"role": "coordinator"}
+        events.append({"type": kind, "at": at, "actor": actor, "payload": payload})
+    return {"id": "c", "events": events}
+
+
+def test_occurred_where_is_linear_in_the_case_length(
+    mda: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Condition tests made while evaluating 3n events stay within 3.5 times those for n
+    events; as landed every recording tested every earlier exception (n²/4)."""
+    import mph_rules.engine as engine_module
+
+    calls = [0]
+    real = engine_module.holds
+
+    def counting(condition: Any, ctx: Any) -> bool:
+        calls[0] += 1
+        return real(condition, ctx)
+
+    monkeypatch.setattr(engine_module, "holds", counting)
+    engine = Engine(mda)
+    counts = []
+    for n in (600, 1800):
+        calls[0] = 0
+        decision = engine.evaluate(_exceptions_and_recordings(n), as_of=dt.date(2022, 1, 1))
+        assert sum(v.allowed for v in decision.events) == n // 2  # recordings denied
+        counts.append(calls[0])
+    assert counts[1] <= 3.5 * counts[0], counts
+
+
+def test_occurred_where_still_sees_a_later_match(mda: Any) -> None:
+    """The incremental index keeps the meaning: after an exception of kind special (recorded
+    after many of kind criminal) the rule a9_1 no longer denies a recording of special data."""
+    case = _exceptions_and_recordings(40)
+    last = case["events"][-1]
+    case["events"] += [
+        {**last, "type": "mda_plus.lawful_exception_established", "at": "2021-01-02",
+         "payload": {"kind": "special"}},
+        {**last, "at": "2021-01-03"},
+    ]  # fmt: skip
+    decision = Engine(mda).evaluate(case, as_of=dt.date(2022, 1, 1))
+    rule = "a9_1_special_data_lawful_exception"
+    assert rule in decision.events[-3].rules and rule not in decision.events[-1].rules
+
+
+def test_consent_checks_are_linear_in_the_case_length(
+    mda: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Repeated consents of one scope: each check looked at every grant and, for each, at
+    every ending (250,500 grant tests for 1,000 events, 2,251,500 for 3,000 as landed)."""
+    from mph_rules import consent
+
+    calls = [0]
+    real = consent.Grant.matches
+
+    def counting(self: Any, *args: Any) -> bool:
+        calls[0] += 1
+        return real(self, *args)
+
+    monkeypatch.setattr(consent.Grant, "matches", counting)
+    start = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
+
+    def case(n: int) -> dict[str, Any]:
+        events = []
+        for i in range(n):
+            at = (start + dt.timedelta(seconds=i)).isoformat()
+            actor = {"role": "coordinator"}
+            if i % 2 == 0:
+                kind = "consent_given"
+                payload: dict[str, Any] = {"scope": "special_data", "purposes": ["other"]}
+            else:
+                kind, payload = "data_recorded", {"categories": ["special_category_data"]}
+            events.append({"type": kind, "at": at, "actor": actor, "payload": payload})
+        return {"id": "c", "events": events}
+
+    engine = Engine(mda)
+    counts = []
+    for n in (400, 1200):
+        calls[0] = 0
+        engine.evaluate(case(n), as_of=dt.date(2022, 1, 1))
+        counts.append(calls[0])
+    assert counts[1] <= 3.5 * counts[0], counts

@@ -11,8 +11,10 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
+from mph_rules.analysis import Comparison
 from mph_rules.decision import CaseDecision, TraceEntry
 from mph_rules.render import svg
+from mph_rules.render.i18n import Messages, language
 from mph_rules.render.text import Words, rule_sources
 from mph_rules.schema import Pack
 
@@ -380,3 +382,48 @@ def decision(
     w = Words(pack, lang)
     title = w.m("decision.title", case=d.case_id, title=pack.pack.title)
     return page(title, decision_body(d, pack, lang=w.m.lang, docs_href=docs_href), lang=w.m.lang)
+
+
+def compare(c: Comparison, *, show_all: bool = False, lang: str | None = None) -> str:
+    """Packs side by side as an HTML page, a table per topic; by default only what differs."""
+    from mph_rules.render.text import topic_name, topics
+
+    m = Messages(language(lang))
+    parts = [
+        f"<h1>{_e(m('compare.title'))}</h1>",
+        "<ul>"
+        + "".join(
+            f"<li><code>{_e(p)}</code>: {_e(t)}</li>"
+            for p, t in zip(c.packs, c.titles, strict=True)
+        )
+        + "</ul>",
+        '<p class="meta">'
+        + _e(
+            m(
+                "compare.summary",
+                differ=sum(r.differs for r in c.rows),
+                total=len(c.rows),
+                packs=", ".join(c.packs),
+            )
+        )
+        + "</p>",
+    ]
+    for aspect, rows in topics(c, show_all):
+        head = f"<th>{_e(topic_name(aspect, m))}</th>" + "".join(
+            f"<th><code>{_e(p)}</code></th>" for p in c.packs
+        )
+        body = "".join(
+            f'<tr class="{"differs" if r.differs else "same"}"><td>{_e(r.item)}'
+            + ("" if r.differs else f" {_e(m('compare.same'))}")
+            + "</td>"
+            + "".join(f"<td>{'<br>'.join(_e(x) for x in v.split(chr(10)))}</td>" for v in r.values)
+            + "</tr>"
+            for r in rows
+        )
+        parts.append(
+            f'<h2>{_e(topic_name(aspect, m))}</h2><table class="compare">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+    if not show_all:
+        parts.append(f'<p class="meta">{_e(m("compare.left_out"))}</p>')
+    return page(m("compare.title"), "\n".join(parts), lang=m.lang)
