@@ -21,7 +21,16 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SerializerFunctionWrapHandler,
+    Tag,
+    model_serializer,
+    model_validator,
+)
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -74,7 +83,23 @@ _PATH = r"^(payload|facts|actor|subject|request|settings)(\.[A-Za-z0-9_]+)*$"
 _COMPARES = {"equals_field", "at_least_field", "at_most_field"}
 
 
-class FieldTest(BaseModel):
+_V2_KEYS = frozenset({"since", "equals_field", "at_least_field", "at_most_field"})
+
+
+class _V2Quiet(BaseModel):
+    """Leaves v2 keys out of a dump while unused, so a v1 pack hashes as it always did."""
+
+    @model_serializer(mode="wrap")
+    def _without_unused_v2(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in _V2_KEYS:
+                if data.get(key, 0) is None:
+                    del data[key]
+        return data
+
+
+class FieldTest(_V2Quiet):
     """A test of one value in the context; exactly one operator is given."""
 
     model_config = _FROZEN
@@ -104,7 +129,7 @@ class FieldTest(BaseModel):
         return self
 
 
-class Occurred(BaseModel):
+class Occurred(_V2Quiet):
     model_config = _FROZEN
     occurred: str
     where: Condition | None = None
