@@ -76,7 +76,7 @@ from mph_rules.schema import (
     Unspecified,
 )
 from mph_rules.schema.rules import check_setting_value
-from mph_rules.suggestions import did_you_mean
+from mph_rules.suggestions import Hints, did_you_mean
 
 Moment = dt.date | dt.datetime
 
@@ -187,6 +187,9 @@ class _State:
     subjects: dict[str, Any]
     settings: Mapping[str, Any] = field(default_factory=dict)
     occurred: dict[str, list[Event]] = field(default_factory=dict)
+    # per (event type, condition): how many earlier events were tested, and the latest that
+    # matched (see latest_match); keeps `occurred ... where` linear in the case's length
+    matched: dict[tuple[str, int], tuple[int, Event | None]] = field(default_factory=dict)
     consents: dict[str, bool] = field(default_factory=dict)
     notifications: list[_Open] = field(default_factory=list)
     open_duties: dict[str, list[_Open]] = field(default_factory=dict)
@@ -255,11 +258,17 @@ class _Context:
             info["age"] = relativedelta(_day(self.event.at), subject.birth_date).years
         return info
 
-    def occurred(self, event_type: str, where: Condition | None) -> bool:
-        earlier = self.state.occurred.get(event_type, ())
-        if where is None:
-            return bool(earlier)
-        return any(holds(where, _Context(self.state, e, e.parsed)) for e in earlier)
+    def occurred(self, event_type: str, where: Condition | None, since: str | None = None) -> bool:
+        latest = _latest_match(self.state, event_type, where)
+        if latest is None:
+            return False
+        if since is not None:
+            # v2 `occurred ... since`: only a match not before the latest `since` event counts;
+            # the latest match is enough to know (an earlier one cannot be later than it)
+            marks = self.state.occurred.get(since)
+            if marks:
+                return latest.moment >= marks[-1].moment
+        return True
 
     def has_consent(self, scope: str) -> bool:
         return self.consent_missing(scope) is None
@@ -532,9 +541,12 @@ class Engine:
         problems: list[Problem] = []
         previous: dt.datetime | None = None
         received: set[str] = set()
+        subject_ids = {s.id for s in case.subjects}
+        hints = Hints()  # did-you-mean over the whole case, bounded in total work
         for i, event in enumerate(case.events):
-            problems += self._event_problems(i, event)
+            problems += self._event_problems(i, event, hints)
             problems += _request_problems(i, event, received)
+            problems += _subject_problems(i, event, subject_ids)
             moment = _at(event)
             if previous is not None and moment < previous:
                 problems.append(
@@ -549,17 +561,18 @@ class Engine:
             raise EventError(problems)
         return case
 
-    def _event_problems(self, i: int, event: Event) -> list[Problem]:
+    def _event_problems(self, i: int, event: Event, hints: Hints | None = None) -> list[Problem]:
         cp = self.compiled
         out: list[Problem] = []
         where = f"events[{i}]"
+        hint = hints or Hints()
 
         def bad(path: str, what: str, value: str, known: frozenset[str] | set[str]) -> None:
             out.append(
                 Problem(
                     f"unknown {what} {value!r}",
                     path=f"{where}.{path}",
-                    hint=did_you_mean(value, known),
+                    hint=hint(value, known),
                 )
             )
 
@@ -722,12 +735,9 @@ class Engine:
     def _too_early(self, not_before: Any, event: Event, state: _State) -> str | None:
         """v2 `not_before`: why the event comes before its waiting period ends, or None."""
         ref = not_before.after
-        earlier = [(_day(e.at), e) for e in state.occurred.get(ref.event, ())]
-
-        def matches(e: Event) -> bool:
-            return ref.when is None or holds(ref.when, _Context(state, e, e.parsed))
-
-        return waiting_period_unmet(not_before, earlier, _day(event.at), matches)
+        latest = _latest_match(state, ref.event, ref.when)  # not a scan of the history
+        earlier = [(_day(latest.at), latest)] if latest is not None else []
+        return waiting_period_unmet(not_before, earlier, _day(event.at), lambda _: True)
 
     def _v2_guard(
         self, i: int, event: Event, state: _State, rules: list[str], reasons: list[str]
@@ -1280,9 +1290,15 @@ class Engine:
                 granted = p.outcome in ("granted", "partially_granted")
                 if book is not None and granted and req.request.get("right") == "objection":
                     # v2 AVG art. 21: an upheld objection stops processing of that
-                    # subject's data (the household's, if the request names nobody)
+                    # subject's data; a request naming nobody is the household's in a v2
+                    # pack. A case that does not list the subject (v1) is left as it was.
                     named = req.request.get("subject")
-                    for who in [str(named)] if named else book.consent.concerned(None):
+                    whose: tuple[str, ...] = ()
+                    if named and named in state.subjects:
+                        whose = (str(named),)
+                    elif not named and self.pack.pack.schema_version >= 2:
+                        whose = book.consent.concerned(None)
+                    for who in whose:
                         book.consent.uphold_objection(i, who, p.request_id, req.duty)
         if kind in cp.fulfilling_events:
             self._fulfil(i, event, state, ctx)
@@ -1833,6 +1849,8 @@ class CaseSession:
         self._state.book = CaseBook(engine._casemodel, engine.compiled.cite, ledger)
         self._verdicts: list[EventVerdict] = []
         self._last: dt.datetime | None = None
+        self._open: list[_Open] = []  # notifications open after the last post
+        self._seen = 0  # how many of the state's notifications _open accounts for
 
     @property
     def phase(self) -> str:
@@ -1849,6 +1867,7 @@ class CaseSession:
         index = len(self._verdicts)
         problems = self.engine._event_problems(index, event)
         problems += _request_problems(index, event, set(self._state.request_rights))
+        problems += _subject_problems(index, event, set(self._state.subjects))
         moment = _at(event)
         if self._last is not None and moment < self._last:
             problems.append(
@@ -1861,9 +1880,13 @@ class CaseSession:
             raise EventError(problems)
         state = self._state
         before = len(state.notifications)
-        was_open = [n for n in state.notifications[:before] if n.done is None]
+        # open notifications, kept between posts: finding those this event settles costs the
+        # number still open, not the length of the case's history
+        fresh = state.notifications[self._seen :]
+        was_open = [n for n in (*self._open, *fresh) if n.done is None]
         clocks = {k: (c.rule.id, c.date, c.cancelled_by) for k, c in state.clocks.items()}
         hold = state.hold
+        findings_before = len(state.book.findings) if state.book is not None else 0
         verdict = self._apply(event)
         cutoff = _instant(event.at, end_of_day=not isinstance(event.at, dt.datetime))
         opened = tuple(
@@ -1872,6 +1895,8 @@ class CaseSession:
             if n.missed_of is None
         )
         settled = tuple(n.id for n in was_open if n.done == index)
+        self._open = [n for n in (*was_open, *state.notifications[before:]) if n.done is None]
+        self._seen = len(state.notifications)
         changed = {
             k
             for k, c in state.clocks.items()
@@ -1880,7 +1905,8 @@ class CaseSession:
         if state.hold != hold:
             changed = set(state.clocks)
         deletions = tuple(d for d in self.engine._deletions(state, cutoff) if d.scope in changed)
-        return Consequences(verdict, state.phase, opened, settled, deletions)
+        findings = tuple(state.book.findings[findings_before:]) if state.book is not None else ()
+        return Consequences(verdict, state.phase, opened, settled, deletions, findings)
 
     def _apply(self, event: Event) -> EventVerdict:
         verdict = self.engine._apply(len(self._verdicts), event, self._state)
@@ -2078,6 +2104,19 @@ def _has_consent_test(condition: Condition) -> bool:
 _DATA_EVENTS = frozenset({"file_accessed", "data_recorded", "data_provided"})
 
 
+def _subject_problems(i: int, event: Event, known: set[str]) -> list[Problem]:
+    """v2: the subjects an event names must be subjects of the case."""
+    return [
+        Problem(
+            f"unknown subject {who!r}: not one of the case's subjects",
+            path=f"events[{i}].subjects[{j}]",
+            hint=did_you_mean(who, known) or f"case subjects: {sorted(known) or 'none'}",
+        )
+        for j, who in enumerate(event.subjects or ())
+        if who not in known
+    ]
+
+
 def payload_v1(context: Mapping[str, Any] | None) -> dict[str, Any]:
     """The payload a v1 access query's conditions see (exactly as before v2)."""
     return dict((context or {}).get("payload", {}))
@@ -2162,10 +2201,44 @@ def _within(ref: EventRef, start: Moment | None, at: Moment) -> bool:
 
 def _counted_from(ref: EventRef, state: _State, event: Event) -> tuple[Moment, str]:
     """The moment of the latest earlier allowed event ``ref`` names; the trigger if none."""
-    for earlier in reversed(state.occurred.get(ref.event, ())):
-        if ref.when is None or holds(ref.when, _Context(state, earlier, earlier.parsed)):
-            return earlier.at, f"counted from the {ref.event} event of {_day(earlier.at)}"
+    earlier = _latest_match(state, ref.event, ref.when)
+    if earlier is not None:
+        return earlier.at, f"counted from the {ref.event} event of {_day(earlier.at)}"
     return event.at, f"no earlier {ref.event} event: counted from the trigger event"
+
+
+def _latest_match(state: _State, event_type: str, where: Condition | None) -> Event | None:
+    """The latest earlier allowed event of this type that meets ``where``. Where ``where``
+    reads only the earlier event itself (its payload and actor) and settings, whether an
+    event meets it never changes, so each event is tested once per condition (the case's
+    history only grows; ``matched`` remembers how far); otherwise (marked -1) every earlier
+    event is tested afresh."""
+    earlier = state.occurred.get(event_type, ())
+    if where is None or not earlier:
+        return earlier[-1] if earlier else None
+    key = (event_type, id(where))
+    tested, latest = state.matched.get(key) or (0 if _reads_event_only(where) else -1, None)
+    if tested < 0:
+        state.matched[key] = (-1, None)
+        for e in reversed(earlier):
+            if holds(where, _Context(state, e, e.parsed)):
+                return e
+        return None
+    for e in earlier[tested:]:
+        if holds(where, _Context(state, e, e.parsed)):
+            latest = e
+    state.matched[key] = (len(earlier), latest)
+    return latest
+
+
+def _reads_event_only(condition: Condition) -> bool:
+    """Whether a condition reads nothing but the event it is tested on and settings."""
+    fields = referenced_fields(condition)
+    return (
+        not referenced_events(condition)
+        and not _consent_scopes(condition)
+        and all(f.startswith(("payload.", "actor.", "settings.")) for f in fields)
+    )
 
 
 _M = TypeVar("_M", bound=BaseModel)

@@ -53,6 +53,22 @@ SPECIFIC: dict[str, tuple[str, list[Any]]] = {
         [["police_identity", "police_incidents"]],
     ),
     "FieldTest.present": ("true: the value is given; false: it is absent.", [True]),
+    "FieldTest.equals_field": (
+        "v2: the value equals the value of this other field (numbers or ISO dates).",
+        ["facts.registered_on"],
+    ),
+    "FieldTest.at_least_field": (
+        "v2: the value is at least (a date: on or after) the value of this other field.",
+        ["payload.received_on"],
+    ),
+    "FieldTest.at_most_field": (
+        "v2: the value is at most (a date: on or before) the value of this other field.",
+        ["payload.expected_until"],
+    ),
+    "Occurred.since": (
+        "v2: only events after the latest earlier event of this type count (all, if none).",
+        ["plan_established"],
+    ),
     "Occurred.occurred": ("An earlier allowed event of this type happened.", ["household_heard"]),
     "Occurred.where": (
         "Only earlier events for which this holds count.",
