@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -472,3 +473,52 @@ def test_a_pack_installed_by_another_distribution_loads_by_name(
         "avg.yaml", "local_base.yaml", "example_town.yaml",
     ]  # fmt: skip
     assert load_pack("hilversum").pack.id == "hilversum"
+
+
+# --- 6. audit records carry hashes; replay compares JSON types ------------------------------
+
+
+def _tampered(rec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    import copy
+
+    def edit(fn: Any) -> dict[str, Any]:
+        r = copy.deepcopy(rec)
+        fn(r)
+        return r
+
+    def basis(r: dict[str, Any]) -> None:
+        for e in r["case"]["events"]:
+            if e["type"] == "data_provided":
+                e["payload"]["basis"] = "none; shared informally"
+
+    def note(r: dict[str, Any]) -> None:
+        for e in r["case"]["events"]:
+            if e["type"] == "household_heard":
+                e["payload"]["note"] = "never happened"
+
+    def later(r: dict[str, Any]) -> None:
+        r["case"]["events"].append({**r["case"]["events"][-1], "at": "2099-01-01"})
+
+    return [
+        ("fact", edit(lambda r: r["case"]["facts"].update(municipality="Elsewhere"))),
+        ("birth date", edit(lambda r: r["case"]["subjects"][1].update(birth_date="2001-06-15"))),
+        ("payload.basis", edit(basis)),
+        ("note", edit(note)),
+        ("event after as_of", edit(later)),
+        ("allowed true -> 1", edit(lambda r: r["decision"]["events"][0].update(allowed=1))),
+        ("hashes removed", edit(lambda r: r.pop("hashes"))),
+    ]
+
+
+def test_every_listed_edit_of_an_audit_record_is_detected() -> None:
+    from mph_rules.loading import load_case
+    from mph_rules.testing import audit
+
+    engine = Engine(load_pack("hilversum"))
+    case = load_case(Path(__file__).parent.parent / "examples/hilversum/household_closed.yaml")
+    rec = audit.record(engine, case, dt.date(2025, 1, 15))
+    assert audit.replay(json.loads(audit.dumps(rec)), "hilversum").reproduced
+    for label, edited in _tampered(rec):
+        result = audit.replay(edited, "hilversum")
+        assert not result.reproduced, label
+        assert any(d.startswith(("hashes", "decision", "events")) for d in result.differences)
