@@ -11,6 +11,7 @@ from pydantic import (
     Discriminator,
     Field,
     SerializerFunctionWrapHandler,
+    StrictBool,
     Tag,
     field_validator,
     model_serializer,
@@ -177,7 +178,9 @@ class Deadline(Model):
     )
     counting: Counting = Field(default=Counting.CALENDAR)
     anchor: Anchor = Field(default=Anchor.EVENT_DATE)
-    asap: bool = Field(default=False, description="'zo spoedig mogelijk'; duration is the latest")
+    asap: StrictBool = Field(
+        default=False, description="'zo spoedig mogelijk'; duration is the latest"
+    )
     note: str | None = None
 
     @field_validator("duration")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from mph_rules.calendar import Counting, DurationError, check_duration_counting, parse_duration
 from mph_rules.conditions import Condition
@@ -25,7 +25,7 @@ class Phase(Rule):
     accepts: tuple[str, ...] = Field(
         default=(), description="event types accepted in this phase without a transition"
     )
-    terminal: bool = False
+    terminal: StrictBool = False
     owner: str | None = Field(
         default=None,
         description="v2: the role that owns the case in this phase (casusregisseur); reported "

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool, model_validator
 
 from mph_rules.schema.common import ID_PATTERN, V2, Model, Unspecified
 from mph_rules.schema.labels import Language
@@ -40,6 +40,13 @@ class EffectivePeriod(Model):
     valid_until: dt.date | Unspecified | None = Field(default=None, description="null: open-ended")
     note: str | None = None
 
+    @model_validator(mode="after")
+    def _ordered(self) -> EffectivePeriod:
+        start, end = self.valid_from, self.valid_until
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+            raise ValueError(f"valid_until {end} lies before valid_from {start}")
+        return self
+
 
 class PackMeta(Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", examples=["hilversum"])
@@ -53,7 +60,7 @@ class PackMeta(Model):
     extends: tuple[str, ...] = Field(
         default=(), description="baseline packs whose rules apply where this pack is silent"
     )
-    baseline: bool = Field(default=False, description="true for a statutory baseline pack")
+    baseline: StrictBool = Field(default=False, description="true for a statutory baseline pack")
     schema_version: Literal[1, 2] = Field(
         default=1,
         description="version of the pack vocabulary: 1 (the default, every v1 pack) or 2 "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from mph_rules.schema.common import ID_PATTERN, CoreKind, Model, PartyType, Rule
 
@@ -25,7 +25,7 @@ class Role(Rule):
 class DataCategory(Rule):
     label: str
     kind: CoreKind
-    forbidden: bool = Field(
+    forbidden: StrictBool = Field(
         default=False, description="may never be recorded in the file, nor shared"
     )
     fields: tuple[str, ...] = ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from mph_rules.calendar import (
     WORKING_DAYS_CALENDAR_SETTING,
@@ -37,7 +37,7 @@ Everything = Literal["*"]
 
 class IntakeCriterion(Rule):
     label: str
-    required: bool = Field(description="hard criterion (must hold) or indicator (weighed)")
+    required: StrictBool = Field(description="hard criterion (must hold) or indicator (weighed)")
     condition: ConditionOrOpen
 
 
@@ -64,7 +64,7 @@ class LegalBasis(Rule):
     data_kinds: tuple[CoreKind, ...] = Field(min_length=1)
     ground: Ground
     law: str
-    requires_consent: bool = False
+    requires_consent: StrictBool = False
 
 
 Per = Literal["case", "subject"]
@@ -126,7 +126,7 @@ class InformationDuty(Rule):
         default=(), description="events that discharge the duty (notification_sent always does)"
     )
     exception_grounds: tuple[str, ...] = ()
-    record_required: bool = Field(
+    record_required: StrictBool = Field(
         default=False, description="the decision and its reason must be recorded in the file"
     )
     form: tuple[str, ...] | Unspecified = ()
@@ -251,7 +251,7 @@ class RetentionClock(Rule):
         examples=[{"setting": "retention_after_closure"}],
         json_schema_extra=V2,
     )
-    restart_within: bool = Field(
+    restart_within: StrictBool = Field(
         default=False,
         description="v2: a later trigger restarts the clock only while it still runs; after "
         "the deletion date the trigger starts nothing (the data is gone)",
@@ -322,9 +322,9 @@ class RightKind(StrEnum):
 class Representation(Model):
     """Who exercises a right for a subject of a given age (e.g. under 12: the representative)."""
 
-    age_from: int | None = Field(default=None, ge=0)
-    age_below: int | None = Field(default=None, ge=1)
-    requires_incompetence: bool = False
+    age_from: StrictInt | None = Field(default=None, ge=0)
+    age_below: StrictInt | None = Field(default=None, ge=1)
+    requires_incompetence: StrictBool = False
     exercised_by: tuple[Literal["subject", "legal_representative"], ...] = Field(min_length=1)
     note: str | None = None
 
