@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import tracemalloc
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mph_rules import Engine, bundled_names, load_pack
+from mph_rules import Engine, bundled_names, load_pack, load_pack_text
 from mph_rules.testing import invariants
 
 # --- 1. the verdict memo cannot be poisoned ------------------------------------------------
@@ -253,3 +254,221 @@ def test_consent_checks_are_linear_in_the_case_length(
         engine.evaluate(case(n), as_of=dt.date(2022, 1, 1))
         counts.append(calls[0])
     assert counts[1] <= 3.5 * counts[0], counts
+
+
+MINI = Path(__file__).parent / "fixtures" / "mini.yaml"
+
+
+def _compared(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the names every did-you-mean hint compares a word with."""
+    import difflib
+
+    compared = [0]
+    real = difflib.get_close_matches
+
+    def counting(word: str, possibilities: Any, *args: Any, **kwargs: Any) -> list[str]:
+        compared[0] += len(possibilities)
+        return real(word, possibilities, *args, **kwargs)
+
+    monkeypatch.setattr(difflib, "get_close_matches", counting)
+    return compared
+
+
+def _many_roles(roles: int, misspelt: int) -> str:
+    """The test pack with ``roles`` more roles and ``misspelt`` sharing rules naming an
+    undefined role."""
+    lines = MINI.read_text(encoding="utf-8").splitlines()
+    cut, share = lines.index("data_categories:"), lines.index("sharing:")
+    src = '{document: cv, article: "a", quote: "q"}'
+    more = [f"  - {{id: role_{k}, label: R{k}, source: {src}}}" for k in range(roles)]
+    bad = [
+        f"  - {{id: s{k}, from_roles: [rolx_{k}], to_roles: [triagist], "
+        f"categories: [identity], source: {src}}}"
+        for k in range(misspelt)
+    ]
+    return "\n".join(lines[:cut] + more + lines[cut : share + 1] + bad + lines[share + 1 :])
+
+
+def test_many_roles_and_misspelt_references_validate_in_bounded_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pack with 4,000 roles and 300 misspelt role references: every hint compared the
+    word with every role (1.2 million comparisons; 20,000 roles took 56 s); now the hints
+    share a budget and the report comes at once."""
+    from mph_rules import PackError
+    from mph_rules.suggestions import HINT_BUDGET
+
+    text = _many_roles(4000, 300)
+    compared = _compared(monkeypatch)
+    with pytest.raises(PackError) as caught:
+        load_pack_text(text)
+    assert sum("undefined role" in p.message for p in caught.value.problems) == 300
+    assert "did you mean 'role_0'" in str(caught.value.problems[0])  # hints while in budget
+    assert compared[0] <= HINT_BUDGET
+
+
+def test_a_case_full_of_unknown_names_is_refused_in_bounded_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """300 events naming unknown roles against a pack of 4,000 roles."""
+    from mph_rules import EventError
+    from mph_rules.suggestions import HINT_BUDGET
+
+    engine = Engine(load_pack_text(_many_roles(4000, 0)))
+    events = [
+        {"type": "file_accessed", "at": "2024-03-11", "actor": {"role": f"rolx_{k}"},
+         "payload": {"categories": ["identity"]}}
+        for k in range(300)
+    ]  # fmt: skip
+    compared = _compared(monkeypatch)
+    with pytest.raises(EventError) as caught:
+        engine.validate_case({"id": "c", "events": events})
+    assert len(caught.value.problems) == 300
+    assert compared[0] <= HINT_BUDGET
+
+
+# --- 9. from mph_rules import * --------------------------------------------------------------
+
+
+def test_import_star_and_every_name_in_all() -> None:
+    """``CaseSession`` was in ``__all__`` but not imported: ``import *`` raised."""
+    import subprocess
+    import sys
+
+    code = (
+        "from mph_rules import *\n"
+        "import mph_rules\n"
+        "missing = [n for n in mph_rules.__all__ if n not in globals()]\n"
+        "assert not missing, missing\n"
+        "[getattr(mph_rules, n) for n in mph_rules.__all__]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+# --- 3, 4, 5. extends confinement, fan-out, one rule for names ----------------------------
+
+
+def _pack_text(pid: str, extends: list[str]) -> str:
+    return (
+        f"pack:\n  id: {pid}\n  title: T\n  version: '1'\n"
+        f"  effective: {{valid_from: 2024-01-01}}\n  extends: {extends!r}\n"
+        f"  sources: [{{id: cv, title: C, kind: covenant}}]\n"
+    )
+
+
+@pytest.mark.parametrize("ref", ["ABS", "../../secret.yaml", "/etc/passwd", "../outside.yaml"])
+def test_extends_outside_the_pack_folder_is_refused_unread(tmp_path: Path, ref: str) -> None:
+    from mph_rules import PackError
+
+    (tmp_path / "secret.yaml").write_text('pack: "db_password=hunter2"\nroot: hunter2\n')
+    (tmp_path / "packs").mkdir()
+    (tmp_path / "packs" / "outside.yaml").write_text(_pack_text("outside", []))
+    deep = tmp_path / "packs" / "deep"
+    deep.mkdir()
+    target = str(tmp_path / "secret.yaml") if ref == "ABS" else ref
+    (deep / "p.yaml").write_text(_pack_text("leak", [target]))
+    with pytest.raises(PackError) as caught:
+        load_pack(deep / "p.yaml")
+    text = str(caught.value)
+    assert "hunter2" not in text and "root:" not in text
+    assert "outside the pack's own folder" in text or "only a bundled" in text
+
+
+def test_extends_a_file_beside_the_pack_resolves_beside_it_not_in_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "base.yaml").write_text(_pack_text("mybase", ["avg"]))
+    (tmp_path / "sub" / "p.yaml").write_text(_pack_text("mine", ["base.yaml"]))
+    monkeypatch.chdir("/")
+    pack = load_pack(tmp_path / "sub" / "p.yaml")
+    assert [Path(f).name for f in pack.provenance.files] == ["avg.yaml", "base.yaml", "p.yaml"]
+
+
+def test_a_file_that_is_not_a_pack_is_never_echoed(tmp_path: Path) -> None:
+    from mph_rules import PackError
+
+    (tmp_path / "notes.yaml").write_text('pack: "db_password=hunter2-SECRET"\nx: [1, 2]\n')
+    (tmp_path / "p.yaml").write_text(_pack_text("p", ["notes.yaml"]))
+    with pytest.raises(PackError) as caught:
+        load_pack(tmp_path / "p.yaml")
+    assert "hunter2" not in str(caught.value) and "not a pack" in str(caught.value)
+
+
+def test_extends_fan_out_loads_each_file_once(tmp_path: Path) -> None:
+    """8 files each extending the next 8 times: 8^8 loads as landed (the loader hung)."""
+    import time
+
+    for i in range(8):
+        nxt = [f"bomb{i + 1}.yaml"] * 8 if i < 7 else []
+        (tmp_path / f"bomb{i}.yaml").write_text(_pack_text(f"bomb{i}", nxt))
+    start = time.process_time()
+    pack = load_pack(tmp_path / "bomb0.yaml")
+    assert time.process_time() - start < 5
+    assert len(pack.provenance.files) == 8
+
+
+def test_extends_depth_and_count_are_limited(tmp_path: Path) -> None:
+    from mph_rules import PackError
+    from mph_rules.loading import MAX_EXTENDS_DEPTH, MAX_EXTENDS_FILES
+
+    n = MAX_EXTENDS_DEPTH + 2
+    for i in range(n):
+        nxt = [f"c{i + 1}.yaml"] if i < n - 1 else []
+        (tmp_path / f"c{i}.yaml").write_text(_pack_text(f"c{i}", nxt))
+    with pytest.raises(PackError, match="deeper than"):
+        load_pack(tmp_path / "c0.yaml")
+    wide = [f"w{i}.yaml" for i in range(MAX_EXTENDS_FILES + 1)]
+    for i, name in enumerate(wide):
+        (tmp_path / name).write_text(_pack_text(f"w{i}", []))
+    (tmp_path / "top.yaml").write_text(_pack_text("top", wide))
+    with pytest.raises(PackError, match=f"more than {MAX_EXTENDS_FILES} files"):
+        load_pack(tmp_path / "top.yaml")
+
+
+def test_a_bare_name_is_never_looked_up_in_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mph_rules.loading import is_path
+
+    (tmp_path / "hilversum").mkdir()
+    (tmp_path / "nijmegen").write_text(_pack_text("impostor", []))
+    monkeypatch.chdir(tmp_path)
+    assert load_pack("hilversum").pack.id == "hilversum"
+    assert load_pack("nijmegen").pack.id == "nijmegen"
+    assert load_pack("./nijmegen").pack.id == "impostor"  # a slash: a path
+    assert [is_path(t) for t in ("avg", "a/b", "x.yaml", "X.YML", "c.json", "a\\b")] == [
+        False, True, True, True, True, True,
+    ]  # fmt: skip
+
+
+def test_cli_validate_bundled_name_in_a_folder_holding_that_name(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "hilversum").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "mph_rules", "validate", "hilversum"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and "hilversum: ok (hilversum" in done.stdout, done.stderr
+
+
+def test_a_pack_installed_by_another_distribution_loads_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 20 item 6: entry point group ``mph_rules.packs`` (here a dist-info on sys.path,
+    no network); its extends reach bundled names and files beside it."""
+    from mph_rules.loading import installed_packs
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "fixtures" / "installed_pack"))
+    assert "example_town" in installed_packs()
+    pack = load_pack("example_town")
+    assert pack.pack.id == "example_town"
+    assert [Path(f).name for f in pack.provenance.files] == [
+        "avg.yaml", "local_base.yaml", "example_town.yaml",
+    ]  # fmt: skip
+    assert load_pack("hilversum").pack.id == "hilversum"

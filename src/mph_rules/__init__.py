@@ -28,7 +28,7 @@ from mph_rules.decision import (
     TraceEntry,
     Verdict,
 )
-from mph_rules.engine import Engine
+from mph_rules.engine import CaseSession, Engine
 from mph_rules.errors import EventError, MphRulesError, PackError, Problem
 from mph_rules.events import Case, Event
 from mph_rules.loading import bundled_names, load_case, load_pack, load_pack_text

@@ -76,7 +76,7 @@ from mph_rules.schema import (
     Unspecified,
 )
 from mph_rules.schema.rules import check_setting_value
-from mph_rules.suggestions import did_you_mean
+from mph_rules.suggestions import Hints, did_you_mean
 
 Moment = dt.date | dt.datetime
 
@@ -542,8 +542,9 @@ class Engine:
         previous: dt.datetime | None = None
         received: set[str] = set()
         subject_ids = {s.id for s in case.subjects}
+        hints = Hints()  # did-you-mean over the whole case, bounded in total work
         for i, event in enumerate(case.events):
-            problems += self._event_problems(i, event)
+            problems += self._event_problems(i, event, hints)
             problems += _request_problems(i, event, received)
             problems += _subject_problems(i, event, subject_ids)
             moment = _at(event)
@@ -560,17 +561,18 @@ class Engine:
             raise EventError(problems)
         return case
 
-    def _event_problems(self, i: int, event: Event) -> list[Problem]:
+    def _event_problems(self, i: int, event: Event, hints: Hints | None = None) -> list[Problem]:
         cp = self.compiled
         out: list[Problem] = []
         where = f"events[{i}]"
+        hint = hints or Hints()
 
         def bad(path: str, what: str, value: str, known: frozenset[str] | set[str]) -> None:
             out.append(
                 Problem(
                     f"unknown {what} {value!r}",
                     path=f"{where}.{path}",
-                    hint=did_you_mean(value, known),
+                    hint=hint(value, known),
                 )
             )
 

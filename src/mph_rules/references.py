@@ -10,7 +10,7 @@ from mph_rules.errors import Problem
 from mph_rules.events import CORE_EVENTS
 from mph_rules.schema import EventRef, Pack, Source
 from mph_rules.schema.pack import RULE_SECTIONS
-from mph_rules.suggestions import did_you_mean
+from mph_rules.suggestions import Hints
 from mph_rules.yamlread import Document
 
 HINT_LIMIT = 200
@@ -33,6 +33,7 @@ class _Checker:
         self.events = set(CORE_EVENTS) | {e.type for e in pack.events}
         self.duties = {d.id for d in pack.information_duties}
         self.settings = {s.id for s in pack.settings}
+        self.hint = Hints()  # did-you-mean, bounded in total work
 
     def at(self, path: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
         line, col = self.doc.locate(path)
@@ -44,8 +45,8 @@ class _Checker:
     def ref(self, path: tuple[str | int, ...], value: str, known: set[str], what: str) -> None:
         if value not in known:
             # suggestions cost a fuzzy match each: a pack with thousands of broken references
-            # gets them for the first HINT_LIMIT only
-            hint = did_you_mean(value, known) if len(self.problems) < HINT_LIMIT else None
+            # gets them for the first HINT_LIMIT only, and within the Hints budget
+            hint = self.hint(value, known) if len(self.problems) < HINT_LIMIT else None
             self.at(path, f"undefined {what} {value!r}", hint)
 
     def refs(
@@ -69,11 +70,11 @@ class _Checker:
     def condition(self, path: tuple[str | int, ...], cond: Condition) -> None:
         for name in sorted(referenced_events(cond)):
             if name not in self.events:
-                self.at(path, f"undefined event type {name!r}", did_you_mean(name, self.events))
+                self.at(path, f"undefined event type {name!r}", self.hint(name, self.events))
         for name in sorted(referenced_fields(cond)):
             head, _, rest = name.partition(".")
             if head == "settings" and rest.split(".")[0] not in self.settings:
-                self.at(path, f"undefined setting {rest!r}", did_you_mean(rest, self.settings))
+                self.at(path, f"undefined setting {rest!r}", self.hint(rest, self.settings))
 
     def source(self, path: tuple[str | int, ...], source: Source) -> None:
         self.ref((*path, "source", "document"), source.document, self.documents, "source document")
