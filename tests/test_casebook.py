@@ -147,3 +147,12 @@ def test_flag_rules_turn_a_refusal_into_a_finding_only_where_another_rule_allows
     open_rule = SimpleNamespace(id="u", on_violation="deny", outcome="unspecified", note="n")
     verdict, _ = flagged_verdict(Verdict(True, ("u",), ("u allows",)), {"u": open_rule})
     assert verdict.verdict == "unspecified" and verdict.allowed
+
+
+def test_a_registered_letter_meets_a_duty_asking_written() -> None:
+    """Regression (MDA++ art. 5.7 'minimaal schriftelijk'): an aangetekend letter is written."""
+    written_only = SimpleNamespace(id="d", form=("written",), required_content=())
+    registered = SimpleNamespace(form="registered", how="unspecified", content=())
+    assert informing_problems(written_only, registered) == []  # type: ignore[arg-type]
+    oral_only = SimpleNamespace(id="d", form=("oral",), required_content=())
+    assert [c for c, _ in informing_problems(oral_only, registered)] == ["wrong_form"]  # type: ignore[arg-type]

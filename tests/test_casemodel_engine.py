@@ -444,3 +444,82 @@ def test_point_query_reads_history_from_a_session(engine: Engine) -> None:
     assert informed.allowed and informed.rules == ("s_housing",)
     # the session is only read
     assert session.phase == "execution" and len(session.verdicts) == len(TO_EXECUTION) + 1
+
+
+def test_unknown_subject_on_an_event_is_refused_whole(engine: Engine) -> None:
+    from mph_rules import EventError
+
+    bad = ev("file_accessed", "2024-03-12", "triagist", subjects=["mothr"], categories=["identity"])
+    with pytest.raises(EventError) as info:
+        decide(engine, REGISTER, bad)
+    assert "did you mean 'mother'" in str(info.value) or "mother" in str(info.value)
+    session = engine.session("c", subjects=SUBJECTS)
+    session.post(REGISTER)
+    with pytest.raises(EventError):
+        session.post(bad)
+    assert len(session.verdicts) == 1
+
+
+def test_session_post_reports_the_findings_the_event_raised(engine: Engine) -> None:
+    session = engine.session("c", subjects=SUBJECTS)
+    session.post(REGISTER)
+    session.post(ACCEPT)
+    consequences = session.post(ev("case_meeting_held", "2024-03-15", "regisseur"))
+    assert [f.rule for f in consequences.findings] == ["note_before_meeting"]
+
+
+# --- conditions: occurred ... since, two fields ---------------------------------------------
+
+
+def test_occurred_since_counts_only_after_the_latest_such_event(engine: Engine) -> None:
+    informed = ev("household_informed", "2024-03-20", "regisseur", about="registration")
+    d = decide(engine, *TO_EXECUTION[:4], informed, PLAN, CLOSED)
+    assert [f.rule for f in d.findings if f.code == "precondition_not_met"] == [
+        "informed_since_plan"
+    ]  # informed before the plan: not since it
+    after = ev("household_informed", "2024-03-26", "regisseur", about="registration")
+    d = decide(engine, *TO_EXECUTION, after, CLOSED)
+    assert not [f for f in d.findings if f.rule == "informed_since_plan"]
+
+
+def test_two_fields_compared(engine: Engine) -> None:
+    def waiver(review: str) -> dict[str, Any]:
+        return ev(
+            "information_duty_waived",
+            "2024-09-30",
+            "regisseur",
+            duty="inform_household",
+            ground="safety",
+            reason="risk",
+            expected_until="2024-12-31",
+            review_at=review,
+        )
+
+    ok = decide(engine, REGISTER, waiver("2024-11-30"))
+    assert last(ok).allowed
+    late = decide(engine, REGISTER, waiver("2025-01-15"))
+    assert not last(late).allowed and last(late).rules == ("review_before_expected_end",)
+
+
+def test_duration_from_an_event_field_with_a_fallback(engine: Engine) -> None:
+    mandate = ev("casemodel.mandate_granted", "2024-03-21", "controller")
+    mandate["payload"] = {"role": "regisseur", "term": "P10D"}
+    d = decide(engine, REGISTER, mandate, as_of="2024-03-22")
+    assert next(n for n in d.notifications if n.duty == "confirm_mandate").due == dt.date(
+        2024, 3, 31
+    )
+    mandate["payload"] = {"role": "regisseur"}
+    d = decide(engine, REGISTER, mandate, as_of="2024-03-22")
+    assert next(n for n in d.notifications if n.duty == "confirm_mandate").due == dt.date(
+        2024, 4, 21
+    )
+
+
+def test_window_a_reregistration_cancels_only_within_a_year(engine: Engine) -> None:
+    declined = ev("triage_decided", "2024-03-14", "triagist", outcome="declined")
+    soon = ev("case_reregistered", "2024-06-01", "police_officer")
+    late = ev("case_reregistered", "2025-06-01", "police_officer")
+    d = decide(engine, REGISTER, declined, soon, as_of="2024-07-01")
+    assert next(x for x in d.deletions if x.scope == "case_file").date is None
+    d = decide(engine, REGISTER, declined, late, as_of="2025-07-01")
+    assert next(x for x in d.deletions if x.scope == "case_file").date == dt.date(2026, 1, 1)

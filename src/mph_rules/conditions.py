@@ -8,6 +8,8 @@ A condition is data (YAML mapping) of one of these shapes::
     {field: payload.categories, contains_any: [police_identity]}
     {occurred: household_heard}            # an earlier allowed event of this type
     {occurred: hearing_waived, where: {...}}
+    {occurred: household_informed, since: plan_established}   # v2: after the latest of these
+    {field: payload.answered_on, at_least_field: payload.received_on}   # v2: two fields
     {consent: special_data}                # consent for this scope, given and not withdrawn
 
 Each condition explains itself (``describe``) so a trace can say why a rule did not apply.
@@ -15,6 +17,7 @@ Each condition explains itself (``describe``) so a trace can say why a rule did 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Protocol
 
@@ -23,9 +26,11 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
     Tag,
+    model_serializer,
     model_validator,
 )
 
@@ -40,8 +45,9 @@ class ConditionContext(Protocol):
     def lookup(self, path: str) -> Any:
         """The value at a dotted path (``payload.outcome``), or ``MISSING``."""
 
-    def occurred(self, event_type: str, where: Condition | None) -> bool:
-        """Whether an earlier, allowed event of this type (matching ``where``) happened."""
+    def occurred(self, event_type: str, where: Condition | None, since: str | None = None) -> bool:
+        """Whether an earlier, allowed event of this type (matching ``where``) happened
+        (v2: not before the latest earlier event of type ``since``, if one happened)."""
 
     def has_consent(self, scope: str) -> bool:
         """Whether consent for ``scope`` was given and not withdrawn."""
@@ -71,10 +77,31 @@ _OPERATORS = (
     "contains",
     "contains_any",
     "present",
+    "equals_field",
+    "at_least_field",
+    "at_most_field",
 )
+_PATH = r"^(payload|facts|actor|subject|request|settings)(\.[A-Za-z0-9_]+)*$"
+_COMPARES = {"equals_field", "at_least_field", "at_most_field"}
 
 
-class FieldTest(BaseModel):
+_V2_KEYS = frozenset({"since", "equals_field", "at_least_field", "at_most_field"})
+
+
+class _V2Quiet(BaseModel):
+    """Leaves v2 keys out of a dump while unused, so a v1 pack hashes as it always did."""
+
+    @model_serializer(mode="wrap")
+    def _without_unused_v2(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in _V2_KEYS:
+                if data.get(key, 0) is None:
+                    del data[key]
+        return data
+
+
+class FieldTest(_V2Quiet):
     """A test of one value in the context; exactly one operator is given."""
 
     model_config = _FROZEN
@@ -89,6 +116,10 @@ class FieldTest(BaseModel):
     contains: str | None = None
     contains_any: tuple[str, ...] | None = None
     present: StrictBool | None = None
+    # v2: compare with another field (numbers, or ISO dates as text or dates)
+    equals_field: str | None = Field(default=None, pattern=_PATH)
+    at_least_field: str | None = Field(default=None, pattern=_PATH)
+    at_most_field: str | None = Field(default=None, pattern=_PATH)
 
     @model_validator(mode="after")
     def _one_operator(self) -> FieldTest:
@@ -100,10 +131,13 @@ class FieldTest(BaseModel):
         return self
 
 
-class Occurred(BaseModel):
+class Occurred(_V2Quiet):
     model_config = _FROZEN
     occurred: str
     where: Condition | None = None
+    since: str | None = Field(
+        default=None, description="v2: only after the latest earlier event of this type"
+    )
 
 
 class ConsentGiven(BaseModel):
@@ -191,6 +225,36 @@ def _field_holds(test: FieldTest, value: Any) -> bool:
     return test.contains_any is not None and any(item in value for item in test.contains_any)
 
 
+def _comparable(value: Any) -> Any:
+    if isinstance(value, bool) or value is MISSING or value is None:
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return None
+
+
+def _compare(op: str, left: Any, right: Any) -> bool:
+    """v2 two-field tests: false when either side is missing or they are not comparable."""
+    a, b = _comparable(left), _comparable(right)
+    if a is None or b is None:
+        return False
+    if op == "equals_field":
+        return bool(a == b)
+    try:
+        return bool(a >= b) if op == "at_least_field" else bool(a <= b)
+    except TypeError:
+        return False
+
+
 def holds(condition: Condition, ctx: ConditionContext) -> bool:
     """Evaluate ``condition`` in ``ctx``; pure, no side effects."""
     if isinstance(condition, AllOf):
@@ -200,8 +264,14 @@ def holds(condition: Condition, ctx: ConditionContext) -> bool:
     if isinstance(condition, Not):
         return not holds(condition.not_, ctx)
     if isinstance(condition, FieldTest):
+        for op in _COMPARES:
+            other = getattr(condition, op)
+            if other is not None:
+                return _compare(op, ctx.lookup(condition.field), ctx.lookup(other))
         return _field_holds(condition, ctx.lookup(condition.field))
     if isinstance(condition, Occurred):
+        if condition.since is not None:
+            return ctx.occurred(condition.occurred, condition.where, condition.since)
         return ctx.occurred(condition.occurred, condition.where)
     return ctx.has_consent(condition.consent)
 
@@ -216,6 +286,8 @@ def describe(condition: Condition) -> str:
         return "not " + describe(condition.not_)
     if isinstance(condition, Occurred):
         extra = f" where {describe(condition.where)}" if condition.where else ""
+        if condition.since is not None:
+            extra += f" since the latest {condition.since}"
         return f"{condition.occurred} occurred{extra}"
     if isinstance(condition, ConsentGiven):
         return f"consent for {condition.consent} given"
@@ -223,6 +295,8 @@ def describe(condition: Condition) -> str:
         value = getattr(condition, op)
         if value is not None:
             shown = list(value) if isinstance(value, tuple) else value
+            if op in _COMPARES:
+                return f"{condition.field} {op[:-6].replace('_', ' ')} {shown}"
             return f"{condition.field} {op.rstrip('_').replace('_', ' ')} {shown}"
     return condition.field  # unreachable: the validator requires one operator
 
@@ -239,7 +313,8 @@ def referenced_fields(condition: Condition, *, inside_occurred: bool = True) -> 
     if isinstance(condition, Occurred) and condition.where is not None and inside_occurred:
         return referenced_fields(condition.where)
     if isinstance(condition, FieldTest):
-        return {condition.field}
+        others = {getattr(condition, op) for op in _COMPARES} - {None}
+        return {condition.field, *others}
     return set()
 
 
@@ -252,7 +327,8 @@ def referenced_events(condition: Condition) -> set[str]:
         return referenced_events(condition.not_)
     if isinstance(condition, Occurred):
         inner = referenced_events(condition.where) if condition.where else set()
-        return {condition.occurred} | inner
+        since = {condition.since} if condition.since else set()
+        return {condition.occurred} | inner | since
     return set()
 
 

@@ -258,8 +258,17 @@ class _Context:
             info["age"] = relativedelta(_day(self.event.at), subject.birth_date).years
         return info
 
-    def occurred(self, event_type: str, where: Condition | None) -> bool:
-        return _latest_match(self.state, event_type, where) is not None
+    def occurred(self, event_type: str, where: Condition | None, since: str | None = None) -> bool:
+        latest = _latest_match(self.state, event_type, where)
+        if latest is None:
+            return False
+        if since is not None:
+            # v2 `occurred ... since`: only a match not before the latest `since` event counts;
+            # the latest match is enough to know (an earlier one cannot be later than it)
+            marks = self.state.occurred.get(since)
+            if marks:
+                return latest.moment >= marks[-1].moment
+        return True
 
     def has_consent(self, scope: str) -> bool:
         return self.consent_missing(scope) is None
@@ -532,10 +541,12 @@ class Engine:
         problems: list[Problem] = []
         previous: dt.datetime | None = None
         received: set[str] = set()
+        subject_ids = {s.id for s in case.subjects}
         hints = Hints()  # did-you-mean over the whole case, bounded in total work
         for i, event in enumerate(case.events):
             problems += self._event_problems(i, event, hints)
             problems += _request_problems(i, event, received)
+            problems += _subject_problems(i, event, subject_ids)
             moment = _at(event)
             if previous is not None and moment < previous:
                 problems.append(
@@ -1279,9 +1290,15 @@ class Engine:
                 granted = p.outcome in ("granted", "partially_granted")
                 if book is not None and granted and req.request.get("right") == "objection":
                     # v2 AVG art. 21: an upheld objection stops processing of that
-                    # subject's data (the household's, if the request names nobody)
+                    # subject's data; a request naming nobody is the household's in a v2
+                    # pack. A case that does not list the subject (v1) is left as it was.
                     named = req.request.get("subject")
-                    for who in [str(named)] if named else book.consent.concerned(None):
+                    whose: tuple[str, ...] = ()
+                    if named and named in state.subjects:
+                        whose = (str(named),)
+                    elif not named and self.pack.pack.schema_version >= 2:
+                        whose = book.consent.concerned(None)
+                    for who in whose:
                         book.consent.uphold_objection(i, who, p.request_id, req.duty)
         if kind in cp.fulfilling_events:
             self._fulfil(i, event, state, ctx)
@@ -1850,6 +1867,7 @@ class CaseSession:
         index = len(self._verdicts)
         problems = self.engine._event_problems(index, event)
         problems += _request_problems(index, event, set(self._state.request_rights))
+        problems += _subject_problems(index, event, set(self._state.subjects))
         moment = _at(event)
         if self._last is not None and moment < self._last:
             problems.append(
@@ -1868,6 +1886,7 @@ class CaseSession:
         was_open = [n for n in (*self._open, *fresh) if n.done is None]
         clocks = {k: (c.rule.id, c.date, c.cancelled_by) for k, c in state.clocks.items()}
         hold = state.hold
+        findings_before = len(state.book.findings) if state.book is not None else 0
         verdict = self._apply(event)
         cutoff = _instant(event.at, end_of_day=not isinstance(event.at, dt.datetime))
         opened = tuple(
@@ -1886,7 +1905,8 @@ class CaseSession:
         if state.hold != hold:
             changed = set(state.clocks)
         deletions = tuple(d for d in self.engine._deletions(state, cutoff) if d.scope in changed)
-        return Consequences(verdict, state.phase, opened, settled, deletions)
+        findings = tuple(state.book.findings[findings_before:]) if state.book is not None else ()
+        return Consequences(verdict, state.phase, opened, settled, deletions, findings)
 
     def _apply(self, event: Event) -> EventVerdict:
         verdict = self.engine._apply(len(self._verdicts), event, self._state)
@@ -2082,6 +2102,19 @@ def _has_consent_test(condition: Condition) -> bool:
 
 
 _DATA_EVENTS = frozenset({"file_accessed", "data_recorded", "data_provided"})
+
+
+def _subject_problems(i: int, event: Event, known: set[str]) -> list[Problem]:
+    """v2: the subjects an event names must be subjects of the case."""
+    return [
+        Problem(
+            f"unknown subject {who!r}: not one of the case's subjects",
+            path=f"events[{i}].subjects[{j}]",
+            hint=did_you_mean(who, known) or f"case subjects: {sorted(known) or 'none'}",
+        )
+        for j, who in enumerate(event.subjects or ())
+        if who not in known
+    ]
 
 
 def payload_v1(context: Mapping[str, Any] | None) -> dict[str, Any]:

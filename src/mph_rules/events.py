@@ -302,9 +302,10 @@ class Event(BaseModel):
             except ValidationError as exc:
                 raise ValueError(_payload_message(self.type, model, exc)) from None
         elif "." not in self.type:
-            raise ValueError(
-                f"unknown event type {self.type!r}: use a core event or '<pack id>.<name>'"
-            )
+            from mph_rules.suggestions import did_you_mean
+
+            hint = did_you_mean(self.type, CORE_EVENTS) or "use a core event or '<pack id>.<name>'"
+            raise ValueError(f"unknown event type {self.type!r}: {hint}")
         else:
             self._parsed = self.payload
         return self

@@ -68,6 +68,9 @@ def informing_problems(duty: InformationDuty, payload: Any) -> list[tuple[str, s
             form = how if how not in (None, "unspecified") else None
         # an act that does not state its form is taken as given in the right one (v1 packs
         # list `form` without events saying theirs); a stated other form is a breach
+        # a registered letter (aangetekend) is a written act: it meets a duty asking 'schriftelijk'
+        if form == "registered" and "written" in forms:
+            form = "written"
         if form is not None and form not in forms:
             problems.append(
                 ("wrong_form", f"{duty.id}: given {form}, the source asks {'/'.join(forms)}")

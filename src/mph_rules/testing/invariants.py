@@ -816,7 +816,14 @@ def objection_and_withdrawal_honoured(
         elif event.type == "subject_request_answered" and verdict.allowed:
             right, subject = requests.get(p.request_id, ("", None))
             if right == "objection" and p.outcome in ("granted", "partially_granted"):
-                for who in [subject] if subject else (ids or [""]):
+                # the objector: a case subject named by the request, or (v2 packs) the
+                # whole household when it names nobody
+                whose: list[str] = []
+                if subject and subject in ids:
+                    whose = [subject]
+                elif not subject and engine.pack.pack.schema_version >= 2:
+                    whose = ids or [""]
+                for who in whose:
                     objecting.setdefault(who, verdict.index)
         elif event.type in _DATA_EVENTS:
             for who, since in objecting.items():
