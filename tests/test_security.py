@@ -588,7 +588,7 @@ def test_payload_booleans_are_strict(mda: Any, value: Any) -> None:
     [
         ([{"id": "a", "birth_date": "0001-01-01"}], "plausible"),
         ([{"id": "a", "birth_date": "9999-12-31"}], "plausible"),
-        ([{"id": "a", "birth_date": "2030-01-01"}], "after the case's last event"),
+        ([{"id": "a", "birth_date": "2030-01-01"}], "born on 2030-01-01, after this event"),
         ([{"id": "a"}, {"id": "a"}], "duplicate subject id"),
     ],
 )
@@ -596,7 +596,7 @@ def test_case_subjects_are_checked(mda: Any, subjects: list[Any], match: str) ->
     from mph_rules import EventError
 
     event = {"type": "consent_given", "at": "2021-03-11", "actor": {"role": "coordinator"},
-             "payload": {"scope": "special_data"}}  # fmt: skip
+             "payload": {"scope": "special_data", "subject": "a"}}  # fmt: skip
     case = {"id": "c", "subjects": subjects, "events": [event]}
     with pytest.raises(EventError, match=match):
         Engine(mda).evaluate(case, as_of=dt.date(2021, 4, 1))

@@ -384,35 +384,37 @@ class Case(BaseModel):
 
     @model_validator(mode="after")
     def _subjects_consistent(self) -> Case:
-        """Subject ids are unique, a birth date is a real one no later than the case's last
-        event, and a consent names a subject of the case (when the case lists subjects)."""
+        """Subject ids are unique; a birth date is a plausible one and not after an event
+        that names that subject (its age there would be negative); a consent names a subject
+        of the case (when the case lists subjects)."""
         problems = []
-        seen: set[str] = set()
-        last = max((_day_of(e.at) for e in self.events), default=None)
+        born: dict[str, dt.date] = {}
         for i, subject in enumerate(self.subjects):
-            if subject.id in seen:
+            if subject.id in born or any(s.id == subject.id for s in self.subjects[:i]):
                 problems.append(f"subjects[{i}].id: duplicate subject id {subject.id!r}")
-            seen.add(subject.id)
-            born = subject.birth_date
-            if born is None:
+            day = subject.birth_date
+            if day is None:
                 continue
-            if born.year < FIRST_BIRTH_YEAR or born.year > LAST_YEAR:
+            if day.year < FIRST_BIRTH_YEAR or day.year > LAST_YEAR:
                 problems.append(
-                    f"subjects[{i}].birth_date: {born} is not a plausible birth date "
+                    f"subjects[{i}].birth_date: {day} is not a plausible birth date "
                     f"(years {FIRST_BIRTH_YEAR} to {LAST_YEAR})"
                 )
-            elif last is not None and born > last:
+            else:
+                born[subject.id] = day
+        known = {s.id for s in self.subjects}
+        for i, event in enumerate(self.events):
+            named = event.payload.get("subject")
+            if isinstance(named, str) and named in born and born[named] > _day_of(event.at):
                 problems.append(
-                    f"subjects[{i}].birth_date: {born} lies after the case's last event ({last})"
+                    f"events[{i}]: subject {named!r} is born on {born[named]}, after this event"
                 )
-        if seen:
-            for i, event in enumerate(self.events):
-                named = event.payload.get("subject") if event.type.startswith("consent_") else None
-                if isinstance(named, str) and named not in seen:
-                    problems.append(
-                        f"events[{i}].payload.subject: consent for unknown subject {named!r} "
-                        f"(subjects: {', '.join(sorted(seen))})"
-                    )
+            consent = event.type.startswith("consent_")
+            if known and consent and isinstance(named, str) and named not in known:
+                problems.append(
+                    f"events[{i}].payload.subject: consent for unknown subject {named!r} "
+                    f"(subjects: {', '.join(sorted(known))})"
+                )
         if problems:
             raise ValueError("; ".join(problems))
         return self
