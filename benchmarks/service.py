@@ -166,7 +166,7 @@ def main() -> None:
     row("evaluate: Engine.evaluate (in process)", "eval_lib", "eval_lib")
     row("evaluate: POST /v1/packs/hilversum/evaluate", "eval_http", "eval_lib")
     row("post: CaseSession.post (in process)", "post_lib", "post_lib")
-    row("post: LiveCases.append (store, no HTTP)", "post_store", "post_lib")
+    row("post: LiveCases.append (SQLite, no HTTP)", "post_store", "post_lib")
     row("post: POST /v1/cases/{id}/events", "post_http", "post_lib")
     print(
         f"throughput with {args.clients} concurrent clients: evaluate {thr_eval:.0f}/s, "

@@ -57,8 +57,7 @@ def generated_cases(pack_name: str, count: int, seed: int = 11) -> Iterator[dict
     for i in range(count):
         t = templates[i % len(templates)]
         shift = dt.timedelta(days=rng.randrange(0, 700))
-        yield {**t, "id": f"gen-{i}", "events": [{**e, "at": e["at"] + shift}
-                                                 for e in t["events"]]}
+        yield {**t, "id": f"gen-{i}", "events": [{**e, "at": e["at"] + shift} for e in t["events"]]}
 
 
 def _cpu() -> float:
@@ -123,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     m = Measure()
     with tempfile.TemporaryDirectory(prefix="mph-sweep-") as tmp:
         paths = write_store(cases, tmp, per_partition=-(-count // args.partitions))
-        want_due = sum(1 for s in evaluate_many(engine, cases[:500], as_of=AS_OF,
-                                                reduce=summary) if s.due)
+        want_due = sum(
+            1 for s in evaluate_many(engine, cases[:500], as_of=AS_OF, reduce=summary) if s.due
+        )
 
         def in_memory() -> int:
             return sum(1 for _ in evaluate_many(engine, cases, as_of=AS_OF, reduce=summary))
@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                     report, _ = sweep(client, spec, paths, AS_OF)
                     assert not report.problems
                     return report.cases
+
                 return run
 
             ways = [
@@ -163,35 +164,56 @@ def main(argv: list[str] | None = None) -> int:
             for r in range(args.repeat):
                 for label, fn, client in ways:
                     wall = m.run(label, fn, count, client)
-                    print(f"  repeat {r + 1}: {label}: {wall:.2f} s", file=sys.stderr)
+                    print(
+                        f"  repeat {r + 1}: {label}: {wall:.2f} s wall, "
+                        f"{m.cpu[label][-1]:.2f} s CPU",
+                        file=sys.stderr,
+                    )
         assert want_due > 0  # the sweep has something to find
 
     wall = {k: statistics.median(v) for k, v in m.wall.items()}
     cpu = {k: statistics.median(v) for k, v in m.cpu.items()}
     base = wall["evaluate_many, 1 process, cases in memory"]
-    print(f"\n{count:,} cases of {args.pack} in {len(paths)} partitions, as of {AS_OF}; "
-          f"median of {args.repeat}")
+    print(
+        f"\n{count:,} cases of {args.pack} in {len(paths)} partitions, as of {AS_OF}; "
+        f"median of {args.repeat}"
+    )
     print("| way | wall | cases/s | wall per case | CPU per case | vs evaluate_many (wall) |")
     print("|---|---:|---:|---:|---:|---:|")
     for label in wall:
         w, c = wall[label], cpu[label]
-        print(f"| {label} | {w:.2f} s | {count / w:,.0f} | {w / count * 1e6:,.0f} µs | "
-              f"{c / count * 1e6:,.0f} µs | {base / w:.2f}x |")
-    alone, d1, d2 = (wall["sweep task without Dask, 1 process, from JSON Lines"],
-                     wall["sweep on Dask, 1 worker"], wall["sweep on Dask, 2 workers"])
-    c_alone, c1 = cpu["sweep task without Dask, 1 process, from JSON Lines"], cpu[
-        "sweep on Dask, 1 worker"]
+        print(
+            f"| {label} | {w:.2f} s | {count / w:,.0f} | {w / count * 1e6:,.0f} µs | "
+            f"{c / count * 1e6:,.0f} µs | {base / w:.2f}x |"
+        )
+    alone, d1, d2 = (
+        wall["sweep task without Dask, 1 process, from JSON Lines"],
+        wall["sweep on Dask, 1 worker"],
+        wall["sweep on Dask, 2 workers"],
+    )
+    c_alone, c1 = (
+        cpu["sweep task without Dask, 1 process, from JSON Lines"],
+        cpu["sweep on Dask, 1 worker"],
+    )
     busiest2 = statistics.median(m.busiest["sweep on Dask, 2 workers"])
     w1 = statistics.median(m.busiest["sweep on Dask, 1 worker"])
     print(f"\n- 2 workers vs 1 worker, wall: {d1 / d2:.2f}x (target >= 1.8x)")
-    print(f"- 2 workers vs 1 worker from CPU seconds (1 worker's CPU / busiest of 2): "
-          f"{w1 / busiest2:.2f}x: the speed-up on two otherwise idle cores")
-    print(f"- Dask overhead per case, wall: {(d1 - alone) / count * 1e6:,.1f} µs = "
-          f"{(d1 - alone) / alone:.1%} of the work without Dask (target <= 10%)")
-    print(f"- Dask overhead per case, CPU (workers + client + scheduler): "
-          f"{(c1 - c_alone) / count * 1e6:,.1f} µs = {(c1 - c_alone) / c_alone:.1%}")
-    print(f"- cluster start-up and warm-up: 1 worker {startup[1]:.1f} s, "
-          f"2 workers {startup[2]:.1f} s (not in the figures above)")
+    print(
+        f"- 2 workers vs 1 worker from CPU seconds (1 worker's CPU / busiest of 2): "
+        f"{w1 / busiest2:.2f}x: the speed-up on two otherwise idle cores"
+    )
+    print(
+        f"- Dask overhead per case, wall: {(d1 - alone) / count * 1e6:,.1f} µs = "
+        f"{(d1 - alone) / alone:.1%} of the work without Dask (target <= 10%)"
+    )
+    print(
+        f"- Dask overhead per case, CPU (workers + client + scheduler): "
+        f"{(c1 - c_alone) / count * 1e6:,.1f} µs = {(c1 - c_alone) / c_alone:.1%}"
+    )
+    print(
+        f"- cluster start-up and warm-up: 1 worker {startup[1]:.1f} s, "
+        f"2 workers {startup[2]:.1f} s (not in the figures above)"
+    )
     print(f"- load average at end: {os.getloadavg()}")
     return 0
 

@@ -228,11 +228,18 @@ def test_docs_are_deterministic() -> None:
 def test_compare_text_markdown_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compare", TIDY, MINI, "--width", "100"]) == 0
     out = capsys.readouterr().out
-    assert "| retention: on" in out and "tidy" in out and "mini" in out
+    assert "\nRETENTION\n" in out and "| on case_closed" in out and "tidy" in out and "mini" in out
+    assert "(same)" not in out and "--all shows them" in out
     assert max(len(line) for line in out.splitlines() if line.startswith(("|", "+"))) <= 100
+    assert main(["compare", TIDY, MINI, "--all", "--width", "100"]) == 0
+    assert "(same)" in capsys.readouterr().out
     assert main(["compare", TIDY, MINI, "--format", "markdown"]) == 0
     md = capsys.readouterr().out
-    assert "| aspect | `tidy` | `mini` |" in md and "| **rights**: rectification |" in md
+    assert "### rights\n\n| rights | `tidy` | `mini` |" in md and "| rectification |" in md
+    assert main(["compare", TIDY, MINI, "--format", "html", "--lang", "nl"]) == 0
+    page = capsys.readouterr().out
+    assert "<h2>rechten van betrokkenen</h2>" in page and 'class="differs"' in page
+    assert 'class="same"' not in page
     assert main(["compare", TIDY, MINI, "--format", "json", "--all"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert any(not r["differs"] for r in rows)

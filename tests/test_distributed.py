@@ -39,16 +39,25 @@ def shifted_examples(pack: str, count: int, seed: int) -> Iterator[dict[str, Any
     for i in range(count):
         t = templates[i % len(templates)]
         shift = dt.timedelta(days=rng.randrange(-400, 400))
-        yield {**t, "id": f"{pack}-{i}", "events": [{**e, "at": e["at"] + shift}
-                                                    for e in t["events"]]}
+        yield {
+            **t,
+            "id": f"{pack}-{i}",
+            "events": [{**e, "at": e["at"] + shift} for e in t["events"]],
+        }
 
 
 def generated(engine: Engine, count: int) -> list[dict[str, Any]]:
     """``count`` cases from the pack's hypothesis strategy, the same on every run."""
     out: list[dict[str, Any]] = []
 
-    @settings(max_examples=count, database=None, derandomize=True, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck), deadline=None)
+    @settings(
+        max_examples=count,
+        database=None,
+        derandomize=True,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
     @given(strategies.cases(engine, max_events=10))
     def collect(case: dict[str, Any]) -> None:
         out.append(case)
@@ -98,8 +107,9 @@ def test_something_is_due_somewhere(stores: dict[str, tuple[list[Path], list[Any
     """The comparison above would be weak if nothing were ever due."""
     kinds = {d.kind for _, want in stores.values() for s in want for d in s.due}
     assert {"deletion", "notification"} <= kinds
-    assert all(d.source for _, want in stores.values() for s in want for d in s.due
-               if d.kind != "deletion")
+    assert all(
+        d.source for _, want in stores.values() for s in want for d in s.due if d.kind != "deletion"
+    )
 
 
 def test_evaluate_many_on_a_dask_executor(
@@ -112,13 +122,12 @@ def test_evaluate_many_on_a_dask_executor(
     got = list(evaluate_many(engine, cases, as_of=AS_OF, executor=executor, chunksize=3))
     assert got == [summary(engine.evaluate(c, as_of=AS_OF)) for c in cases]
     whole = evaluate_many(name, cases[:4], as_of=AS_OF, executor=executor, reduce=None)
-    assert [d.to_json() for d in whole] == [engine.evaluate(c, as_of=AS_OF).to_json()
-                                            for c in cases[:4]]
+    assert [d.to_json() for d in whole] == [
+        engine.evaluate(c, as_of=AS_OF).to_json() for c in cases[:4]
+    ]
 
 
-def test_malformed_lines_are_reported_and_the_sweep_goes_on(
-    client: Any, tmp_path: Path
-) -> None:
+def test_malformed_lines_are_reported_and_the_sweep_goes_on(client: Any, tmp_path: Path) -> None:
     good = list(shifted_examples("hilversum", 3, seed=1))
     part = dd.write_store(good, tmp_path, per_partition=10)[0]
     bad_case = {**good[0], "id": "broken", "events": [{"type": "no_such_event"}]}
@@ -127,12 +136,31 @@ def test_malformed_lines_are_reported_and_the_sweep_goes_on(
         f.write(json.dumps(good[1], default=str) + "\n")
     report, located = dd.sweep(client, "hilversum", [part], AS_OF, every=True)
     assert report.cases == 5 and len(located) == 4
-    assert [(p.file, p.line) for p in report.problems] == [(str(part), 4), (str(part), 6),
-                                                           (str(part), 7)]
+    assert [(p.file, p.line) for p in report.problems] == [
+        (str(part), 4),
+        (str(part), 6),
+        (str(part), 7),
+    ]
     assert "not JSON" in report.problems[0].message
     assert "no_such_event" in report.problems[2].message or "events" in report.problems[2].message
     assert not any(p.internal for p in report.problems)
     assert [x.line for x in located] == [1, 2, 3, 8]
+
+
+def test_bad_bytes_and_a_truncated_file_are_problems_not_crashes(tmp_path: Path) -> None:
+    import gzip
+
+    good = json.dumps(next(shifted_examples("hilversum", 1, seed=2)), default=str).encode()
+    plain = tmp_path / "a.jsonl"
+    plain.write_bytes(good + b"\n" + b'{"id": "caf\xe9"}\n' + good + b"\n")
+    got = list(dd.read_partition(plain))
+    assert [n for n, _ in got] == [1, 2, 3]
+    assert isinstance(got[1][1], dd.CaseProblem) and "not JSON" in got[1][1].message
+    packed = gzip.compress(good + b"\n" + good + b"\n")
+    (tmp_path / "b.jsonl.gz").write_bytes(packed[: len(packed) - 12])  # cut short
+    got = list(dd.read_partition(tmp_path / "b.jsonl.gz"))
+    assert isinstance(got[-1][1], dd.CaseProblem)
+    assert "cannot read the partition" in got[-1][1].message
 
 
 def test_a_worker_refuses_a_pack_whose_hash_differs(client: Any, stores: Any) -> None:
@@ -151,8 +179,20 @@ def test_cli_sweep_text_and_jsonl(client: Any, tmp_path: Path, capsys: Any) -> N
         f.write("oops\n")
     out = tmp_path / "due.jsonl"
     address = client.scheduler.address
-    code = main(["sweep", "--cases", str(store), "--as-of", "2026-06-01", "--scheduler",
-                 address, "--jsonl", str(out), "--no-progress"])
+    code = main(
+        [
+            "sweep",
+            "--cases",
+            str(store),
+            "--as-of",
+            "2026-06-01",
+            "--scheduler",
+            address,
+            "--jsonl",
+            str(out),
+            "--no-progress",
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 1  # one line could not be evaluated
     assert "Retention sweep as of 2026-06-01: hilversum" in text
@@ -170,24 +210,54 @@ def test_cli_sweep_text_and_jsonl(client: Any, tmp_path: Path, capsys: Any) -> N
         assert r["due"] == expected["due"] and r["case"] == expected["case"]
     # workers write the partitions back; only counts travel
     back = tmp_path / "back"
-    code = main(["sweep", "--cases", str(store / "hilversum"), "--pack", "hilversum",
-                 "--as-of", "2026-06-01", "--scheduler", address, "--out-dir", str(back),
-                 "--format", "jsonl"])
+    code = main(
+        [
+            "sweep",
+            "--cases",
+            str(store / "hilversum"),
+            "--pack",
+            "hilversum",
+            "--as-of",
+            "2026-06-01",
+            "--scheduler",
+            address,
+            "--out-dir",
+            str(back),
+            "--format",
+            "jsonl",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0 and captured.out == ""
     written = sorted(p.name for p in back.iterdir())
     assert written == ["part-00000.due.jsonl", "part-00001.due.jsonl", "part-00002.due.jsonl"]
-    back_cases = [json.loads(x) for p in sorted(back.iterdir()) for x in p.read_text().split("\n")
-                  if x]
+    back_cases = [
+        json.loads(x) for p in sorted(back.iterdir()) for x in p.read_text().split("\n") if x
+    ]
     assert sorted(r["case"] for r in back_cases) == sorted(
-        r["case"] for r in cases if r["pack"] == "hilversum")
+        r["case"] for r in cases if r["pack"] == "hilversum"
+    )
 
 
 def test_bad_arguments_exit_2(tmp_path: Path, capsys: Any) -> None:
-    assert main(["sweep", "--cases", str(tmp_path / "nope"), "--as-of", "2026-06-01",
-                 "--pack", "hilversum"]) == 2
-    assert main(["sweep", "--cases", str(tmp_path), "--as-of", "2026-13-01",
-                 "--pack", "hilversum"]) == 2
+    assert (
+        main(
+            [
+                "sweep",
+                "--cases",
+                str(tmp_path / "nope"),
+                "--as-of",
+                "2026-06-01",
+                "--pack",
+                "hilversum",
+            ]
+        )
+        == 2
+    )
+    assert (
+        main(["sweep", "--cases", str(tmp_path), "--as-of", "2026-13-01", "--pack", "hilversum"])
+        == 2
+    )
     assert main(["sweep", "--cases", str(tmp_path), "--as-of", "2026-06-01"]) == 2
     err = capsys.readouterr().err
     assert "expected a folder" in err and "--as-of" in err and "no pack given" in err
@@ -211,8 +281,47 @@ def test_a_worker_killed_mid_run_loses_no_result(client: Any, tmp_path: Path) ->
                 killed.append(pids[address])
                 return
 
-    report, located = dd.sweep(client, engine.pack, paths, AS_OF, every=True,
-                               on_result=kill_a_busy_worker)
+    report, located = dd.sweep(
+        client, engine.pack, paths, AS_OF, every=True, on_result=kill_a_busy_worker
+    )
     assert killed, "no worker was busy after the first partition"
     assert [item.summary for item in located] == want
     assert report.partitions == len(paths) and report.cases == len(cases)
+
+
+def test_an_unreachable_scheduler_is_a_message_not_a_traceback(tmp_path: Path, capsys: Any) -> None:
+    import dask
+
+    dd.write_store(shifted_examples("hilversum", 2, seed=1), tmp_path)
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main(
+            [
+                "sweep",
+                "--cases",
+                str(tmp_path),
+                "--pack",
+                "hilversum",
+                "--as-of",
+                "2026-06-01",
+                "--scheduler",
+                "tcp://127.0.0.1:9",
+            ]
+        )
+    err = capsys.readouterr().err
+    assert code == 2 and "the sweep failed" in err and "scheduler running" in err
+
+
+def test_progress_bar() -> None:
+    import io
+
+    stream = io.StringIO()
+    bar = dd.Progress(2, stream=stream, enabled=True)
+    result = dd.PartitionResult("p", cases=1500, cases_due=0, tally=(), problems=())
+    bar.update(result)
+    bar.update(result)
+    text = stream.getvalue()
+    assert "1/2 partitions, 1,500 cases" in text and "2/2 partitions, 3,000 cases" in text
+    assert text.endswith("\n")
+    quiet = io.StringIO()
+    dd.Progress(1, stream=quiet).update(result)  # not a terminal: nothing drawn
+    assert quiet.getvalue() == ""

@@ -155,6 +155,9 @@ def test_golden_decision_text(pack: str, lang: str) -> None:
         + render.text.trace(decision, engine.pack, lang=lang)
         + "\n"
     )
+    # the pack's content hash changes with any edit of the pack or its defaults; the wording is
+    # what this test guards (the hash itself is checked by the audit and schema tests)
+    text = re.sub(r"sha256:[0-9a-f]+", "sha256:<hash>", text)
     golden = GOLDEN / f"{pack}.{lang}.txt"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.parent.mkdir(exist_ok=True)

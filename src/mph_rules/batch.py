@@ -44,15 +44,17 @@ CaseLike = Case | Mapping[str, Any]
 class DueItem:
     """One deletion, notification or process deadline that has fallen due, with its article."""
 
-    kind: str  # deletion | notification | deadline
-    id: str  # the data scope, notification id or deadline id
-    rule: str | None  # the rule (deletion, deadline) or duty (notification) it comes from
+    kind: str  # deletion | notification | deadline | record
+    id: str  # the data scope, notification, deadline or record id
+    rule: str | None  # the rule (deletion, deadline, record) or duty (notification) behind it
     due: dt.date | None
-    status: str  # overdue: past its moment; due: falls due on the as_of day; deletion: due
+    status: str  # overdue: past its moment; due: falls due on the as_of day; held: deletion
+    # suspended by a hold
     source: str | None  # document and article
+    subject: str | None = None  # the data subject, for per-subject clocks and duties
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": self.kind,
             "id": self.id,
             "rule": self.rule,
@@ -60,6 +62,9 @@ class DueItem:
             "status": self.status,
             "source": self.source,
         }
+        if self.subject is not None:
+            out["subject"] = self.subject
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +92,8 @@ def _day(moment: Moment) -> dt.date:
 def due_items(decision: CaseDecision) -> tuple[DueItem, ...]:
     """Deletions whose date has come, and notifications and process deadlines still open whose
     moment has passed (``overdue``, as ``CaseSession.due`` counts them) or falls on the as_of day
-    (``due``): the work list of a nightly run."""
+    (``due``), and records not yet written whose date has come: the work list of a nightly
+    run."""
     day = _day(decision.as_of)
 
     def status(status: str, due: dt.date | None) -> str | None:
@@ -96,16 +102,31 @@ def due_items(decision: CaseDecision) -> tuple[DueItem, ...]:
         return "due" if status == "pending" and due is not None and due <= day else None
 
     items = [
-        DueItem("deletion", d.scope, d.rule, d.date, "held" if d.held else "due", d.source)
+        DueItem(
+            "deletion", d.scope, d.rule, d.date, "held" if d.held else "due", d.source, d.subject
+        )
         for d in decision.deletions
         if d.date is not None and d.date <= day
     ]
     for n in decision.notifications:
         if s := status(n.status, n.due):
-            items.append(DueItem("notification", n.id, n.duty, n.due, s, n.source))
+            items.append(DueItem("notification", n.id, n.duty, n.due, s, n.source, n.subject))
     for p in decision.deadlines:
         if s := status(p.status, p.due):
             items.append(DueItem("deadline", p.id, p.rule, p.due, s, p.source))
+    for r in decision.records:  # something to write down by a date that has come
+        if r.status != "done" and r.due is not None and r.due <= day:
+            items.append(
+                DueItem(
+                    "record",
+                    r.id,
+                    r.rule,
+                    r.due,
+                    "overdue" if r.due < day else "due",
+                    r.source,
+                    r.subject,
+                )
+            )
     return tuple(items)
 
 

@@ -86,6 +86,12 @@ class ConsentLedger:
     grants: list[Grant] = field(default_factory=list)
     endings: list[Ending] = field(default_factory=list)
     objections: list[Objection] = field(default_factory=list)
+    # indexes of the two lists above (see _index): per scope the latest grant of each
+    # distinct scoping, and the latest ending per (scope, subject), so that a consent check
+    # costs the distinct consents of the scope, not grants times endings (issue 12 #10)
+    _by_scope: dict[str, dict[tuple[Any, ...], Grant]] = field(default_factory=dict, repr=False)
+    _ended: dict[tuple[str, str | None], int] = field(default_factory=dict, repr=False)
+    _indexed: tuple[int, int] = (0, 0)
 
     def record(self, index: int, event_type: str, payload: Any) -> None:
         """Take in an allowed consent event."""
@@ -105,6 +111,20 @@ class ConsentLedger:
             kind = "withdrawn" if event_type == "consent_withdrawn" else "refused"
             self.endings.append(Ending(index, kind, payload.scope, payload.subject))
 
+    def _index(self) -> None:
+        """Bring the indexes up to date with grants and endings appended since."""
+        seen_grants, seen_endings = self._indexed
+        for grant in self.grants[seen_grants:]:
+            # an identical earlier grant adds nothing: it is active only while this one is
+            shapes = self._by_scope.setdefault(grant.scope, {})
+            shape = (grant.subject, grant.categories, grant.recipients, grant.purposes)
+            shapes.pop((*shape, grant.given_by), None)
+            shapes[(*shape, grant.given_by)] = grant
+        for end in self.endings[seen_endings:]:
+            for key in ((end.scope, end.subject), (end.scope, HOUSEHOLD)):
+                self._ended[key] = max(self._ended.get(key, -1), end.event)
+        self._indexed = (len(self.grants), len(self.endings))
+
     def uphold_objection(self, index: int, subject: str, request_id: str, rule: str) -> None:
         self.objections.append(Objection(index, subject, request_id, rule))
 
@@ -115,21 +135,19 @@ class ConsentLedger:
         return self.subjects or (HOUSEHOLD,)
 
     def _active(self, scope: str, subject: str) -> list[Grant]:
-        out = []
-        for grant in self.grants:
-            if grant.scope != scope:
-                continue
-            if subject != HOUSEHOLD and grant.subject not in (None, subject):
-                continue
-            if any(
-                end.event > grant.event
-                and end.scope == scope
-                and (subject == HOUSEHOLD or end.subject in (None, subject))
-                for end in self.endings
-            ):
-                continue
-            out.append(grant)
-        return out
+        """The grants of ``scope`` for ``subject`` that no later ending of theirs ended (of
+        identical grants, the latest): for the household any ending of the scope counts, for
+        a subject its own and the household's (subject None)."""
+        self._index()
+        if subject == HOUSEHOLD:
+            ended = self._ended.get((scope, HOUSEHOLD), -1)
+        else:
+            ended = max(self._ended.get((scope, None), -1), self._ended.get((scope, subject), -1))
+        return [
+            g
+            for g in self._by_scope.get(scope, {}).values()
+            if g.event > ended and (subject == HOUSEHOLD or g.subject in (None, subject))
+        ]
 
     def covers(
         self,

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Any, BinaryIO, TextIO, cast
 
 import dask
 from distributed import Client, Future, LocalCluster, as_completed
@@ -101,33 +101,35 @@ def partitions(store: str | Path) -> list[Path]:
     return found
 
 
-def _open(path: Path) -> IO[str]:
+def _open(path: Path) -> BinaryIO:
     if path.name.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
+        return cast(BinaryIO, gzip.open(path, "rb"))
+    return path.open("rb")
 
 
 def read_partition(path: str | Path) -> Iterator[tuple[int, dict[str, Any] | CaseProblem]]:
-    """Each non-blank line's case as plain data, or the problem with that line."""
+    """Each non-blank line's case as plain data, or the problem with that line (bytes that are
+    not UTF-8 included). A file that cannot be read to its end (truncated gzip, I/O error) is
+    one more problem at the line where reading stopped."""
     path = Path(path)
-    with _open(path) as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except ValueError as exc:
-                yield number, CaseProblem(str(path), number, f"not JSON: {exc}")
-                continue
-            if not isinstance(data, dict):
-                yield (
-                    number,
-                    CaseProblem(
-                        str(path), number, "a case is an object with id, facts, subjects, events"
-                    ),
-                )
-                continue
-            yield number, data
+    number = 0
+    try:
+        with _open(path) as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    data = json.loads(line)  # bytes: invalid UTF-8 is a ValueError here
+                except ValueError as exc:
+                    yield number, CaseProblem(str(path), number, f"not JSON: {exc}")
+                    continue
+                if not isinstance(data, dict):
+                    what = "a case is an object with id, facts, subjects, events"
+                    yield number, CaseProblem(str(path), number, what)
+                    continue
+                yield number, data
+    except (OSError, EOFError) as exc:
+        yield number + 1, CaseProblem(str(path), number + 1, f"cannot read the partition: {exc}")
 
 
 def _message(problems: Sequence[Problem]) -> str:
@@ -178,20 +180,22 @@ def evaluate_partition(
     )
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with temporary.open("w", encoding="utf-8") as handle:
-        for record in records(due, problems):
+        for record in records(due, problems, engine.ref.id):
             handle.write(json.dumps(record, sort_keys=True) + "\n")
     os.replace(temporary, target)
     return replace(result, written=str(target))
 
 
 def records(
-    located: Sequence[Located], problems: Sequence[CaseProblem]
+    located: Sequence[Located], problems: Sequence[CaseProblem], pack: str | None = None
 ) -> Iterator[dict[str, Any]]:
-    """The JSON Lines records of a partition: cases with something due, then its problems."""
+    """The JSON Lines records of a partition: cases with something due, then its problems,
+    each naming the pack when given."""
+    head = {} if pack is None else {"pack": pack}
     for item in located:
-        yield item.to_dict()
+        yield {**head, **item.to_dict()}
     for problem in problems:
-        yield problem.to_dict()
+        yield {**head, **problem.to_dict()}
 
 
 @dataclass

@@ -53,40 +53,126 @@ def bundled_names() -> list[str]:
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
 
 
-def resolve_name(name_or_path: str | Path) -> Path:
-    """A bundled pack name (``hilversum``, ``base/avg``) or a path to a YAML file."""
+PATH_SUFFIXES = (".yaml", ".yml", ".json")
+ENTRY_POINT_GROUP = "mph_rules.packs"
+MAX_EXTENDS_DEPTH = 8
+MAX_EXTENDS_FILES = 32
+
+
+def is_path(name_or_path: str | Path) -> bool:
+    """The one rule for pack names: a text with a slash (or backslash) or ending in .yaml,
+    .yml or .json is a path; anything else is the name of a bundled or installed pack, never
+    looked up in the current directory."""
+    if isinstance(name_or_path, Path):
+        return True
     text = str(name_or_path)
-    candidate = Path(text)
-    if candidate.suffix in (".yaml", ".yml", ".json") or candidate.exists():
-        return candidate
-    bundled = bundled_dir() / f"{text}.yaml"
-    if bundled.exists():
-        return bundled
-    base = bundled_dir() / "base" / f"{text}.yaml"
-    if base.exists():
-        return base
-    names = bundled_names() + [f"base/{p.stem}" for p in (bundled_dir() / "base").glob("*.yaml")]
+    return "/" in text or "\\" in text or text.lower().endswith(PATH_SUFFIXES)
+
+
+def installed_packs() -> dict[str, Any]:
+    """Packs other distributions install: entry points in the group ``mph_rules.packs``,
+    each loading to the pack's YAML file (a path, an importlib.resources Traversable, or a
+    callable returning one). A bundled pack of the same name wins."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _installed_path(name: str) -> Path | None:
+    ep = installed_packs().get(name)
+    if ep is None:
+        return None
+    try:
+        target = ep.load()
+        if callable(target):
+            target = target()
+        return Path(str(target))
+    except Exception as exc:  # a broken plugin is a PackError, never a traceback
+        raise PackError(
+            [Problem(f"installed pack {name!r} ({ep.value}) cannot be loaded: {exc}")]
+        ) from None
+
+
+def resolve_name(name_or_path: str | Path) -> Path:
+    """A bundled pack name (``hilversum``), a bundled baseline (``avg``), an installed pack
+    (entry point group ``mph_rules.packs``), or a path (see ``is_path``)."""
+    if is_path(name_or_path):
+        return Path(name_or_path)
+    text = str(name_or_path)
+    for candidate in (bundled_dir() / f"{text}.yaml", bundled_dir() / "base" / f"{text}.yaml"):
+        if candidate.is_file():
+            return candidate
+    installed = _installed_path(text)
+    if installed is not None:
+        return installed
+    names = bundled_names() + [p.stem for p in (bundled_dir() / "base").glob("*.yaml")]
+    names += sorted(installed_packs())
+    hint = did_you_mean(text, names) or f"known packs: {', '.join(names)}"
     raise PackError(
-        [Problem(f"no pack named {text!r}", hint=did_you_mean(text, names) or f"bundled: {names}")]
+        [Problem(f"no pack named {text!r} (a path needs a slash or a .yaml suffix)", hint=hint)]
     )
 
 
 def load_pack(name_or_path: str | Path) -> Pack:
     """Load, validate and resolve a pack; raise PackError listing every problem found."""
-    return _load(resolve_name(name_or_path), ())
+    path = resolve_name(name_or_path)
+    return _load(path, (), _Loads(_root_of(path)))
 
 
 def load_pack_text(text: str, file: str = "<string>") -> Pack:
-    """Load a pack from YAML text (bundled baselines are found by name)."""
-    return _resolve(_parse(text, file), file, ())
+    """Load a pack from YAML text (it may extend bundled and installed packs by name)."""
+    return _resolve(_parse(text, file), file, (), _Loads(None))
 
 
-def _load(path: Path, chain: tuple[str, ...]) -> Pack:
+def _root_of(path: Path) -> Path:
+    """The folder tree a pack's ``extends`` may reach: the pack's own folder."""
+    return path.resolve().parent
+
+
+@dataclass
+class _Loads:
+    """One load_pack call: each extended file is loaded once (a fan-out of extends costs
+    the number of distinct files), within MAX_EXTENDS_DEPTH and MAX_EXTENDS_FILES."""
+
+    root: Path | None
+    done: dict[Path, Pack] = field(default_factory=dict)
+
+
+def _load(path: Path, chain: tuple[str, ...], loads: _Loads) -> Pack:
     try:
         raw = read_limited(path)
     except OSError as exc:
         raise PackError([Problem(f"cannot read pack: {exc.strerror}", str(path))]) from None
-    return _resolve(_parse(raw, str(path)), str(path), chain)
+    return _resolve(_parse(raw, str(path), extended=bool(chain)), str(path), chain, loads)
+
+
+def _extended_path(name: str, file: str, loads: _Loads) -> Path:
+    """Where ``extends: [name]`` of the pack in ``file`` points: a bundled or installed pack
+    by name, or a file inside the top pack's folder tree, relative to the extending pack."""
+    if not is_path(name):
+        return resolve_name(name)
+    target = Path(name)
+    if target.is_absolute() or loads.root is None or file.startswith("<"):
+        raise PackError(
+            [
+                Problem(
+                    f"extends {name!r}: only a bundled or installed pack name, or a relative "
+                    "path inside the pack's own folder, may be extended",
+                    hint="write the file beside the pack and name it relative to the pack",
+                )
+            ]
+        )
+    resolved = (Path(file).parent / target).resolve()
+    if not resolved.is_relative_to(loads.root):
+        raise PackError(
+            [
+                Problem(
+                    f"extends {name!r}: the file lies outside the pack's own folder "
+                    f"({loads.root}); it is not read",
+                )
+            ]
+        )
+    return resolved
 
 
 @dataclass
@@ -95,12 +181,17 @@ class _Parsed:
     doc: Document
 
 
-def _parse(raw: bytes | str, file: str) -> _Parsed:
+def _parse(raw: bytes | str, file: str, *, extended: bool = False) -> _Parsed:
     doc, problems = read_yaml(raw, file)
     if problems:
         raise PackError(problems)
     if not isinstance(doc.data, dict):
         raise PackError([Problem("a pack is a mapping with a 'pack:' section", file, 1, 1)])
+    meta = doc.data.get("pack")
+    if extended and not (isinstance(meta, dict) and isinstance(meta.get("id"), str)):
+        # an extended file that is not a pack may be anything (a secret, a system file):
+        # say so without echoing any of its values
+        raise PackError([Problem("not a pack (no 'pack:' section with an id)", file)])
     try:
         pack = Pack.model_validate(doc.data)
     except ValidationError as exc:
@@ -108,7 +199,7 @@ def _parse(raw: bytes | str, file: str) -> _Parsed:
     return _Parsed(pack, doc)
 
 
-def _resolve(parsed: _Parsed, file: str, chain: tuple[str, ...]) -> Pack:
+def _resolve(parsed: _Parsed, file: str, chain: tuple[str, ...], loads: _Loads) -> Pack:
     pack = parsed.pack
     if pack.pack.id in chain:
         cycle = " -> ".join((*chain, pack.pack.id))
@@ -116,10 +207,20 @@ def _resolve(parsed: _Parsed, file: str, chain: tuple[str, ...]) -> Pack:
     bases: list[Pack] = []
     problems: list[Problem] = []
     for i, name in enumerate(pack.pack.extends):
+        line, col = parsed.doc.locate(("pack", "extends", i))
+        if len(chain) + 1 > MAX_EXTENDS_DEPTH:
+            message = f"extends deeper than {MAX_EXTENDS_DEPTH} packs: {' -> '.join(chain)}"
+            raise PackError([Problem(message, file, line, col, "pack.extends")])
         try:
-            bases.append(_load(resolve_name(name), (*chain, pack.pack.id)))
+            path = _extended_path(name, file, loads)
+            key = path.resolve()
+            if key not in loads.done:
+                if len(loads.done) >= MAX_EXTENDS_FILES:
+                    message = f"extends more than {MAX_EXTENDS_FILES} files in all"
+                    raise PackError([Problem(message, file, line, col, "pack.extends")])
+                loads.done[key] = _load(path, (*chain, pack.pack.id), loads)
+            bases.append(loads.done[key])
         except PackError as exc:
-            line, col = parsed.doc.locate(("pack", "extends", i))
             problems.append(
                 Problem(f"cannot extend {name!r}", file, line, col, "pack.extends", str(exc))
             )

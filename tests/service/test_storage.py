@@ -158,6 +158,14 @@ def test_due_across_cases(server: Server, engines: dict[str, Engine]) -> None:
             else:
                 assert case["id"] not in by_case
         assert client.get("/v1/due", params={"until": "soon"}).status_code == 422
+    store = Store(server.database)
+    try:
+        report = verify(store)
+        assert report.ok, report.summary()
+        last = list(store.log_entries())[-1]
+        assert last["kind"] == "due" and last["as_of"] == AS_OF
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("steps", [1, 2])

@@ -10,13 +10,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from mph_rules import render
 from mph_rules.cli import (
     audit,
+    check,
     compare,
     docs,
     evaluate,
     explain,
     lint,
+    playground,
     schema,
     serve,
     sweep,
@@ -37,6 +40,8 @@ COMMANDS = {
     "audit": audit,
     "serve": serve,
     "sweep": sweep,
+    "playground": playground,
+    "check": check,
 }
 
 
@@ -57,8 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = COMMANDS[args.command].run(args)
     except MphRulesError as exc:
+        # in Dutch when asked for (--lang nl); the pack may be what failed to load
+        lang = getattr(args, "lang", None)
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(render.text.problem(problem, lang=lang), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

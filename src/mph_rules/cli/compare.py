@@ -1,8 +1,9 @@
 """`mph-rules compare PACK PACK...`: covenants side by side where they differ.
 
-Rows: intake criteria, retention periods and anchors, information duties with their
-exceptions, rights deadlines, who may see police data, categories never recorded. As a
-terminal table or as Markdown (``--format markdown``) for a drafting memo.
+Topics: intake criteria, retention periods and anchors, information duties with their
+exceptions, rights deadlines, who may see police data, categories never recorded. By default
+only what differs (``--all`` for everything), grouped by topic; as terminal tables, Markdown
+for a drafting memo, HTML, or JSON.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from mph_rules import render
 from mph_rules.analysis import compare_packs
+from mph_rules.cli.common import add_lang_argument
 from mph_rules.errors import PackError, Problem
 from mph_rules.loading import load_pack
 
@@ -21,22 +23,27 @@ from mph_rules.loading import load_pack
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("compare", help="compare covenants side by side")
     p.add_argument("packs", nargs="+", metavar="PACK", help="two or more pack names or paths")
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--format", choices=("text", "markdown", "html", "json"), default="text")
     p.add_argument(
         "--all", action="store_true", help="also show rows where every pack says the same"
     )
     p.add_argument("--width", type=int, default=None, help="table width (default: terminal)")
+    add_lang_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
     if len(args.packs) < 2:
         raise PackError([Problem("compare needs at least two packs")])
-    comparison = compare_packs([load_pack(name) for name in args.packs])
+    packs = [load_pack(name) for name in args.packs]
+    comparison = compare_packs(packs)
+    lang = args.lang or packs[0].pack.language
     if args.format == "json":
         print(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
     elif args.format == "markdown":
-        print(render.markdown.compare(comparison, show_all=args.all))
+        print(render.markdown.compare(comparison, show_all=args.all, lang=args.lang or "en"))
+    elif args.format == "html":
+        print(render.html.compare(comparison, show_all=args.all, lang=lang), end="")
     else:
         width = args.width or shutil.get_terminal_size((120, 40)).columns
-        print(render.text.compare(comparison, width=width, show_all=args.all))
+        print(render.text.compare(comparison, width=width, show_all=args.all, lang=lang))
     return 0

@@ -24,6 +24,11 @@ def add_parser(sub: Any) -> None:
         help="sqlite:///FILE, a file path, or postgresql://... (default sqlite:///mph-rules.db)",
     )
     p.add_argument("--config", default=None, help="service configuration (YAML): packs, tokens")
+    p.add_argument(
+        "--playground",
+        action="store_true",
+        help="also serve the playground page at /playground (no authentication; local use)",
+    )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
 
@@ -49,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
             config = config.model_copy(update={"database": args.database})
     else:
         config, shown = default_config(args.database)
+    if args.playground:
+        config = config.model_copy(update={"playground": True})
     configure_logging(args.log_level)
     app = create_app(config)
     if shown:

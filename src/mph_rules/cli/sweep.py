@@ -15,7 +15,7 @@ import contextlib
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,6 +26,7 @@ KINDS = (
     ("deletion", "Deletions due"),
     ("notification", "Notifications overdue or due"),
     ("deadline", "Process deadlines overdue or due"),
+    ("record", "Records to write, overdue or due"),
 )
 
 
@@ -151,7 +152,7 @@ def _sweep(
             report, located = dd.sweep(
                 client, spec, paths, when, out_dir=args.out_dir, on_result=bar.update
             )
-            for record in _records(report, located):
+            for record in dd.records(located, report.problems, report.pack_id):
                 line = json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n"
                 for out in jsonl:
                     out.write(line)
@@ -171,11 +172,8 @@ def _cluster_problem(exc: Exception) -> Problem:
     return Problem(f"the sweep failed: {type(exc).__name__}: {text}", hint=hint)
 
 
-def _records(report: Any, located: Sequence[Any]) -> Iterator[dict[str, Any]]:
-    from mph_rules.distributed import records
-
-    for record in records(located, report.problems):
-        yield {"pack": report.pack_id, **record}
+def _about(item: Any) -> str:
+    return f" (subject {item.subject})" if item.subject else ""
 
 
 def _when(item: Any) -> str:
@@ -198,13 +196,16 @@ def render(report: Any, located: Sequence[Any], limit: int, written_to: str | No
         f"  {report.cases:,} cases in {report.partitions} partitions on {report.workers} "
         f"workers, {report.seconds:.1f} s ({rate:,.0f} cases/s)",
         f"  {report.cases_due:,} cases with something due: {by_kind['deletion']:,} deletions, "
-        f"{by_kind['notification']:,} notifications, {by_kind['deadline']:,} process deadlines",
+        f"{by_kind['notification']:,} notifications, {by_kind['deadline']:,} process deadlines"
+        + (f", {by_kind['record']:,} records" if by_kind["record"] else ""),
     ]
     for kind, title in KINDS:
         rows = sorted(
             ((n, rule, source) for (k, rule, source), n in report.tally.items() if k == kind),
             key=lambda r: (-r[0], str(r[1])),
         )
+        if kind == "record" and not rows:
+            continue  # packs without record duties: no empty section
         out += ["", title]
         out += [
             f"  {n:>8,}  {rule or '-'}  [{source or 'no article given'}]"
@@ -219,7 +220,8 @@ def render(report: Any, located: Sequence[Any], limit: int, written_to: str | No
             s = item.summary
             out.append(f"  {s.case_id} ({s.phase})  {Path(item.file).name}:{item.line}")
             out += [
-                f"    {d.kind} {d.id} {_when(d)}  [{d.source or 'no article given'}]" for d in s.due
+                f"    {d.kind} {d.id}{_about(d)} {_when(d)}  [{d.source or 'no article given'}]"
+                for d in s.due
             ]
     if report.problems:
         out += ["", f"{len(report.problems):,} lines could not be evaluated (the sweep went on)"]

@@ -27,6 +27,8 @@ from pydantic import (
     Discriminator,
     Field,
     SerializerFunctionWrapHandler,
+    StrictBool,
+    StrictInt,
     Tag,
     model_serializer,
     model_validator,
@@ -95,12 +97,12 @@ class FieldTest(_V2Quiet):
     )
     equals: str | int | bool | None = None
     in_: tuple[str | int, ...] | None = Field(default=None, alias="in")
-    at_least: int | None = None
-    at_most: int | None = None
-    count_at_least: int | None = None
+    at_least: StrictInt | None = None
+    at_most: StrictInt | None = None
+    count_at_least: StrictInt | None = None
     contains: str | None = None
     contains_any: tuple[str, ...] | None = None
-    present: bool | None = None
+    present: StrictBool | None = None
     equals_field: str | None = Field(default=None, pattern=_PATH)
     at_least_field: str | None = Field(default=None, pattern=_PATH)
     at_most_field: str | None = Field(default=None, pattern=_PATH)

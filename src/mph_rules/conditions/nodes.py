@@ -115,6 +115,14 @@ def _is_list(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, str)
 
 
+def same(value: Any, expected: Any) -> bool:
+    """Equality without Python's bool/int mixing: ``equals: true`` holds for true only, never
+    for 1, 1.0 or "true" (YAML 1.2 and JSON types are kept)."""
+    if isinstance(expected, bool) or isinstance(value, bool):
+        return type(value) is type(expected) and value == expected
+    return bool(value == expected)
+
+
 def _field_predicate(test: FieldTest) -> Callable[[Any], bool]:
     """The operator of a field test as a predicate on the value (absent is ``MISSING``)."""
     if test.present is not None:
@@ -122,10 +130,12 @@ def _field_predicate(test: FieldTest) -> Callable[[Any], bool]:
         return lambda v: (v is not MISSING and v is not None) == want
     if test.equals is not None:
         eq = test.equals
-        return lambda v: v is not MISSING and v is not None and bool(v == eq)
+        return lambda v: v is not MISSING and v is not None and same(v, eq)
     if test.in_ is not None:
         choices = test.in_
-        return lambda v: v is not MISSING and v is not None and v in choices
+        return lambda v: (
+            v is not MISSING and v is not None and any(same(v, c) for c in choices)
+        )
     if test.at_least is not None:
         low = test.at_least
         return lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= low

@@ -15,7 +15,7 @@ from mph_rules.conditions import consent_scopes
 from mph_rules.decision import UNSPECIFIED, Verdict
 from mph_rules.engine.family import RuleFamily
 from mph_rules.engine.plan import Step
-from mph_rules.engine.state import CaseState, Context, day, field_of
+from mph_rules.engine.state import CaseState, Context, day, field_of, latest_match
 from mph_rules.events import Event
 from mph_rules.findings import actor_problem, flagged_verdict, waiting_period_unmet
 
@@ -46,12 +46,10 @@ class Findings(RuleFamily):
     def too_early(self, not_before: Any, event: Event, state: CaseState) -> str | None:
         """`not_before` of a precondition: why the event is before its waiting period ends."""
         ref = not_before.after
-        earlier = [(day(e.at), e) for e in state.occurred.get(ref.event, ())]
-
-        def matches(e: Event) -> bool:
-            return ref.when is None or self.holds(ref.when, Context(state, e, e.parsed))
-
-        return waiting_period_unmet(not_before, earlier, day(event.at), matches)
+        where = self.node(ref.when) if ref.when is not None else None
+        latest = latest_match(state, ref.event, where)  # not a scan of the history
+        earlier = [(day(latest.at), latest)] if latest is not None else []
+        return waiting_period_unmet(not_before, earlier, day(event.at), lambda _: True)
 
     def matrix(
         self, i: int, event: Event, state: CaseState, ctx: Context, verdict: Verdict

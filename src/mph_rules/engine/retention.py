@@ -20,6 +20,7 @@ from mph_rules.engine.state import (
     deadline,
     duration,
     field_of,
+    latest_match,
     within,
 )
 from mph_rules.events import Event
@@ -146,9 +147,10 @@ class Retention(RuleFamily):
 
     def _counted_from(self, ref: EventRef, state: CaseState, event: Event) -> tuple[Moment, str]:
         """The moment of the latest earlier allowed event ``ref`` names; the trigger if none."""
-        for earlier in reversed(state.occurred.get(ref.event, ())):
-            if ref.when is None or self.holds(ref.when, Context(state, earlier, earlier.parsed)):
-                return earlier.at, f"counted from the {ref.event} event of {day(earlier.at)}"
+        where = self.node(ref.when) if ref.when is not None else None
+        earlier = latest_match(state, ref.event, where)  # not a scan of the history
+        if earlier is not None:
+            return earlier.at, f"counted from the {ref.event} event of {day(earlier.at)}"
         return event.at, f"no earlier {ref.event} event: counted from the trigger event"
 
     # reporting ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from mph_rules.casebook import CaseBook
 from mph_rules.consent import ConsentLedger
 from mph_rules.decision import CaseDecision, Consequences, DueItems, EventVerdict
 from mph_rules.engine.plan import Step
-from mph_rules.engine.state import CaseState, Moment, cutoff, instant, validated
+from mph_rules.engine.state import CaseState, Moment, OpenItem, cutoff, instant, validated
 from mph_rules.engine.validation import request_problems, subject_problems
 from mph_rules.errors import EventError, Problem
 from mph_rules.events import Event
@@ -39,6 +39,8 @@ class CaseSession:
         self._state.book = CaseBook(engine.casemodel, engine.compiled.cite, ledger)
         self._verdicts: list[EventVerdict] = []
         self._last: dt.datetime | None = None
+        self._open: list[OpenItem] = []  # notifications open after the last post
+        self._seen = 0  # how many of the state's notifications _open accounts for
 
     @property
     def phase(self) -> str:
@@ -71,7 +73,10 @@ class CaseSession:
             raise EventError(problems)
         state = self._state
         before = len(state.notifications)
-        was_open = [n for n in state.notifications[:before] if n.done is None]
+        # open notifications, kept between posts: finding those this event settles costs the
+        # number still open, not the length of the case's history
+        fresh = state.notifications[self._seen :]
+        was_open = [n for n in (*self._open, *fresh) if n.done is None]
         clocks = {k: (c.rule.id, c.date, c.cancelled_by) for k, c in state.clocks.items()}
         hold = state.hold
         findings_before = len(state.book.findings) if state.book is not None else 0
@@ -82,6 +87,8 @@ class CaseSession:
             notification(n, limit) for n in state.notifications[before:] if n.missed_of is None
         )
         settled = tuple(n.id for n in was_open if n.done == index)
+        self._open = [n for n in (*was_open, *state.notifications[before:]) if n.done is None]
+        self._seen = len(state.notifications)
         changed = {
             k
             for k, c in state.clocks.items()

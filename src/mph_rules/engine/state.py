@@ -157,6 +157,9 @@ class CaseState:
     subjects: dict[str, Any]
     settings: Mapping[str, Any] = field(default_factory=dict)
     occurred: dict[str, list[Event]] = field(default_factory=dict)
+    # per (event type, condition): how many earlier events were tested, and the latest that
+    # matched (see latest_match); keeps `occurred ... where` linear in the case's length
+    matched: dict[tuple[str, int], tuple[int, Event | None]] = field(default_factory=dict)
     consents: dict[str, bool] = field(default_factory=dict)
     notifications: list[OpenItem] = field(default_factory=list)
     open_duties: dict[str, list[OpenItem]] = field(default_factory=dict)
@@ -214,17 +217,16 @@ class Context:
         return info
 
     def occurred(self, event_type: str, where: Node | None, since: str | None = None) -> bool:
-        earlier = self.state.occurred.get(event_type, ())
+        latest = latest_match(self.state, event_type, where)
+        if latest is None:
+            return False
         if since is not None:
-            # v2 `occurred ... since`: only those not before the latest `since` event
-            latest = self.state.occurred.get(since)
-            if latest:
-                mark = latest[-1].moment
-                earlier = [e for e in earlier if e.moment >= mark]
-        if where is None:
-            return bool(earlier)
-        test = where.holds
-        return any(test(Context(self.state, e, e.parsed)) for e in earlier)
+            # v2 `occurred ... since`: only a match not before the latest `since` event counts;
+            # the latest match is enough to know (an earlier one cannot be later than it)
+            marks = self.state.occurred.get(since)
+            if marks:
+                return latest.moment >= marks[-1].moment
+        return True
 
     def has_consent(self, scope: str) -> bool:
         return self.consent_missing(scope) is None
@@ -244,6 +246,40 @@ class Context:
             if why is not None:
                 return why
         return None
+
+
+def latest_match(state: CaseState, event_type: str, where: Node | None) -> Event | None:
+    """The latest earlier allowed event of this type that meets ``where``. Where ``where``
+    reads only the earlier event itself (its payload and actor) and settings, whether an
+    event meets it never changes, so each event is tested once per condition (the case's
+    history only grows; ``matched`` remembers how far); otherwise (marked -1) every earlier
+    event is tested afresh."""
+    earlier = state.occurred.get(event_type, ())
+    if where is None or not earlier:
+        return earlier[-1] if earlier else None
+    key = (event_type, id(where))
+    test = where.holds
+    tested, latest = state.matched.get(key) or (0 if reads_event_only(where) else -1, None)
+    if tested < 0:
+        state.matched[key] = (-1, None)
+        for e in reversed(earlier):
+            if test(Context(state, e, e.parsed)):
+                return e
+        return None
+    for e in earlier[tested:]:
+        if test(Context(state, e, e.parsed)):
+            latest = e
+    state.matched[key] = (len(earlier), latest)
+    return latest
+
+
+def reads_event_only(where: Node) -> bool:
+    """Whether a compiled condition reads nothing but the event it is tested on and settings
+    (no history, no consent, no facts, subject or request: those change as the case goes on)."""
+    return all(
+        kind == "field" and name.startswith(("payload.", "actor.", "settings."))
+        for kind, name in where.reads
+    )
 
 
 def within(ref: Any, start: Moment | None, at: Moment) -> bool:

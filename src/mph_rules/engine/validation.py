@@ -13,7 +13,7 @@ from mph_rules.errors import EventError, Problem
 from mph_rules.events import VOCABULARY, Case, Event
 from mph_rules.schema import Pack
 from mph_rules.schema.rules import check_setting_value
-from mph_rules.suggestions import did_you_mean
+from mph_rules.suggestions import Hints, did_you_mean
 
 
 class Validator:
@@ -27,8 +27,9 @@ class Validator:
         previous: dt.datetime | None = None
         received: set[str] = set()
         subject_ids = {s.id for s in case.subjects}
+        hints = Hints()  # did-you-mean over the whole case, bounded in total work
         for i, event in enumerate(case.events):
-            problems += self.event_problems(i, event)
+            problems += self.event_problems(i, event, hints)
             problems += request_problems(i, event, received)
             problems += subject_problems(i, event, subject_ids)
             moment = event.moment
@@ -44,17 +45,18 @@ class Validator:
         if problems:
             raise EventError(problems)
 
-    def event_problems(self, i: int, event: Event) -> list[Problem]:
+    def event_problems(self, i: int, event: Event, hints: Hints | None = None) -> list[Problem]:
         cp = self.engine.compiled
         out: list[Problem] = []
         where = f"events[{i}]"
+        hint = hints or Hints()
 
         def bad(path: str, what: str, value: str, known: frozenset[str] | set[str]) -> None:
             out.append(
                 Problem(
                     f"unknown {what} {value!r}",
                     path=f"{where}.{path}",
-                    hint=did_you_mean(value, known),
+                    hint=hint(value, known),
                 )
             )
 

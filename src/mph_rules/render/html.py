@@ -8,11 +8,14 @@ and quote); the playground passes ``docs_href`` to link the pack's reference pag
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable
 
+from mph_rules.analysis import Comparison
 from mph_rules.decision import CaseDecision, TraceEntry
 from mph_rules.render import svg
+from mph_rules.render.i18n import Messages, language
 from mph_rules.render.text import Words, rule_sources
 from mph_rules.schema import Pack
 
@@ -42,6 +45,13 @@ details{margin:.2rem 0}summary{cursor:pointer}
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _moment(value: dt.date | dt.datetime) -> str:
+    """A date, or a moment to the minute with its offset (summer and winter time differ)."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    return value.isoformat()
 
 
 class _Report:
@@ -139,7 +149,8 @@ class _Report:
             why = "<br>".join(_e(w.reason(r)) for r in ev.reasons) if not ev.allowed else ""
             rules = ", ".join(self.cite(r) for r in ev.rules) if not ev.allowed else ""
             rows.append(
-                f'<tr class="ev" id="event-{ev.index}"><td>#{ev.index}</td><td>{_e(ev.at)}</td>'
+                f'<tr class="ev" id="event-{ev.index}"><td>#{ev.index}</td>'
+                f"<td>{_e(_moment(ev.at))}</td>"
                 f"<td>{_e(w.event(ev.type))}</td><td>{verdict}</td><td>{move}</td>"
                 f"<td>{why}{' ' + rules if rules else ''}</td></tr>"
             )
@@ -310,7 +321,7 @@ class _Report:
             )
             verdict = m("trace.allowed" if ev.allowed else "trace.denied")
             blocks.append(
-                f'<details class="trace-event"><summary>#{ev.index} {_e(ev.at)} '
+                f'<details class="trace-event"><summary>#{ev.index} {_e(_moment(ev.at))} '
                 f"{_e(w.event(ev.type))} ({_e(verdict)}; {_e(ev.phase_before)} → "
                 f"{_e(ev.phase_after)})</summary>"
                 + (f'<table class="trace"><tbody>{rows}</tbody></table>' if rows else "")
@@ -380,3 +391,48 @@ def decision(
     w = Words(pack, lang)
     title = w.m("decision.title", case=d.case_id, title=pack.pack.title)
     return page(title, decision_body(d, pack, lang=w.m.lang, docs_href=docs_href), lang=w.m.lang)
+
+
+def compare(c: Comparison, *, show_all: bool = False, lang: str | None = None) -> str:
+    """Packs side by side as an HTML page, a table per topic; by default only what differs."""
+    from mph_rules.render.text import topic_name, topics
+
+    m = Messages(language(lang))
+    parts = [
+        f"<h1>{_e(m('compare.title'))}</h1>",
+        "<ul>"
+        + "".join(
+            f"<li><code>{_e(p)}</code>: {_e(t)}</li>"
+            for p, t in zip(c.packs, c.titles, strict=True)
+        )
+        + "</ul>",
+        '<p class="meta">'
+        + _e(
+            m(
+                "compare.summary",
+                differ=sum(r.differs for r in c.rows),
+                total=len(c.rows),
+                packs=", ".join(c.packs),
+            )
+        )
+        + "</p>",
+    ]
+    for aspect, rows in topics(c, show_all):
+        head = f"<th>{_e(topic_name(aspect, m))}</th>" + "".join(
+            f"<th><code>{_e(p)}</code></th>" for p in c.packs
+        )
+        body = "".join(
+            f'<tr class="{"differs" if r.differs else "same"}"><td>{_e(r.item)}'
+            + ("" if r.differs else f" {_e(m('compare.same'))}")
+            + "</td>"
+            + "".join(f"<td>{'<br>'.join(_e(x) for x in v.split(chr(10)))}</td>" for v in r.values)
+            + "</tr>"
+            for r in rows
+        )
+        parts.append(
+            f'<h2>{_e(topic_name(aspect, m))}</h2><table class="compare">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+    if not show_all:
+        parts.append(f'<p class="meta">{_e(m("compare.left_out"))}</p>')
+    return page(m("compare.title"), "\n".join(parts), lang=m.lang)

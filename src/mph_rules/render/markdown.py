@@ -52,6 +52,11 @@ def _cite(source: Source) -> str:
     return f'[{source.document} {source.article}](#src-{source.document} "{title}")'
 
 
+def _anchor(item_id: str) -> str:
+    """The link target of a rule's row: citations elsewhere link to ``#<rule id>``."""
+    return f'<a id="{item_id}"></a>'
+
+
 def _ids(values: Sequence[str] | str) -> str:
     return "all" if values == "*" else ", ".join(f"`{v}`" for v in values)
 
@@ -115,7 +120,7 @@ class _Page:
         self.para(
             "Contents: [sources](#sources) · [parties and roles](#parties-and-roles) · "
             "[data categories](#data-categories) · [lifecycle](#lifecycle) · "
-            "[intake](#intake) · [legal bases](#legal-bases) · "
+            "[intake](#intake) · [preconditions](#preconditions) · [legal bases](#legal-bases) · "
             "[access matrix](#access-matrix) · [sharing](#sharing) · "
             "[information duties](#information-duties) · [retention](#retention) · "
             "[rights](#rights)"
@@ -125,6 +130,7 @@ class _Page:
         self.categories()
         self.lifecycle()
         self.intake()
+        self.preconditions()
         self.legal_bases()
         self.access()
         self.sharing()
@@ -183,7 +189,7 @@ class _Page:
             ("role", "label", "filled by party types", "source"),
             (
                 (
-                    f"`{r.id}`",
+                    f"`{r.id}`{_anchor(r.id)}",
                     r.label,
                     "any" if r.party_types == "any" else ", ".join(t.value for t in r.party_types),
                     self.cite("roles", r.id, r.source),
@@ -198,7 +204,7 @@ class _Page:
             ("category", "label", "kind", "never recorded", "source"),
             (
                 (
-                    f"`{c.id}`",
+                    f"`{c.id}`{_anchor(c.id)}",
                     c.label,
                     c.kind.value,
                     "yes" if c.forbidden else "",
@@ -229,7 +235,7 @@ class _Page:
             ("phase", "label", "also accepts", "source"),
             (
                 (
-                    f"`{ph.id}`" + (" (terminal)" if ph.terminal else ""),
+                    f"`{ph.id}`{_anchor(ph.id)}" + (" (terminal)" if ph.terminal else ""),
                     ph.label,
                     ", ".join(f"`{e}`" for e in ph.accepts),
                     self.cite("lifecycle.phases", ph.id, ph.source),
@@ -241,7 +247,7 @@ class _Page:
             ("transition", "on", "from", "to", "only by", "when", "source"),
             (
                 (
-                    f"`{t.id}`",
+                    f"`{t.id}`{_anchor(t.id)}",
                     f"`{t.on}`",
                     _ids(t.from_),
                     f"`{t.to}`",
@@ -257,7 +263,7 @@ class _Page:
                 ("process deadline", "from", "until", "within", "responsible", "source"),
                 (
                     (
-                        f"`{d.id}`: {d.label}",
+                        f"`{d.id}`{_anchor(d.id)}: {d.label}",
                         f"`{d.start.event}`",
                         f"`{d.until.event}`",
                         deadline_text(d.deadline),
@@ -281,7 +287,7 @@ class _Page:
             ("criterion", "label", "kind", "condition", "source"),
             (
                 (
-                    f"`{c.id}`",
+                    f"`{c.id}`{_anchor(c.id)}",
                     c.label,
                     "required" if c.required else "indicator",
                     "open" if isinstance(c.condition, Unspecified) else self.describe(c.condition),
@@ -291,13 +297,35 @@ class _Page:
             ),
         )
 
+    def preconditions(self) -> None:
+        if not self.pack.preconditions:
+            return
+        self.h(2, "Preconditions")
+        self.para("An event is denied (or, where marked, flagged) unless its requirement holds.")
+        self.out += _table(
+            ("precondition", "event", "only when", "requires", "otherwise", "source"),
+            (
+                (
+                    f"`{p.id}`{_anchor(p.id)}",
+                    f"`{p.event}`",
+                    self.describe(p.when) if p.when else "",
+                    self.describe(p.require),
+                    p.message
+                    + (" (flagged, not denied)" if p.on_violation == "flag" else "")
+                    + (" (outcome unspecified)" if p.outcome == "unspecified" else ""),
+                    self.cite("preconditions", p.id, p.source),
+                )
+                for p in self.pack.preconditions
+            ),
+        )
+
     def legal_bases(self) -> None:
         self.h(2, "Legal bases")
         self.out += _table(
             ("basis", "party types", "data kinds", "ground", "law", "source"),
             (
                 (
-                    f"`{b.id}`",
+                    f"`{b.id}`{_anchor(b.id)}",
                     "any" if b.party_types == "any" else ", ".join(t.value for t in b.party_types),
                     ", ".join(k.value for k in b.data_kinds),
                     b.ground.value + (" (consent required)" if b.requires_consent else ""),
@@ -363,7 +391,7 @@ class _Page:
             ),
             (
                 (
-                    f"`{r.id}`",
+                    f"`{r.id}`{_anchor(r.id)}",
                     r.effect.value,
                     _ids(r.roles),
                     _ids(r.categories),
@@ -435,7 +463,7 @@ class _Page:
             ),
             (
                 (
-                    f"`{r.id}`" + (f": {r.label}" if r.label else ""),
+                    f"`{r.id}`{_anchor(r.id)}" + (f": {r.label}" if r.label else ""),
                     r.effect.value,
                     _ids(r.from_roles),
                     _ids(r.to_roles),
@@ -456,7 +484,7 @@ class _Page:
             ("duty", "when", "who informs whom", "deadline", "exceptions", "record", "source"),
             (
                 (
-                    f"`{d.id}`: {d.label}",
+                    f"`{d.id}`{_anchor(d.id)}: {d.label}",
                     f"`{d.trigger.event}`"
                     + (f" if {self.describe(d.trigger.when)}" if d.trigger.when else ""),
                     f"`{d.informer}` -> `{d.recipient}`",
@@ -479,7 +507,7 @@ class _Page:
                 ("exception ground", "label", "source"),
                 (
                     (
-                        f"`{g}`",
+                        f"`{g}`{_anchor(g)}",
                         grounds[g].label,
                         self.cite("exception_grounds", g, grounds[g].source),
                     )
@@ -508,7 +536,7 @@ class _Page:
             ),
             (
                 (
-                    f"`{c.id}`: {c.label}",
+                    f"`{c.id}`{_anchor(c.id)}: {c.label}",
                     f"`{c.trigger.event}`"
                     + (f" if {self.describe(c.trigger.when)}" if c.trigger.when else ""),
                     self._period(c),
@@ -543,7 +571,7 @@ class _Page:
             ("right", "handled by", "deadline", "extension", "form", "refusal grounds", "source"),
             (
                 (
-                    f"`{r.right.value}`: {r.label}",
+                    f"`{r.right.value}`{_anchor(r.id)}: {r.label}",
                     f"`{r.handler}`",
                     deadline_text(r.deadline),
                     deadline_text(r.extension) if r.extension is not None else "none",
@@ -589,20 +617,25 @@ def pack(pack: Pack) -> str:
 render_reference = pack
 
 
-def compare(c: Comparison, *, show_all: bool = False) -> str:
-    """Packs side by side as a Markdown table, for a drafting memo."""
-    header = ["aspect", *(f"`{p}`" for p in c.packs)]
+def compare(c: Comparison, *, show_all: bool = False, lang: str = "en") -> str:
+    """Packs side by side, a table per topic, for a drafting memo; by default only what
+    differs."""
+    from mph_rules.render.text import topic_name, topics
+
+    m = Messages(lang)
     lines = [
         "Compared: " + "; ".join(f"`{p}` ({t})" for p, t in zip(c.packs, c.titles, strict=True)),
         "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
     ]
-    for r in c.rows:
-        if not (show_all or r.differs):
-            continue
-        cells = ["<br>".join(v.replace("|", "\\|").split("\n")) for v in r.values]
-        lines.append(f"| **{r.aspect}**: {r.item} | " + " | ".join(cells) + " |")
+    for aspect, rows in topics(c, show_all):
+        header = [topic_name(aspect, m), *(f"`{p}`" for p in c.packs)]
+        lines += [f"### {topic_name(aspect, m)}", ""]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for r in rows:
+            cells = ["<br>".join(v.replace("|", "\\|").split("\n")) for v in r.values]
+            item = r.item + ("" if r.differs else " " + m("compare.same"))
+            lines.append(f"| {item} | " + " | ".join(cells) + " |")
+        lines.append("")
     if not show_all:
-        lines += ["", "Rows where every pack says the same are left out (`--all` shows them)."]
-    return "\n".join(lines)
+        lines += [m("compare.left_out").replace("--all", "`--all`")]
+    return "\n".join(lines).rstrip("\n")

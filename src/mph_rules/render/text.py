@@ -8,11 +8,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mph_rules.analysis import AccessMatrix, CellVerdict, Comparison, Finding, LintReport
+from mph_rules.analysis import (
+    AccessMatrix,
+    CellVerdict,
+    Comparison,
+    ComparisonRow,
+    Finding,
+    LintReport,
+)
 from mph_rules.conditions import AllOf, AnyOf, ConsentGiven, FieldTest, Not, Occurred
 from mph_rules.conditions import describe as raw_describe
-from mph_rules.decision import CaseDecision
-from mph_rules.errors import place
+from mph_rules.decision import CaseDecision, IntakeVerdict, Verdict
+from mph_rules.errors import Problem, place
 from mph_rules.render.conditions import Labels, describe, guard
 from mph_rules.render.i18n import Messages, language
 from mph_rules.schema import Pack, Source
@@ -333,6 +340,49 @@ def _v2_parts(d: CaseDecision, w: Words) -> list[str]:
     return out
 
 
+def _entries(entries: Any, w: Words) -> list[str]:
+    m = w.m
+    out = []
+    for e in entries:
+        outcome = m(f"outcome.{e.outcome}") if m.has(f"outcome.{e.outcome}") else e.outcome
+        cite = f" ({e.source})" if e.source else ""
+        out.append(f"    {outcome:15} {e.rule}{cite}: {w.reason(e.reason)}")
+    return out
+
+
+def verdict(v: Verdict, pack: Pack, *, question: str = "", lang: str | None = None) -> str:
+    """The answer to a point question (check access / sharing): the verdict, why, and the
+    rules with their articles."""
+    w = Words(pack, lang)
+    m = w.m
+    cites = citations(pack)
+    out = [question] if question else []
+    out.append(m("check.allowed" if v.allowed else "check.denied"))
+    out += [f"  {w.reason(r)}" for r in v.reasons]
+    cited = [f"{r} ({cites[r]})" for r in v.rules if cites.get(r)]
+    if cited:
+        out.append("  " + m("decision.rule", rules=", ".join(cited)))
+    if v.trace:
+        out += ["", m("check.trace"), *_entries(v.trace, w)]
+    return "\n".join(out)
+
+
+def intake_verdict(v: IntakeVerdict, pack: Pack, *, lang: str | None = None) -> str:
+    """Whether a household qualifies, criterion by criterion."""
+    w = Words(pack, lang)
+    m = w.m
+    out = [m("check.eligible" if v.eligible else "check.not_eligible")]
+    for key, ids in (
+        ("check.met", v.met),
+        ("check.failed", v.failed),
+        ("check.undetermined", v.undetermined),
+    ):
+        if ids:
+            out.append("  " + m(key, items=", ".join(ids)))
+    out += [f"  {w.reason(r)}" for r in v.reasons]
+    return "\n".join(out)
+
+
 def trace(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = None) -> str:
     """The trace grouped by event: which rules fired, and why others did not."""
     w = Words(pack, lang)
@@ -362,6 +412,21 @@ def trace(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = None)
             )
             out.append(f"    {outcome:15} {entry.rule}{cite}{origin}: {w.reason(entry.reason)}")
     return "\n".join(out)
+
+
+def problem(p: Problem, *, lang: str | None = None) -> str:
+    """A problem with the input: place, "error", path, message and hint, in the language
+    (the message is the loader's sentence, translated where the catalogue knows it)."""
+    m = Messages(language(lang or "en"))
+    if m.lang == "en":
+        return str(p)
+    text = f"{place(p.file or '<input>', p.line, p.column)}: {m('severity.' + p.severity)}: "
+    if p.path:
+        text += f"{p.path}: "
+    text += m.reason(p.message)
+    if p.hint:
+        text += f" ({m.reason(p.hint)})"
+    return text
 
 
 def finding(f: Finding, m: Messages) -> str:
@@ -463,8 +528,27 @@ def access_matrix(am: AccessMatrix, *, lang: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def compare(c: Comparison, *, width: int = 120, show_all: bool = False) -> str:
-    """A boxed grid; each pack's column wraps its lines to fit the width."""
+def topics(c: Comparison, show_all: bool) -> list[tuple[str, list[ComparisonRow]]]:
+    """The comparison's rows grouped by topic (intake, retention, ...), in order; without
+    ``show_all`` only the rows where the packs differ, and only topics that keep a row."""
+    groups: dict[str, list[ComparisonRow]] = {}
+    for row in c.rows:
+        if show_all or row.differs:
+            groups.setdefault(row.aspect, []).append(row)
+    return list(groups.items())
+
+
+def topic_name(aspect: str, m: Messages) -> str:
+    key = "compare.topic." + aspect.replace(" ", "_")
+    return m(key) if m.has(key) else aspect
+
+
+def compare(
+    c: Comparison, *, width: int = 120, show_all: bool = False, lang: str | None = None
+) -> str:
+    """Per topic a boxed grid, one column per pack, wrapped to fit the width; by default
+    only what differs."""
+    m = Messages(language(lang))
     first = 22
     n = len(c.packs)
     col = max(20, (width - 1 - first - 3 * (n + 1)) // n)
@@ -488,12 +572,17 @@ def compare(c: Comparison, *, width: int = 120, show_all: bool = False) -> str:
         ]
 
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-    out = [rule, *grid_row(["", *c.packs]), rule]
-    for aspect, item, values, differs in (
-        (r.aspect, r.item, r.values, r.differs) for r in c.rows if show_all or r.differs
-    ):
-        label = f"{aspect}: {item}" + ("" if differs else " (same)")
-        out += [*grid_row([label, *values]), rule]
+    groups = topics(c, show_all)
+    shown = sum(len(rows) for _, rows in groups)
+    differing = sum(r.differs for r in c.rows)
+    out = [m("compare.summary", differ=differing, total=len(c.rows), packs=", ".join(c.packs))]
+    for aspect, rows in groups:
+        out += ["", topic_name(aspect, m).upper(), rule, *grid_row(["", *c.packs]), rule]
+        for r in rows:
+            label = r.item + ("" if r.differs else " " + m("compare.same"))
+            out += [*grid_row([label, *r.values]), rule]
+    if not shown:
+        out.append(m("compare.nothing_differs"))
     if not show_all:
-        out.append("Rows where every pack says the same are left out (--all shows them).")
+        out += ["", m("compare.left_out")]
     return "\n".join(out)

@@ -11,6 +11,7 @@ from pydantic import (
     Discriminator,
     Field,
     SerializerFunctionWrapHandler,
+    StrictBool,
     Tag,
     field_validator,
     model_serializer,
@@ -59,8 +60,16 @@ class Source(Model):
     article: str = Field(
         min_length=1, description="article, paragraph, bullet", examples=["art. 8(2)"]
     )
-    quote: str = Field(min_length=1, description="short quote from the source, in its language")
-    note: str | None = Field(default=None, description="reading of the text where it is unclear")
+    quote: str = Field(
+        min_length=1,
+        description="short quote from the source, in its language",
+        examples=["zo spoedig mogelijk"],
+    )
+    note: str | None = Field(
+        default=None,
+        description="reading of the text where it is unclear",
+        examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],
+    )
 
     def cite(self) -> str:
         return f"{self.document} {self.article}"
@@ -69,29 +78,69 @@ class Source(Model):
 class Unspecified(Model):
     """A value the source leaves open; stated as such rather than invented."""
 
-    unspecified: Literal[True]
-    note: str = Field(min_length=1, description="what the source says, and why no value is given")
+    unspecified: Literal[True] = Field(
+        description="Always true: the value is open in the source.", examples=[True]
+    )
+    note: str = Field(
+        min_length=1,
+        description="what the source says, and why no value is given",
+        examples=["The seed gives no date."],
+    )
 
 
 class Conflict(Model):
     """The source contradicts itself here: the readings, the one encoded, and why."""
 
-    readings: tuple[str, ...] = Field(min_length=2)
-    chosen: str
-    why: str = Field(min_length=1)
+    readings: tuple[str, ...] = Field(
+        min_length=2,
+        description="The contradicting readings, at least two.",
+        examples=[["6 months (IV art. 10)", "1 year (preamble)"]],
+    )
+    chosen: str = Field(description="The reading encoded.", examples=["6 months (IV art. 10)"])
+    why: str = Field(
+        min_length=1,
+        description="Why that reading.",
+        examples=["IV art. 10 is the operative article"],
+    )
 
 
 class Rule(Model):
     """Anything with an id and a source citation."""
 
-    id: str = Field(pattern=ID_PATTERN)
-    source: Source
-    note: str | None = None
+    id: str = Field(
+        pattern=ID_PATTERN,
+        description=(
+            "Identifier: lower_snake_case, dots allowed. Unique within "
+            "the pack; traces, tests and coverage cite rules by it."
+        ),
+        examples=["pr13_1_file_access"],
+    )
+    source: Source = Field(
+        description=("Where this comes from: a document of `pack.sources`, article, quote."),
+        examples=[
+            {"document": "pr", "article": "art. 13(1)", "quote": "Toegang tot het bestand hebben"}
+        ],
+    )
+    note: str | None = Field(
+        default=None,
+        description=("Free text: how an unclear source is read, or what the source leaves open."),
+        examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],
+    )
     conflict: Conflict | None = Field(
-        default=None, description="the source is contradictory; the reading chosen and why"
+        default=None,
+        description="the source is contradictory; the reading chosen and why",
+        examples=[
+            {
+                "readings": ["6 months (IV art. 10)", "1 year (preamble)"],
+                "chosen": "6 months (IV art. 10)",
+                "why": "the operative article",
+            }
+        ],
     )
     overrides: tuple[str, ...] = Field(
-        default=(), description="ids of baseline rules this rule replaces"
+        default=(),
+        description="ids of baseline rules this rule replaces",
+        examples=[["avg.inform_data_subject"]],
     )
 
 
@@ -175,10 +224,33 @@ class Deadline(Model):
         examples=[{"setting": "answer_term"}, {"field": "payload.term"}],
         json_schema_extra=V2,
     )
-    counting: Counting = Field(default=Counting.CALENDAR)
-    anchor: Anchor = Field(default=Anchor.EVENT_DATE)
-    asap: bool = Field(default=False, description="'zo spoedig mogelijk'; duration is the latest")
-    note: str | None = None
+    counting: Counting = Field(
+        default=Counting.CALENDAR,
+        description=(
+            "How the deadline is counted: calendar (contractual), "
+            "working_days (Mon-Fri less public holidays), "
+            "working_days_statutory (the same with the Atw holiday list),"
+            " atw (Algemene termijnenwet), eu_1182_71 (EU law, the AVG), "
+            "elapsed_hours."
+        ),
+        examples=["calendar", "working_days", "eu_1182_71"],
+    )
+    anchor: Anchor = Field(
+        default=Anchor.EVENT_DATE,
+        description=(
+            "The day the period runs from: the event day, the next day, "
+            "the 1st of the next month or 1 January of the next year."
+        ),
+        examples=["event_date", "start_of_next_year"],
+    )
+    asap: StrictBool = Field(
+        default=False, description="'zo spoedig mogelijk'; duration is the latest", examples=[True]
+    )
+    note: str | None = Field(
+        default=None,
+        description="How the deadline is read from the text.",
+        examples=["'binnen vier weken': 28 calendar days"],
+    )
 
     @field_validator("duration")
     @classmethod
@@ -204,8 +276,15 @@ class Deadline(Model):
 class EventRef(Model):
     """An event type, optionally narrowed by a condition on it."""
 
-    event: str
-    when: Condition | None = None
+    event: str = Field(
+        description="An event type: a core event or `<pack id>.<name>`.",
+        examples=["case_registered"],
+    )
+    when: Condition | None = Field(
+        default=None,
+        description="Narrows the event: it counts only when this holds.",
+        examples=[{"field": "payload.outcome", "equals": "declined"}],
+    )
     within: str | None = Field(
         default=None,
         description="v2 window: the event counts only within this ISO 8601 period after the "

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool, model_validator
 
 from mph_rules.schema.common import ID_PATTERN, V2, Model, Unspecified
 from mph_rules.schema.labels import Language
@@ -27,33 +27,107 @@ class DocumentKind(StrEnum):
 
 
 class SourceDocument(Model):
-    id: str = Field(pattern=ID_PATTERN, examples=["pr"])
-    title: str
-    kind: DocumentKind
-    version: str | None = None
-    date: dt.date | Unspecified | None = None
-    note: str | None = None
+    id: str = Field(
+        pattern=ID_PATTERN, examples=["pr"], description="Document id, cited as `source.document`."
+    )
+    title: str = Field(
+        description="Full title of the document.",
+        examples=["Bijlage 1 Privacyreglement Aanpak multi probleem huishoudens"],
+    )
+    kind: DocumentKind = Field(
+        description="What sort of document it is.", examples=["covenant", "privacy_regulation"]
+    )
+    version: str | None = Field(
+        default=None,
+        description="Version as the document states it.",
+        examples=["Versie: 6 september 2016"],
+    )
+    date: dt.date | Unspecified | None = Field(
+        default=None,
+        description=("Date of the document (YYYY-MM-DD), or {unspecified: true, note}."),
+        examples=["2016-09-06"],
+    )
+    note: str | None = Field(
+        default=None,
+        description=("Free text: how an unclear source is read, or what the source leaves open."),
+        examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],
+    )
 
 
 class EffectivePeriod(Model):
-    valid_from: dt.date | Unspecified
-    valid_until: dt.date | Unspecified | None = Field(default=None, description="null: open-ended")
-    note: str | None = None
+    valid_from: dt.date | Unspecified = Field(
+        description=("First day in force (YYYY-MM-DD), or {unspecified: true, note}."),
+        examples=["2016-09-06"],
+    )
+    valid_until: dt.date | Unspecified | None = Field(
+        default=None, description="null: open-ended", examples=["2030-12-31", None]
+    )
+    note: str | None = Field(
+        default=None,
+        description=("Free text: how an unclear source is read, or what the source leaves open."),
+        examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EffectivePeriod:
+        start, end = self.valid_from, self.valid_until
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+            raise ValueError(f"valid_until {end} lies before valid_from {start}")
+        return self
 
 
 class PackMeta(Model):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", examples=["hilversum"])
-    title: str
-    version: str = Field(description="version of the pack itself", examples=["1.0.0"])
-    municipality: str | None = None
-    region: str | None = None
-    controller: str | Unspecified | None = None
-    sources: tuple[SourceDocument, ...] = Field(min_length=1)
-    effective: EffectivePeriod
-    extends: tuple[str, ...] = Field(
-        default=(), description="baseline packs whose rules apply where this pack is silent"
+    id: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        examples=["hilversum"],
+        description="Pack id, lower_snake_case; pack events are prefixed with it.",
     )
-    baseline: bool = Field(default=False, description="true for a statutory baseline pack")
+    title: str = Field(
+        description="Title of the covenant as a reader knows it.",
+        examples=["Hilversum: Intentieverklaring MPH-aanpak en Privacyreglement"],
+    )
+    version: str = Field(description="version of the pack itself", examples=["1.0.0"])
+    municipality: str | None = Field(
+        default=None, description="The municipality whose covenant this is.", examples=["Hilversum"]
+    )
+    region: str | None = Field(
+        default=None,
+        description="The region, where the covenant is regional.",
+        examples=["Gooi en Vechtstreek"],
+    )
+    controller: str | Unspecified | None = Field(
+        default=None,
+        description=(
+            "The controller (verwerkingsverantwoordelijke), or {unspecified: true, note}."
+        ),
+        examples=[("college van burgemeester en wethouders van de gemeente Hilversum")],
+    )
+    sources: tuple[SourceDocument, ...] = Field(
+        min_length=1,
+        description=("The documents the rules cite (`source.document` names one of these ids)."),
+        examples=[
+            [
+                {
+                    "id": "pr",
+                    "title": "Privacyreglement",
+                    "kind": "privacy_regulation",
+                    "date": "2016-09-06",
+                }
+            ]
+        ],
+    )
+    effective: EffectivePeriod = Field(
+        description=("When the covenant is in force; events outside it get `in_force: false`."),
+        examples=[{"valid_from": "2016-09-06", "valid_until": None}],
+    )
+    extends: tuple[str, ...] = Field(
+        default=(),
+        description="baseline packs whose rules apply where this pack is silent",
+        examples=[["avg"]],
+    )
+    baseline: StrictBool = Field(
+        default=False, description="true for a statutory baseline pack", examples=[False]
+    )
     schema_version: Literal[1, 2] = Field(
         default=1,
         description="version of the pack vocabulary: 1 (the default, every v1 pack) or 2 "
@@ -66,4 +140,8 @@ class PackMeta(Model):
         description="language of the text for case workers when none is asked for (nl or en)",
         examples=["nl"],
     )
-    note: str | None = None
+    note: str | None = Field(
+        default=None,
+        description=("Free text: how an unclear source is read, or what the source leaves open."),
+        examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],
+    )

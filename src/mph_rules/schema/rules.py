@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from mph_rules.calendar import (
     WORKING_DAYS_CALENDAR_SETTING,
@@ -36,15 +36,47 @@ Everything = Literal["*"]
 
 
 class IntakeCriterion(Rule):
-    label: str
-    required: bool = Field(description="hard criterion (must hold) or indicator (weighed)")
-    condition: ConditionOrOpen
+    label: str = Field(
+        description="Human-readable name, in the covenant's own words.",
+        examples=["procesregisseur"],
+    )
+    required: StrictBool = Field(
+        description="hard criterion (must hold) or indicator (weighed)", examples=[True]
+    )
+    condition: ConditionOrOpen = Field(
+        description="The condition over case facts, or {unspecified: true, note}.",
+        examples=[{"field": "facts.life_domains", "count_at_least": 3}],
+    )
 
 
 class Intake(Model):
-    decided_by: tuple[str, ...]
-    criteria: tuple[IntakeCriterion, ...] = Field(min_length=1)
-    note: str | None = None
+    decided_by: tuple[str, ...] = Field(
+        description="Roles that decide on intake.", examples=[["triagist"]]
+    )
+    criteria: tuple[IntakeCriterion, ...] = Field(
+        min_length=1,
+        description="The criteria: required (must hold) or indicators (weighed).",
+        examples=[
+            [
+                {
+                    "id": "iv3_life_domains",
+                    "label": "minimaal 3 leefgebieden",
+                    "required": True,
+                    "condition": {"field": "facts.life_domains", "count_at_least": 3},
+                    "source": {
+                        "document": "pr",
+                        "article": "art. 13(1)",
+                        "quote": "Toegang tot het bestand hebben",
+                    },
+                }
+            ]
+        ],
+    )
+    note: str | None = Field(
+        default=None,
+        description="What the covenant leaves open about intake.",
+        examples=["Whether the criteria are cumulative is not stated."],
+    )
 
 
 class Ground(StrEnum):
@@ -60,11 +92,33 @@ class Ground(StrEnum):
 
 
 class LegalBasis(Rule):
-    party_types: tuple[PartyType, ...] | Literal["any"]
-    data_kinds: tuple[CoreKind, ...] = Field(min_length=1)
-    ground: Ground
-    law: str
-    requires_consent: bool = False
+    party_types: tuple[PartyType, ...] | Literal["any"] = Field(
+        description="Party types the basis applies to, or `any`.",
+        examples=[["municipality"], "any"],
+    )
+    data_kinds: tuple[CoreKind, ...] = Field(
+        min_length=1,
+        description="Core data kinds the basis covers.",
+        examples=[["ordinary"], ["special", "criminal"]],
+    )
+    ground: Ground = Field(
+        description=(
+            "AVG art. 6(1) ground; `unspecified` when the covenant names a law but no ground."
+        ),
+        examples=["public_task", "consent"],
+    )
+    law: str = Field(
+        description="The law or article the basis rests on.",
+        examples=["Wet maatschappelijke ondersteuning 2015"],
+    )
+    requires_consent: StrictBool = Field(
+        default=False,
+        description=(
+            "The basis holds only with the subject's consent; lint checks"
+            " that a rule relying on it checks the consent."
+        ),
+        examples=[True],
+    )
 
 
 Per = Literal["case", "subject"]
@@ -102,18 +156,34 @@ class ActorLimit(Model):
 
 
 class InformationDuty(Rule):
-    label: str
-    trigger: EventRef
-    informer: str = Field(description="role that informs")
-    recipient: str = Field(description="role that is informed")
+    label: str = Field(
+        description="Human-readable name, in the covenant's own words.",
+        examples=["procesregisseur"],
+    )
+    trigger: EventRef = Field(
+        description="The event (optionally narrowed by `when`) that starts it.",
+        examples=[
+            {"event": "case_closed"},
+            {"event": "triage_decided", "when": {"field": "payload.outcome", "equals": "declined"}},
+        ],
+    )
+    informer: str = Field(description="role that informs", examples=["procesregisseur"])
+    recipient: str = Field(description="role that is informed", examples=["household"])
     recipients: tuple[str, ...] = Field(
         default=(),
         description="v2: further roles to inform: one notification per recipient",
         examples=[["police", "housing_corporation"]],
         json_schema_extra=V2,
     )
-    about: str = Field(description="matches household_informed.about / notification_sent.duty")
-    content: tuple[str, ...] = ()
+    about: str = Field(
+        description="matches household_informed.about / notification_sent.duty",
+        examples=["registration"],
+    )
+    content: tuple[str, ...] = Field(
+        default=(),
+        description="What must be told.",
+        examples=[["the registration", "the purpose of the processing"]],
+    )
     required_content: tuple[str, ...] = Field(
         default=(),
         description="v2: content elements (ids) the informing act must carry in "
@@ -121,15 +191,46 @@ class InformationDuty(Rule):
         examples=[["purpose", "recipients", "rights"]],
         json_schema_extra=V2,
     )
-    deadline: DeadlineOrOpen
+    deadline: DeadlineOrOpen = Field(
+        description=(
+            "The deadline: {duration, counting, anchor, asap} or {unspecified: true, note}."
+        ),
+        examples=[
+            {"duration": "P4W", "counting": "calendar"},
+            {"asap": True, "note": "zo spoedig mogelijk"},
+        ],
+    )
     fulfilled_by: tuple[EventRef, ...] = Field(
-        default=(), description="events that discharge the duty (notification_sent always does)"
+        default=(),
+        description="events that discharge the duty (notification_sent always does)",
+        examples=[
+            [
+                {
+                    "event": "household_informed",
+                    "when": {"field": "payload.about", "equals": "registration"},
+                }
+            ]
+        ],
     )
-    exception_grounds: tuple[str, ...] = ()
-    record_required: bool = Field(
-        default=False, description="the decision and its reason must be recorded in the file"
+    exception_grounds: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Exception grounds on which the duty may be waived (ids of `exception_grounds`)."
+        ),
+        examples=[["pr8_state_security", "pr8_criminal_offences"]],
     )
-    form: tuple[str, ...] | Unspecified = ()
+    record_required: StrictBool = Field(
+        default=False,
+        description="the decision and its reason must be recorded in the file",
+        examples=[True],
+    )
+    form: tuple[str, ...] | Unspecified = Field(
+        default=(),
+        description=(
+            "How the information is given (e.g. oral, written), or {unspecified: true, note}."
+        ),
+        examples=[["oral", "written"]],
+    )
     actor: ActorLimit | None = Field(
         default=None,
         description="v2: who may discharge the duty",
@@ -147,7 +248,9 @@ class InformationDuty(Rule):
         json_schema_extra=V2,
     )
     waiver_requires: tuple[WaiverField, ...] = Field(
-        default=(), description="fields an information_duty_waived event must carry"
+        default=(),
+        description="fields an information_duty_waived event must carry",
+        examples=[["review_at"]],
     )
 
 
@@ -171,14 +274,50 @@ OUTCOME_DOC = (
 
 
 class AccessRule(Rule):
-    roles: tuple[str, ...] = Field(min_length=1)
-    categories: tuple[str, ...] | Everything
-    phases: tuple[str, ...] | Everything = "*"
-    purposes: tuple[str, ...] | None = Field(default=None, description="null: any purpose")
-    actions: tuple[Action, ...] = Field(min_length=1)
-    effect: Effect = Effect.ALLOW
-    when: Condition | None = None
-    legal_bases: tuple[str, ...] = ()
+    roles: tuple[str, ...] = Field(
+        min_length=1,
+        description="Role ids the rule is about.",
+        examples=[["chair", "projectsecretaris", "procesregisseur"]],
+    )
+    categories: tuple[str, ...] | Everything = Field(
+        description="Data category ids, or `*` for every category.",
+        examples=[["household_identity"], "*"],
+    )
+    phases: tuple[str, ...] | Everything = Field(
+        default="*",
+        description="Phase ids in which the rule applies, or `*` for every phase.",
+        examples=[["triage", "expert_team"], "*"],
+    )
+    purposes: tuple[str, ...] | None = Field(
+        default=None, description="null: any purpose", examples=[["screening"], None]
+    )
+    actions: tuple[Action, ...] = Field(
+        min_length=1,
+        description="read (file_accessed) and/or write (data_recorded).",
+        examples=[["read"], ["read", "write"]],
+    )
+    effect: Effect = Field(
+        default=Effect.ALLOW,
+        description=("allow or deny; a deny that applies always wins over an allow."),
+        examples=["allow", "deny"],
+    )
+    when: Condition | None = Field(
+        default=None,
+        description=(
+            "Condition under which the rule applies: "
+            "all/any/not/field/occurred/consent. Omitted: always."
+        ),
+        examples=[{"field": "payload.outcome", "equals": "accepted"}],
+    )
+    legal_bases: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Ids of the legal bases this rule relies on; omitted: "
+            "`mph-rules lint` derives them from the role's party types "
+            "and the categories' kinds."
+        ),
+        examples=[["pr6_1_municipality"]],
+    )
     on_violation: OnViolation = Field(
         default="deny",
         description="v2, for `effect: deny` rules: " + ON_VIOLATION_FIELD_DOC,
@@ -194,20 +333,55 @@ class AccessRule(Rule):
 
 
 class SharingRule(Rule):
-    from_roles: tuple[str, ...] | Everything
-    to_roles: tuple[str, ...] | Everything
-    categories: tuple[str, ...] | Everything
-    phases: tuple[str, ...] | Everything = "*"
+    from_roles: tuple[str, ...] | Everything = Field(
+        description="Roles that provide the data, or `*`.", examples=[["reporter"], "*"]
+    )
+    to_roles: tuple[str, ...] | Everything = Field(
+        description="Roles that receive the data, or `*`.",
+        examples=[["triagist", "projectsecretaris"], "*"],
+    )
+    categories: tuple[str, ...] | Everything = Field(
+        description="Data category ids, or `*` for every category.",
+        examples=[["household_identity"], "*"],
+    )
+    phases: tuple[str, ...] | Everything = Field(
+        default="*",
+        description="Phase ids in which the rule applies, or `*` for every phase.",
+        examples=[["triage", "expert_team"], "*"],
+    )
     purposes: tuple[str, ...] | None = Field(
         default=None,
         description="v2: purposes the provision may serve (`payload.purpose`); null: any",
         examples=[["coordinated_support"]],
         json_schema_extra=V2,
     )
-    effect: Effect = Effect.ALLOW
-    when: Condition | None = None
-    legal_bases: tuple[str, ...] = ()
-    label: str | None = None
+    effect: Effect = Field(
+        default=Effect.ALLOW,
+        description=("allow or deny; a deny that applies always wins over an allow."),
+        examples=["allow", "deny"],
+    )
+    when: Condition | None = Field(
+        default=None,
+        description=(
+            "Condition under which the rule applies: "
+            "all/any/not/field/occurred/consent. Omitted: always."
+        ),
+        examples=[{"field": "payload.outcome", "equals": "accepted"}],
+    )
+    legal_bases: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Ids of the legal bases this rule relies on; omitted: "
+            "`mph-rules lint` derives them from the role's party types "
+            "and the categories' kinds."
+        ),
+        examples=[["pr6_1_municipality"]],
+    )
+    label: str | None = Field(
+        default=None,
+        description="What the rule allows or forbids, in a sentence.",
+        examples=["the reporter provides the household's data"],
+    )
     on_violation: OnViolation = Field(
         default="deny",
         description="v2, for `effect: deny` rules: " + ON_VIOLATION_FIELD_DOC,
@@ -223,26 +397,94 @@ class SharingRule(Rule):
 
 
 class RetentionException(Model):
-    id: str
-    label: str
-    source: Source
+    id: str = Field(
+        description=(
+            "Identifier: lower_snake_case, dots allowed. Unique within "
+            "the pack; traces, tests and coverage cite rules by it."
+        ),
+        examples=["pr15_3_anonymised"],
+    )
+    label: str = Field(
+        description="What may be kept and on what condition.",
+        examples=["kept longer, stripped of identifying features"],
+    )
+    source: Source = Field(
+        description=("Where this comes from: a document of `pack.sources`, article, quote."),
+        examples=[
+            {"document": "pr", "article": "art. 13(1)", "quote": "Toegang tot het bestand hebben"}
+        ],
+    )
 
 
 class RetentionClock(Rule):
-    label: str
-    trigger: EventRef
-    anchor: Anchor = Anchor.EVENT_DATE
-    duration: str | Unspecified
-    counting: Counting = Counting.CALENDAR
-    scope: str = Field(description="the data deleted when the clock runs out")
-    cancelled_by: tuple[EventRef, ...] = ()
-    exceptions: tuple[RetentionException, ...] = ()
+    label: str = Field(
+        description="What the clock does, in a sentence.",
+        examples=["five years from 1 January after closure"],
+    )
+    trigger: EventRef = Field(
+        description="The event (optionally narrowed by `when`) that starts it.",
+        examples=[
+            {"event": "case_closed"},
+            {"event": "triage_decided", "when": {"field": "payload.outcome", "equals": "declined"}},
+        ],
+    )
+    anchor: Anchor = Field(
+        default=Anchor.EVENT_DATE,
+        description=(
+            "The day the period runs from: the event day, the next day, "
+            "the 1st of the next month or 1 January of the next year."
+        ),
+        examples=["event_date", "start_of_next_year"],
+    )
+    duration: str | Unspecified = Field(
+        description=("ISO 8601 period until deletion, or {unspecified: true, note}."),
+        examples=["P5Y", "P1Y"],
+    )
+    counting: Counting = Field(
+        default=Counting.CALENDAR,
+        description=(
+            "How the deadline is counted: calendar (contractual), "
+            "working_days (Mon-Fri less public holidays), "
+            "working_days_statutory (the same with the Atw holiday list),"
+            " atw (Algemene termijnenwet), eu_1182_71 (EU law, the AVG), "
+            "elapsed_hours."
+        ),
+        examples=["calendar", "working_days", "eu_1182_71"],
+    )
+    scope: str = Field(
+        description="the data deleted when the clock runs out", examples=["case_file"]
+    )
+    cancelled_by: tuple[EventRef, ...] = Field(
+        default=(),
+        description="Events that stop a running clock.",
+        examples=[[{"event": "case_reregistered"}]],
+    )
+    exceptions: tuple[RetentionException, ...] = Field(
+        default=(),
+        description=("Data that may be kept longer (e.g. anonymised), with their source."),
+        examples=[
+            [
+                {
+                    "id": "pr15_3_anonymised",
+                    "label": "kept anonymised for research",
+                    "source": {
+                        "document": "pr",
+                        "article": "art. 13(1)",
+                        "quote": "Toegang tot het bestand hebben",
+                    },
+                }
+            ]
+        ],
+    )
     counted_from: EventRef | None = Field(
         default=None,
         description="count from the latest earlier event of this type instead of the trigger",
+        examples=[{"event": "case_registered"}],
     )
     alert_before: str | None = Field(
-        default=None, description="ISO 8601 period before deletion when an alert is due"
+        default=None,
+        description="ISO 8601 period before deletion when an alert is due",
+        examples=["P2M"],
     )
     duration_from: DurationFrom | None = Field(
         default=None,
@@ -251,7 +493,7 @@ class RetentionClock(Rule):
         examples=[{"setting": "retention_after_closure"}],
         json_schema_extra=V2,
     )
-    restart_within: bool = Field(
+    restart_within: StrictBool = Field(
         default=False,
         description="v2: a later trigger restarts the clock only while it still runs; after "
         "the deletion date the trigger starts nothing (the data is gone)",
@@ -322,23 +564,85 @@ class RightKind(StrEnum):
 class Representation(Model):
     """Who exercises a right for a subject of a given age (e.g. under 12: the representative)."""
 
-    age_from: int | None = Field(default=None, ge=0)
-    age_below: int | None = Field(default=None, ge=1)
-    requires_incompetence: bool = False
-    exercised_by: tuple[Literal["subject", "legal_representative"], ...] = Field(min_length=1)
-    note: str | None = None
+    age_from: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        description="Lowest age (inclusive) this line applies to.",
+        examples=[12],
+    )
+    age_below: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        description="Age (exclusive) from which this line no longer applies.",
+        examples=[16],
+    )
+    requires_incompetence: StrictBool = Field(
+        default=False,
+        description=("Applies only when the subject is incompetent (wilsonbekwaam)."),
+        examples=[True],
+    )
+    exercised_by: tuple[Literal["subject", "legal_representative"], ...] = Field(
+        min_length=1,
+        description=("Who may make the request: subject and/or legal_representative."),
+        examples=[["subject", "legal_representative"]],
+    )
+    note: str | None = Field(
+        default=None,
+        description=("Free text: how an unclear source is read, or what the source leaves open."),
+        examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],
+    )
 
 
 class Right(Rule):
-    right: RightKind
-    label: str
-    handler: str
-    deadline: DeadlineOrOpen
-    extension: DeadlineOrOpen | None = None
-    form: Literal["written", "any"] | Unspecified = "any"
-    refusal_grounds: tuple[str, ...] = ()
-    requires: Condition | None = None
-    representation: tuple[Representation, ...] = ()
+    right: RightKind = Field(
+        description=(
+            "Which right: access, rectification, erasure, restriction, "
+            "objection, portability, own_statement."
+        ),
+        examples=["access"],
+    )
+    label: str = Field(
+        description="Human-readable name, in the covenant's own words.",
+        examples=["procesregisseur"],
+    )
+    handler: str = Field(description="Role that handles the request.", examples=["controller"])
+    deadline: DeadlineOrOpen = Field(
+        description="Response deadline from receipt of the request.",
+        examples=[{"duration": "P4W", "counting": "calendar"}],
+    )
+    extension: DeadlineOrOpen | None = Field(
+        default=None,
+        description=(
+            "Extension of the deadline (after subject_request_extended), "
+            "or {unspecified: true, note}."
+        ),
+        examples=[{"duration": "P2M", "counting": "eu_1182_71"}],
+    )
+    form: Literal["written", "any"] | Unspecified = Field(
+        default="any",
+        description=("Form of the request: written or any, or {unspecified: true, note}."),
+        examples=["written", "any"],
+    )
+    refusal_grounds: tuple[str, ...] = Field(
+        default=(),
+        description="Exception ground ids a refusal must name.",
+        examples=[["pr8_state_security"]],
+    )
+    requires: Condition | None = Field(
+        default=None,
+        description=("A condition for the request to be allowed (e.g. inzage first)."),
+        examples=[{"occurred": "subject_request_answered"}],
+    )
+    representation: tuple[Representation, ...] = Field(
+        default=(),
+        description="Who exercises the right for a subject of a given age.",
+        examples=[
+            [
+                {"age_below": 12, "exercised_by": ["legal_representative"]},
+                {"age_from": 12, "exercised_by": ["subject"]},
+            ]
+        ],
+    )
     actor: ActorLimit | None = Field(
         default=None,
         description="v2: who may answer the request (roles, or mandates given by an event); "
@@ -366,7 +670,10 @@ class RecordDuty(Rule):
     covenant asks for the record, it does not forbid the act.
     """
 
-    label: str
+    label: str = Field(
+        description="Human-readable name, in the covenant's own words.",
+        examples=["procesregisseur"],
+    )
     what: str = Field(
         description="what must be written down, in the covenant's words",
         examples=["de reden om de betrokkene niet te informeren"],
@@ -376,7 +683,13 @@ class RecordDuty(Rule):
         description="the role that must write it down",
         examples=["case_director"],
     )
-    trigger: EventRef = Field(description="the event that makes the record required")
+    trigger: EventRef = Field(
+        description="the event that makes the record required",
+        examples=[
+            {"event": "case_closed"},
+            {"event": "triage_decided", "when": {"field": "payload.outcome", "equals": "declined"}},
+        ],
+    )
     deadline: DeadlineOrOpen | None = Field(
         default=None,
         description="by when; omitted: before `before` happens, or open",
@@ -405,11 +718,28 @@ RetentionClock.model_rebuild()
 class Setting(Rule):
     """A value the covenant leaves to the user (a parameter), with a justified default."""
 
-    label: str
-    type: Literal["choice", "bool", "duration", "int", "text"] = "choice"
-    choices: tuple[str, ...] = ()
-    default: str | bool | int
-    justification: str = Field(min_length=1, description="why this default")
+    label: str = Field(
+        description="Human-readable name, in the covenant's own words.",
+        examples=["procesregisseur"],
+    )
+    type: Literal["choice", "bool", "duration", "int", "text"] = Field(
+        default="choice",
+        description="Value type: choice, bool, int, duration or text.",
+        examples=["choice", "bool"],
+    )
+    choices: tuple[str, ...] = Field(
+        default=(),
+        description="The allowed values of a choice setting.",
+        examples=[["long", "short"]],
+    )
+    default: str | bool | int = Field(
+        description="The default value, which must fit the type.", examples=["long", True, 5]
+    )
+    justification: str = Field(
+        min_length=1,
+        description="why this default",
+        examples=["the covenant text (art. 15(1)) names five years"],
+    )
 
     @model_validator(mode="after")
     def _default_fits(self) -> Setting:

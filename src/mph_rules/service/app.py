@@ -405,7 +405,8 @@ def create_app(
     ) -> dict[str, Any]:
         """Notifications, deadlines and deletions due by ``until`` across the caller's cases."""
         moment = parse_moment(until, "until")
-        return {"until": moment.isoformat(), "cases": live.due(packs=who.packs, until=moment)}
+        cases = live.due(caller=who.name, packs=who.packs, until=moment)
+        return {"until": moment.isoformat(), "cases": cases}
 
     # errors ------------------------------------------------------------------------------
 

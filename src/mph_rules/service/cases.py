@@ -226,9 +226,13 @@ class LiveCases:
         )
         return text
 
-    def due(self, *, packs: frozenset[str] | None, until: dt.date) -> list[dict[str, Any]]:
-        """Per case of these packs: what has fallen due by ``until`` (only cases with some)."""
+    def due(
+        self, *, caller: str, packs: frozenset[str] | None, until: dt.date
+    ) -> list[dict[str, Any]]:
+        """Per case of these packs: what has fallen due by ``until`` (only cases with some);
+        logged with the input hash of every case it looked at."""
         out: list[dict[str, Any]] = []
+        seen: list[str] = []
         served = frozenset(self.engines) if packs is None else packs & frozenset(self.engines)
         for case_id, pack_id in self.store.case_ids(served):
             with self._locked(case_id):
@@ -236,6 +240,7 @@ class LiveCases:
                 if live is None:
                     continue
                 items = live.session.due(until)
+                seen.append(live.case_hash)
                 if items.notifications or items.deadlines or items.deletions:
                     out.append(
                         {
@@ -245,6 +250,21 @@ class LiveCases:
                             "due": items.to_dict(),
                         }
                     )
+        self.store.log(
+            {
+                "kind": "due",
+                "caller": caller,
+                "pack_id": None,
+                "pack_hash": None,
+                "engine_version": __version__,
+                "case_id": None,
+                "case_version": None,
+                "as_of": until.isoformat(),
+                "input_hash": digest(canonical([until.isoformat(), seen])),
+                "output_hash": digest(canonical(out)),
+                "input": None,
+            }
+        )
         return out
 
     def stored_case(self, case_id: str, packs: frozenset[str] | None) -> dict[str, Any] | None:

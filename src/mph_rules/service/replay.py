@@ -30,7 +30,7 @@ def replay(store: Store, engines: Mapping[str, Engine]) -> tuple[int, list[str]]
     for row in store.log_entries():
         if row["kind"] == "decision":
             decisions.setdefault(row["case_id"], []).append(row)
-        elif row["kind"] != "event":
+        elif row["kind"] not in ("event", "due"):  # due lists: inputs are case versions
             stateless.append(row)
     done = 0
     for case_id, pack_id in store.case_ids(None):

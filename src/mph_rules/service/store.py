@@ -9,11 +9,13 @@ the version moves only from the version the writer expected (``Conflict`` otherw
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -37,6 +39,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from mph_rules.service.chain import GENESIS, entry_hash
 
+_T = TypeVar("_T")
 metadata = MetaData()
 
 migrations = Table(
@@ -104,6 +107,78 @@ MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1,)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+class GroupCommit:
+    """One writer thread: writes waiting together share one transaction and one commit.
+
+    A durable commit (fsync) costs far more than the statements of one event; under
+    concurrent load the writes that queued during a commit go into the next one. Each write
+    runs in its own savepoint, so one that fails (a version conflict) is undone alone; a
+    write's caller is answered only after the commit that holds it succeeded.
+    """
+
+    def __init__(self, begin: Callable[[], Any], max_batch: int = 64) -> None:
+        self._begin = begin
+        self._max = max_batch
+        self._queue: queue.Queue[tuple[Callable[[Connection], Any], Future[Any]] | None] = (
+            queue.Queue()
+        )
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def run(self, work: Callable[[Connection], _T]) -> _T:
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="mph-commit", daemon=True)
+                self._thread.start()
+        done: Future[_T] = Future()
+        self._queue.put((work, done))
+        return done.result()
+
+    def stop(self) -> None:
+        with self._start_lock:
+            if self._thread is not None and self._thread.is_alive():
+                self._queue.put(None)
+                self._thread.join(30)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self._max:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(item)
+            self._commit(batch)
+
+    def _commit(self, batch: list[tuple[Callable[[Connection], Any], Future[Any]]]) -> None:
+        results: list[tuple[Future[Any], bool, Any]] = []
+        try:
+            with self._begin() as conn:
+                for work, done in batch:
+                    try:
+                        with conn.begin_nested():
+                            results.append((done, True, work(conn)))
+                    except Exception as exc:  # undone alone; the others go on
+                        results.append((done, False, exc))
+        except Exception as exc:  # the commit failed: nothing of the batch is stored
+            for _, done in batch:
+                done.set_exception(exc)
+            return
+        for done, ok, value in results:
+            if ok:
+                done.set_result(value)
+            else:
+                done.set_exception(value)
+
+
 class Conflict(Exception):
     """The case is not at the version the writer expected (or already exists)."""
 
@@ -150,7 +225,7 @@ class Store:
         self.url = database_url(url)
         self.sqlite = self.url.startswith("sqlite")
         self.engine: Engine = self._connect()
-        self._log_lock = threading.Lock()  # one writer of the chain per process (SQLite)
+        self._committer = GroupCommit(self._write)
 
     def _connect(self) -> Engine:
         if not self.sqlite:
@@ -213,6 +288,7 @@ class Store:
             yield conn
 
     def close(self) -> None:
+        self._committer.stop()
         self.engine.dispose()
 
     # cases -------------------------------------------------------------------------------
@@ -259,55 +335,58 @@ class Store:
     ) -> int:
         """Store one event at version ``expected + 1`` with its answer and log entry, in one
         transaction; ``Conflict`` (and nothing stored) if the case is not at ``expected``.
-        Returns the log sequence number."""
-        recorded = now_text()
-        try:
-            with self._log_writer(), self._write() as conn:
-                if expected == 0:
-                    conn.execute(
-                        insert(cases).values(
-                            case_id=case.case_id,
-                            pack_id=case.pack_id,
-                            facts=case.facts,
-                            subjects=case.subjects,
-                            version=1,
-                            created_at=recorded,
-                        )
-                    )
-                else:
-                    moved = conn.execute(
-                        update(cases)
-                        .where(cases.c.case_id == case.case_id, cases.c.version == expected)
-                        .values(version=expected + 1)
-                    )
-                    if moved.rowcount != 1:
-                        raise Conflict(None)
+        Returns the log sequence number once committed."""
+
+        def work(conn: Connection) -> int:
+            recorded = now_text()
+            if expected == 0:
                 conn.execute(
-                    insert(events).values(
+                    insert(cases).values(
                         case_id=case.case_id,
-                        version=expected + 1,
-                        event=event_json,
-                        result=result_json,
-                        case_hash=case_hash,
-                        recorded_at=recorded,
+                        pack_id=case.pack_id,
+                        facts=case.facts,
+                        subjects=case.subjects,
+                        version=1,
+                        created_at=recorded,
                     )
                 )
-                return self._append_log(conn, {**entry, "recorded_at": recorded})
+            else:
+                moved = conn.execute(
+                    update(cases)
+                    .where(cases.c.case_id == case.case_id, cases.c.version == expected)
+                    .values(version=expected + 1)
+                )
+                if moved.rowcount != 1:
+                    raise Conflict(None)
+            conn.execute(
+                insert(events).values(
+                    case_id=case.case_id,
+                    version=expected + 1,
+                    event=event_json,
+                    result=result_json,
+                    case_hash=case_hash,
+                    recorded_at=recorded,
+                )
+            )
+            return self._append_log(conn, {**entry, "recorded_at": recorded})
+
+        try:
+            return self._run(work)
         except (Conflict, IntegrityError):
             raise Conflict(self.version(case.case_id)) from None
 
     def log(self, entry: dict[str, Any]) -> int:
         """Append one decision-log entry on its own (a decision that changes no case)."""
-        with self._log_writer(), self._write() as conn:
-            return self._append_log(conn, {**entry, "recorded_at": now_text()})
+        return self._run(lambda conn: self._append_log(conn, {**entry, "recorded_at": now_text()}))
 
-    @contextmanager
-    def _log_writer(self) -> Iterator[None]:
-        if self.sqlite:  # SQLite has one writer anyway: wait here, not in the busy handler
-            with self._log_lock:
-                yield
-        else:
-            yield
+    def _run(self, work: Callable[[Connection], _T]) -> _T:
+        """A write in a transaction: on SQLite (one writer, a costly fsync per commit) through
+        the group committer; on PostgreSQL in its own transaction, concurrent with others
+        (the server already flushes concurrent commits together)."""
+        if self.sqlite:
+            return self._committer.run(work)
+        with self._write() as conn:
+            return work(conn)
 
     def _append_log(self, conn: Connection, entry: dict[str, Any]) -> int:
         head = conn.execute(

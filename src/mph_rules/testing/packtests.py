@@ -141,7 +141,7 @@ def _match_list(
     for want in expected:
         ident = want.get(key)
         candidates = [a for a in actual if a.get(key) == ident]
-        if "index" in want and kind == "notifications":
+        if "index" in want and kind in ("notifications", "records", "findings"):
             pos = want["index"]
             candidates = candidates[pos : pos + 1]
             want = {k: v for k, v in want.items() if k != "index"}
@@ -178,6 +178,17 @@ def check_decision(expect: dict[str, Any], decision: CaseDecision) -> list[str]:
         elif key in ("notifications", "deadlines", "deletions"):
             ident = {"notifications": "duty", "deadlines": "rule", "deletions": "scope"}[key]
             failures += _match_list(key, ident, want, d[key])
+        elif key in ("findings", "records", "open_points"):
+            # v2 decision parts, matched by the rule that raised them
+            failures += _match_list(key, "rule", want, d[key])
+        elif key == "no_findings":
+            raised = sorted({f["rule"] for f in d["findings"]} & set(want))
+            if raised:
+                failures.append(f"no_findings: {raised} raised findings")
+        elif key == "no_notifications":
+            opened = sorted({n["duty"] for n in d["notifications"]} & set(want))
+            if opened:
+                failures.append(f"no_notifications: {opened} have notifications")
         elif key == "fired":
             fired = {t["rule"] for t in d["trace"] if t["outcome"] in EXERCISED}
             missing = [r for r in want if r not in fired]
@@ -203,6 +214,8 @@ def exercised_by(result: CaseDecision | Verdict | IntakeVerdict) -> set[str]:
             rules.update(ev.rules)
         rules.update(n.duty for n in result.notifications)
         rules.update(d.rule for d in result.deletions if d.rule)
+        rules.update(r.rule for r in result.records)  # v2: a record duty that was required
+        rules.update(f.rule for f in result.findings)  # v2: a rule that raised a finding
         return rules
     if isinstance(result, IntakeVerdict):
         # an unspecified criterion is exercised when a test sees it reported undetermined
