@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -472,3 +473,140 @@ def test_a_pack_installed_by_another_distribution_loads_by_name(
         "avg.yaml", "local_base.yaml", "example_town.yaml",
     ]  # fmt: skip
     assert load_pack("hilversum").pack.id == "hilversum"
+
+
+# --- 6. audit records carry hashes; replay compares JSON types ------------------------------
+
+
+def _tampered(rec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    import copy
+
+    def edit(fn: Any) -> dict[str, Any]:
+        r = copy.deepcopy(rec)
+        fn(r)
+        return r
+
+    def basis(r: dict[str, Any]) -> None:
+        for e in r["case"]["events"]:
+            if e["type"] == "data_provided":
+                e["payload"]["basis"] = "none; shared informally"
+
+    def note(r: dict[str, Any]) -> None:
+        for e in r["case"]["events"]:
+            if e["type"] == "household_heard":
+                e["payload"]["note"] = "never happened"
+
+    def later(r: dict[str, Any]) -> None:
+        r["case"]["events"].append({**r["case"]["events"][-1], "at": "2099-01-01"})
+
+    return [
+        ("fact", edit(lambda r: r["case"]["facts"].update(municipality="Elsewhere"))),
+        ("birth date", edit(lambda r: r["case"]["subjects"][1].update(birth_date="2001-06-15"))),
+        ("payload.basis", edit(basis)),
+        ("note", edit(note)),
+        ("event after as_of", edit(later)),
+        ("allowed true -> 1", edit(lambda r: r["decision"]["events"][0].update(allowed=1))),
+        ("hashes removed", edit(lambda r: r.pop("hashes"))),
+    ]
+
+
+def test_every_listed_edit_of_an_audit_record_is_detected() -> None:
+    from mph_rules.loading import load_case
+    from mph_rules.testing import audit
+
+    engine = Engine(load_pack("hilversum"))
+    case = load_case(Path(__file__).parent.parent / "examples/hilversum/household_closed.yaml")
+    rec = audit.record(engine, case, dt.date(2025, 1, 15))
+    assert audit.replay(json.loads(audit.dumps(rec)), "hilversum").reproduced
+    for label, edited in _tampered(rec):
+        result = audit.replay(edited, "hilversum")
+        assert not result.reproduced, label
+        assert any(d.startswith(("hashes", "decision", "events")) for d in result.differences)
+
+
+# --- 8. strict values --------------------------------------------------------------------
+
+
+def _mini_with(old: str, new: str) -> str:
+    text = MINI.read_text(encoding="utf-8")
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize("value", ['"yes"', '"true"', "1", "yes"])
+def test_forbidden_must_be_a_yaml_boolean(value: str) -> None:
+    from mph_rules import PackError
+
+    with pytest.raises(PackError):
+        load_pack_text(_mini_with("forbidden: true", f"forbidden: {value}"))
+
+
+def test_count_at_least_true_is_refused() -> None:
+    from mph_rules import PackError
+
+    with pytest.raises(PackError):
+        load_pack_text(_mini_with("count_at_least: 3", "count_at_least: true"))
+
+
+def test_valid_until_before_valid_from_is_refused() -> None:
+    from mph_rules import PackError
+
+    with pytest.raises(PackError, match="before valid_from"):
+        load_pack_text(_mini_with("valid_until: 2030-12-31", "valid_until: 2020-12-31"))
+
+
+def test_a_setting_compared_with_a_value_outside_its_choices_is_refused() -> None:
+    from mph_rules import PackError
+
+    text = MINI.read_text(encoding="utf-8")
+    assert "settings.retention_regime" in text
+    field = "settings.retention_regime, equals:"
+    bad = text.replace(f"{field} short", f"{field} shrt")
+    assert bad != text
+    with pytest.raises(PackError, match="shrt"):
+        load_pack_text(bad)
+
+
+@pytest.mark.parametrize("value", ["true", 1, 1.0, "yes"])
+def test_payload_booleans_are_strict(mda: Any, value: Any) -> None:
+    """In events a typed payload refuses them; in a point query they never equal true."""
+    from mph_rules import EventError
+
+    event = {"type": "data_provided", "at": "2021-03-11", "actor": {"role": "coordinator"},
+             "payload": {"from_role": "coordinator", "to_role": "party_official",
+                         "categories": ["special_category_data"], "necessary": value,
+                         "basis": "consent"}}  # fmt: skip
+    with pytest.raises(EventError):
+        Engine(mda).evaluate({"id": "c", "events": [event]}, as_of=dt.date(2021, 4, 1))
+    ok = _mda_special(Engine(mda), {"necessary": True, "basis": "consent"})
+    assert _mda_special(Engine(mda), {"necessary": value, "basis": "consent"}) is False
+    assert ok is True
+
+
+@pytest.mark.parametrize(
+    ("subjects", "match"),
+    [
+        ([{"id": "a", "birth_date": "0001-01-01"}], "plausible"),
+        ([{"id": "a", "birth_date": "9999-12-31"}], "plausible"),
+        ([{"id": "a", "birth_date": "2030-01-01"}], "born on 2030-01-01, after this event"),
+        ([{"id": "a"}, {"id": "a"}], "duplicate subject id"),
+    ],
+)
+def test_case_subjects_are_checked(mda: Any, subjects: list[Any], match: str) -> None:
+    from mph_rules import EventError
+
+    event = {"type": "consent_given", "at": "2021-03-11", "actor": {"role": "coordinator"},
+             "payload": {"scope": "special_data", "subject": "a"}}  # fmt: skip
+    case = {"id": "c", "subjects": subjects, "events": [event]}
+    with pytest.raises(EventError, match=match):
+        Engine(mda).evaluate(case, as_of=dt.date(2021, 4, 1))
+
+
+def test_consent_for_an_unknown_subject_is_refused(mda: Any) -> None:
+    from mph_rules import EventError
+
+    event = {"type": "consent_given", "at": "2021-03-11", "actor": {"role": "coordinator"},
+             "payload": {"scope": "special_data", "subject": "stranger"}}  # fmt: skip
+    case = {"id": "c", "subjects": [{"id": "mother"}], "events": [event]}
+    with pytest.raises(EventError, match="unknown subject 'stranger'"):
+        Engine(mda).evaluate(case, as_of=dt.date(2021, 4, 1))

@@ -27,6 +27,8 @@ from pydantic import (
     Discriminator,
     Field,
     SerializerFunctionWrapHandler,
+    StrictBool,
+    StrictInt,
     Tag,
     model_serializer,
     model_validator,
@@ -108,12 +110,12 @@ class FieldTest(_V2Quiet):
     )
     equals: str | int | bool | None = None
     in_: tuple[str | int, ...] | None = Field(default=None, alias="in")
-    at_least: int | None = None
-    at_most: int | None = None
-    count_at_least: int | None = None
+    at_least: StrictInt | None = None
+    at_most: StrictInt | None = None
+    count_at_least: StrictInt | None = None
     contains: str | None = None
     contains_any: tuple[str, ...] | None = None
-    present: bool | None = None
+    present: StrictBool | None = None
     # v2: compare with another field (numbers, or ISO dates as text or dates)
     equals_field: str | None = Field(default=None, pattern=_PATH)
     at_least_field: str | None = Field(default=None, pattern=_PATH)
@@ -190,15 +192,23 @@ def _as_count(value: Any) -> int | None:
     return None
 
 
+def _same(value: Any, expected: Any) -> bool:
+    """Equality without Python's bool/int mixing: ``equals: true`` holds for true only, never
+    for 1, 1.0 or "true" (YAML 1.2 and JSON types are kept)."""
+    if isinstance(expected, bool) or isinstance(value, bool):
+        return type(value) is type(expected) and value == expected
+    return bool(value == expected)
+
+
 def _field_holds(test: FieldTest, value: Any) -> bool:
     if test.present is not None:
         return (value is not MISSING and value is not None) == test.present
     if value is MISSING or value is None:
         return False
     if test.equals is not None:
-        return bool(value == test.equals)
+        return _same(value, test.equals)
     if test.in_ is not None:
-        return value in test.in_
+        return any(_same(value, item) for item in test.in_)
     if test.at_least is not None or test.at_most is not None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 # The version of the published decision schema (``mph_rules/decision.schema.json``): raised when
 # a field is renamed or removed or changes meaning; adding a field keeps it.
 SCHEMA_VERSION = "1"
@@ -32,13 +34,73 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _encoder(cls: type) -> Any:
+    """A function from a result object to a dict of its fields in sorted order, generated once
+    per class as one dict display (orjson sorts dicts, not dataclass fields)."""
+    names = sorted(f.name for f in dataclasses.fields(cls))
+    assert all(name.isidentifier() for name in names)
+    body = ", ".join(f"{name!r}: obj.{name}" for name in names)
+    encode: Any = eval(f"lambda obj: {{{body}}}")  # field names, checked above
+    return encode
+
+
+_ENCODERS: dict[type, Any] = {dt.date: dt.date.isoformat, dt.datetime: dt.datetime.isoformat}
+
+
+def _default(value: Any) -> Any:
+    """orjson's fallback: result objects as sorted dicts, dates as ``isoformat`` writes them."""
+    encode = _ENCODERS.get(type(value))
+    if encode is None:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            encode = _ENCODERS[type(value)] = _encoder(type(value))
+        elif isinstance(value, dt.date):
+            return value.isoformat()
+        else:
+            raise TypeError
+    return encode(value)
+
+
+def _plain_values(value: Any) -> bool:
+    """Strings, booleans, small integers, None, dates, and lists or str-keyed dicts of them."""
+    if value is None or isinstance(value, str | bool | dt.date):
+        return True
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, list | tuple):
+        return all(_plain_values(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain_values(v) for k, v in value.items())
+    return False
+
+
+_ORJSON = (
+    orjson.OPT_INDENT_2
+    | orjson.OPT_SORT_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
 class _Serialisable:
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = _plain(self)
         return result
 
     def to_json(self, *, indent: int | None = 2) -> str:
+        """Sorted JSON; with the default indent of 2 written by orjson from the dataclasses
+        directly, byte for byte what ``json.dumps(to_dict(), indent=2, sort_keys=True,
+        ensure_ascii=False)`` writes (tested), at a fraction of the cost."""
+        if indent == 2 and self._orjson_safe():
+            try:
+                return orjson.dumps(self, default=_default, option=_ORJSON).decode()
+            except TypeError:  # a value orjson does not write as json does (e.g. big ints)
+                pass
         return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
+
+    def _orjson_safe(self) -> bool:
+        """Whether orjson writes this object as json does: only free-form settings values can
+        hold what it writes differently (floats, non-string keys)."""
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +297,9 @@ class PackRef(_Serialisable):
     engine_version: str
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)
 
+    def _orjson_safe(self) -> bool:
+        return _plain_values(self.settings)
+
 
 @dataclass(frozen=True, slots=True)
 class CaseDecision(_Serialisable):
@@ -257,6 +322,9 @@ class CaseDecision(_Serialisable):
     findings: tuple[Finding, ...] = ()
     open_points: tuple[OpenPoint, ...] = ()
     owner: str | None = None  # v2: the role owning the case in its current phase
+
+    def _orjson_safe(self) -> bool:
+        return _plain_values(self.pack.settings)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -35,7 +36,7 @@ class CaseRegistered(Payload):
     reporter_role: str | None = None
     reporter_party: str | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
-    discussed_with_household: bool | None = None
+    discussed_with_household: StrictBool | None = None
     not_discussed_reason: str | None = None
 
 
@@ -77,7 +78,7 @@ class InformationDutyWaived(Payload):
 
 
 class HouseholdHeard(Payload):
-    view_recorded: bool = True
+    view_recorded: StrictBool = True
     note: str | None = None
 
 
@@ -88,7 +89,7 @@ class HearingWaived(Payload):
 
 class CaseMeetingHeld(Payload):
     participants: tuple[str, ...] = ()
-    unanimous: bool | None = None
+    unanimous: StrictBool | None = None
 
 
 class PlanEstablished(Payload):
@@ -119,11 +120,11 @@ class DataProvided(Payload):
     to_party: str | None = None
     categories: tuple[str, ...] = Field(min_length=1)
     basis: str | None = None
-    necessary: bool | None = None
-    unavoidable: bool | None = None
-    other_source_available: bool | None = None
+    necessary: StrictBool | None = None
+    unavoidable: StrictBool | None = None
+    other_source_available: StrictBool | None = None
     origin_party: str | None = None
-    origin_consent: bool | None = None
+    origin_consent: StrictBool | None = None
     purpose: str | None = Field(default=None, description="v2: what the provision is for")
     fields: tuple[str, ...] | None = Field(
         default=None, description="v2: the fields of the categories concerned; None: all"
@@ -369,7 +370,7 @@ class Subject(BaseModel):
     model_config = _STRICT
     id: str
     birth_date: dt.date | None = None
-    incompetent: bool = False
+    incompetent: StrictBool = False
 
 
 class Case(BaseModel):
@@ -380,3 +381,47 @@ class Case(BaseModel):
     facts: dict[str, Any] = Field(default_factory=dict)
     subjects: tuple[Subject, ...] = ()
     events: tuple[Event, ...] = ()
+
+    @model_validator(mode="after")
+    def _subjects_consistent(self) -> Case:
+        """Subject ids are unique; a birth date is a plausible one and not after an event
+        that names that subject (its age there would be negative); a consent names a subject
+        of the case (when the case lists subjects)."""
+        problems = []
+        born: dict[str, dt.date] = {}
+        for i, subject in enumerate(self.subjects):
+            if subject.id in born or any(s.id == subject.id for s in self.subjects[:i]):
+                problems.append(f"subjects[{i}].id: duplicate subject id {subject.id!r}")
+            day = subject.birth_date
+            if day is None:
+                continue
+            if day.year < FIRST_BIRTH_YEAR or day.year > LAST_YEAR:
+                problems.append(
+                    f"subjects[{i}].birth_date: {day} is not a plausible birth date "
+                    f"(years {FIRST_BIRTH_YEAR} to {LAST_YEAR})"
+                )
+            else:
+                born[subject.id] = day
+        known = {s.id for s in self.subjects}
+        for i, event in enumerate(self.events):
+            named = event.payload.get("subject")
+            if isinstance(named, str) and named in born and born[named] > _day_of(event.at):
+                problems.append(
+                    f"events[{i}]: subject {named!r} is born on {born[named]}, after this event"
+                )
+            consent = event.type.startswith("consent_")
+            if known and consent and isinstance(named, str) and named not in known:
+                problems.append(
+                    f"events[{i}].payload.subject: consent for unknown subject {named!r} "
+                    f"(subjects: {', '.join(sorted(known))})"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+FIRST_BIRTH_YEAR = 1870
+
+
+def _day_of(at: dt.date) -> dt.date:
+    return at.astimezone(AMSTERDAM).date() if isinstance(at, dt.datetime) else at

@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mph_rules.conditions import Condition, referenced_events, referenced_fields
+from mph_rules.conditions import (
+    AllOf,
+    AnyOf,
+    Condition,
+    FieldTest,
+    Not,
+    referenced_events,
+    referenced_fields,
+)
 from mph_rules.errors import Problem
 from mph_rules.events import CORE_EVENTS
 from mph_rules.schema import EventRef, Pack, Source
 from mph_rules.schema.pack import RULE_SECTIONS
+from mph_rules.schema.rules import check_setting_value
 from mph_rules.suggestions import Hints
 from mph_rules.yamlread import Document
 
@@ -33,6 +42,7 @@ class _Checker:
         self.events = set(CORE_EVENTS) | {e.type for e in pack.events}
         self.duties = {d.id for d in pack.information_duties}
         self.settings = {s.id for s in pack.settings}
+        self.setting_models = {s.id: s for s in pack.settings}
         self.hint = Hints()  # did-you-mean, bounded in total work
 
     def at(self, path: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
@@ -75,9 +85,29 @@ class _Checker:
             head, _, rest = name.partition(".")
             if head == "settings" and rest.split(".")[0] not in self.settings:
                 self.at(path, f"undefined setting {rest!r}", self.hint(rest, self.settings))
+        for test in _field_tests(cond):
+            setting = self.setting_models.get(test.field.removeprefix("settings."))
+            if not test.field.startswith("settings.") or setting is None:
+                continue
+            for value in (test.equals,) if test.equals is not None else test.in_ or ():
+                try:
+                    check_setting_value(setting, value)
+                except ValueError as exc:
+                    self.at(path, f"{test.field} is compared with {value!r}: {exc}")
 
     def source(self, path: tuple[str | int, ...], source: Source) -> None:
         self.ref((*path, "source", "document"), source.document, self.documents, "source document")
+
+
+def _field_tests(cond: Any) -> list[FieldTest]:
+    if isinstance(cond, FieldTest):
+        return [cond]
+    if isinstance(cond, AllOf | AnyOf):
+        parts = cond.all if isinstance(cond, AllOf) else cond.any
+        return [t for c in parts for t in _field_tests(c)]
+    if isinstance(cond, Not):
+        return _field_tests(cond.not_)
+    return []  # occurred (its `where` reads the earlier event), consent
 
 
 def _own(items: Iterable[Any], origins: dict[str, str], own: str) -> Iterable[tuple[int, Any]]:

@@ -30,7 +30,10 @@ def as_of(text: str) -> dt.date | dt.datetime:
 
 def add_pack_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--pack", required=True, help="bundled pack name (e.g. hilversum) or path to a YAML file"
+        "--pack",
+        required=True,
+        help="a bundled or installed pack name (e.g. hilversum), or a path: a text with a "
+        "slash or a .yaml/.yml suffix (./mine.yaml); a name never reads the current directory",
     )
 
 

@@ -8,6 +8,7 @@ and quote); the playground passes ``docs_href`` to link the pack's reference pag
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable
 
@@ -44,6 +45,13 @@ details{margin:.2rem 0}summary{cursor:pointer}
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _moment(value: dt.date | dt.datetime) -> str:
+    """A date, or a moment to the minute with its offset (summer and winter time differ)."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    return value.isoformat()
 
 
 class _Report:
@@ -141,7 +149,8 @@ class _Report:
             why = "<br>".join(_e(w.reason(r)) for r in ev.reasons) if not ev.allowed else ""
             rules = ", ".join(self.cite(r) for r in ev.rules) if not ev.allowed else ""
             rows.append(
-                f'<tr class="ev" id="event-{ev.index}"><td>#{ev.index}</td><td>{_e(ev.at)}</td>'
+                f'<tr class="ev" id="event-{ev.index}"><td>#{ev.index}</td>'
+                f"<td>{_e(_moment(ev.at))}</td>"
                 f"<td>{_e(w.event(ev.type))}</td><td>{verdict}</td><td>{move}</td>"
                 f"<td>{why}{' ' + rules if rules else ''}</td></tr>"
             )
@@ -312,7 +321,7 @@ class _Report:
             )
             verdict = m("trace.allowed" if ev.allowed else "trace.denied")
             blocks.append(
-                f'<details class="trace-event"><summary>#{ev.index} {_e(ev.at)} '
+                f'<details class="trace-event"><summary>#{ev.index} {_e(_moment(ev.at))} '
                 f"{_e(w.event(ev.type))} ({_e(verdict)}; {_e(ev.phase_before)} → "
                 f"{_e(ev.phase_after)})</summary>"
                 + (f'<table class="trace"><tbody>{rows}</tbody></table>' if rows else "")

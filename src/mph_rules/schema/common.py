@@ -11,6 +11,7 @@ from pydantic import (
     Discriminator,
     Field,
     SerializerFunctionWrapHandler,
+    StrictBool,
     Tag,
     field_validator,
     model_serializer,
@@ -242,7 +243,7 @@ class Deadline(Model):
         ),
         examples=["event_date", "start_of_next_year"],
     )
-    asap: bool = Field(
+    asap: StrictBool = Field(
         default=False, description="'zo spoedig mogelijk'; duration is the latest", examples=[True]
     )
     note: str | None = Field(

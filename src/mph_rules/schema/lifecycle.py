@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from mph_rules.calendar import Counting, DurationError, check_duration_counting, parse_duration
 from mph_rules.conditions import Condition
@@ -30,7 +30,7 @@ class Phase(Rule):
         description="event types accepted in this phase without a transition",
         examples=[["household_heard", "hearing_waived"]],
     )
-    terminal: bool = Field(
+    terminal: StrictBool = Field(
         default=False,
         description="Cases end here (no transition out is expected).",
         examples=[True],

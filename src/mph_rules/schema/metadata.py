@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool, model_validator
 
 from mph_rules.schema.common import ID_PATTERN, V2, Model, Unspecified
 from mph_rules.schema.labels import Language
@@ -68,6 +68,13 @@ class EffectivePeriod(Model):
         examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],
     )
 
+    @model_validator(mode="after")
+    def _ordered(self) -> EffectivePeriod:
+        start, end = self.valid_from, self.valid_until
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+            raise ValueError(f"valid_until {end} lies before valid_from {start}")
+        return self
+
 
 class PackMeta(Model):
     id: str = Field(
@@ -118,7 +125,7 @@ class PackMeta(Model):
         description="baseline packs whose rules apply where this pack is silent",
         examples=[["avg"]],
     )
-    baseline: bool = Field(
+    baseline: StrictBool = Field(
         default=False, description="true for a statutory baseline pack", examples=[False]
     )
     schema_version: Literal[1, 2] = Field(

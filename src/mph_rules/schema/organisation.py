@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from mph_rules.schema.common import ID_PATTERN, CoreKind, Model, PartyType, Rule
 
@@ -48,7 +48,7 @@ class DataCategory(Rule):
         ),
         examples=["ordinary", "special", "police"],
     )
-    forbidden: bool = Field(
+    forbidden: StrictBool = Field(
         default=False, description="may never be recorded in the file, nor shared", examples=[True]
     )
     fields: tuple[str, ...] = Field(

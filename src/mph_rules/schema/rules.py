@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from mph_rules.calendar import (
     WORKING_DAYS_CALENDAR_SETTING,
@@ -40,7 +40,7 @@ class IntakeCriterion(Rule):
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
-    required: bool = Field(
+    required: StrictBool = Field(
         description="hard criterion (must hold) or indicator (weighed)", examples=[True]
     )
     condition: ConditionOrOpen = Field(
@@ -111,7 +111,7 @@ class LegalBasis(Rule):
         description="The law or article the basis rests on.",
         examples=["Wet maatschappelijke ondersteuning 2015"],
     )
-    requires_consent: bool = Field(
+    requires_consent: StrictBool = Field(
         default=False,
         description=(
             "The basis holds only with the subject's consent; lint checks"
@@ -219,7 +219,7 @@ class InformationDuty(Rule):
         ),
         examples=[["pr8_state_security", "pr8_criminal_offences"]],
     )
-    record_required: bool = Field(
+    record_required: StrictBool = Field(
         default=False,
         description="the decision and its reason must be recorded in the file",
         examples=[True],
@@ -493,7 +493,7 @@ class RetentionClock(Rule):
         examples=[{"setting": "retention_after_closure"}],
         json_schema_extra=V2,
     )
-    restart_within: bool = Field(
+    restart_within: StrictBool = Field(
         default=False,
         description="v2: a later trigger restarts the clock only while it still runs; after "
         "the deletion date the trigger starts nothing (the data is gone)",
@@ -564,19 +564,19 @@ class RightKind(StrEnum):
 class Representation(Model):
     """Who exercises a right for a subject of a given age (e.g. under 12: the representative)."""
 
-    age_from: int | None = Field(
+    age_from: StrictInt | None = Field(
         default=None,
         ge=0,
         description="Lowest age (inclusive) this line applies to.",
         examples=[12],
     )
-    age_below: int | None = Field(
+    age_below: StrictInt | None = Field(
         default=None,
         ge=1,
         description="Age (exclusive) from which this line no longer applies.",
         examples=[16],
     )
-    requires_incompetence: bool = Field(
+    requires_incompetence: StrictBool = Field(
         default=False,
         description=("Applies only when the subject is incompetent (wilsonbekwaam)."),
         examples=[True],

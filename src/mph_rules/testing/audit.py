@@ -6,11 +6,19 @@ names the pack id, version, content hash, engine version and settings. ``replay`
 stored input again against a pack and lists every difference: a changed pack shows up as a
 changed ``pack.content_hash`` (and whatever it changed in the decision), a changed engine as a
 changed ``pack.engine_version``.
+
+A record carries the SHA-256 of its canonical input (``as_of`` and the case) and of its
+canonical output (the decision); canonical JSON keeps JSON types, so ``true`` and ``1`` differ.
+Replay recomputes both, so an edit of the input that does not change the decision (a fact, a
+note, an event after ``as_of``) or an edit of the stored decision is detected. The hashes are
+in the record: whoever rewrites them too is caught only by comparing ``hashes.input`` with a
+copy kept elsewhere (the service's chained decision log keeps one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,9 +32,10 @@ from mph_rules.events import Case
 from mph_rules.loading import load_pack
 from mph_rules.schema import Pack
 
-__all__ = ["FORMAT", "Replay", "dumps", "record", "replay"]
+__all__ = ["FORMAT", "Replay", "canonical_hash", "dumps", "input_hash", "record", "replay"]
 
-FORMAT = "mph-rules/audit-record/1"
+FORMAT = "mph-rules/audit-record/2"
+OLD_FORMATS = ("mph-rules/audit-record/1",)
 MAX_DIFFERENCES = 25
 
 
@@ -53,12 +62,25 @@ def record(
                 )
             ]
         )
-    return {
+    rec = {
         "format": FORMAT,
         "as_of": as_of.isoformat(),
         "case": stored,
         "decision": decision.to_dict(),
     }
+    rec["hashes"] = {"input": input_hash(rec), "output": canonical_hash(rec["decision"])}
+    return rec
+
+
+def canonical_hash(value: Any) -> str:
+    """SHA-256 of canonical JSON (sorted keys, no spaces, JSON types kept)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def input_hash(rec: Mapping[str, Any]) -> str:
+    """The hash of a record's input: its ``as_of`` and its case."""
+    return canonical_hash({"as_of": rec["as_of"], "case": rec["case"]})
 
 
 def dumps(rec: dict[str, Any]) -> str:
@@ -89,7 +111,7 @@ def replay(rec: dict[str, Any], pack: Pack | str | Path) -> Replay:
     recorded = rec["decision"]
     engine = Engine(loaded, settings=recorded["pack"].get("settings", {}))
     decision = engine.evaluate(rec["case"], as_of=_moment(rec["as_of"]))
-    differences: list[str] = []
+    differences = _hash_differences(rec)
     _diff("", recorded, decision.to_dict(), differences)
     if len(differences) > MAX_DIFFERENCES:
         more = len(differences) - MAX_DIFFERENCES
@@ -97,10 +119,25 @@ def replay(rec: dict[str, Any], pack: Pack | str | Path) -> Replay:
     return Replay(not differences, tuple(differences), decision)
 
 
+def _hash_differences(rec: Mapping[str, Any]) -> list[str]:
+    """The record's input and stored decision against the hashes it carries."""
+    if rec.get("format") in OLD_FORMATS:
+        return [f"{rec['format']}: the record carries no hashes; its input cannot be verified"]
+    hashes = rec.get("hashes")
+    if not isinstance(hashes, dict):
+        return ["hashes: missing; the record's input cannot be verified"]
+    out = []
+    for what, now in (("input", input_hash(rec)), ("output", canonical_hash(rec["decision"]))):
+        if hashes.get(what) != now:
+            part = "as_of or case" if what == "input" else "decision"
+            out.append(f"hashes.{what}: recorded {hashes.get(what)!r}, the {part} hashes to {now}")
+    return out
+
+
 def _check_shape(rec: Any) -> None:
     ok = (
         isinstance(rec, dict)
-        and rec.get("format") == FORMAT
+        and rec.get("format") in (FORMAT, *OLD_FORMATS)
         and isinstance(rec.get("case"), dict)
         and isinstance(rec.get("as_of"), str)
         and isinstance(rec.get("decision"), dict)
@@ -147,7 +184,7 @@ def _diff(path: str, old: Any, new: Any, out: list[str]) -> None:
         for i, (a, b) in enumerate(zip(old, new, strict=False)):
             _diff(f"{path}[{i}]", a, b, out)
         return
-    if old != new:
+    if type(old) is not type(new) or old != new:  # JSON types are compared: true is not 1
         out.append(f"{path}: recorded {_short(old)}, now {_short(new)}")
 
 
