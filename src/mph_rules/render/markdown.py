@@ -122,8 +122,8 @@ class _Page:
             "[data categories](#data-categories) · [lifecycle](#lifecycle) · "
             "[intake](#intake) · [preconditions](#preconditions) · [legal bases](#legal-bases) · "
             "[access matrix](#access-matrix) · [sharing](#sharing) · "
-            "[information duties](#information-duties) · [retention](#retention) · "
-            "[rights](#rights)"
+            "[information duties](#information-duties) · [records](#records) · "
+            "[retention](#retention) · [rights](#rights) · [settings](#settings)"
         )
         self.sources()
         self.parties_roles()
@@ -135,8 +135,10 @@ class _Page:
         self.access()
         self.sharing()
         self.duties()
+        self.records()
         self.retention()
         self.rights()
+        self.settings()
         while self.out and self.out[-1] == "":
             self.out.pop()
         return "\n".join(self.out) + "\n"
@@ -580,6 +582,53 @@ class _Page:
                     self.cite("rights", r.id, r.source),
                 )
                 for r in self.pack.rights
+            ),
+        )
+
+
+    def records(self) -> None:
+        """What must be written down (v2): every record a decision can cite has a row."""
+        if not self.pack.records:
+            return
+        self.h(2, "Records")
+        self.out += _table(
+            ("record", "what", "by", "when", "source"),
+            (
+                (
+                    f"`{r.id}`{_anchor(r.id)}: {r.label}",
+                    r.what,
+                    f"`{r.by}`" if r.by else "not named",
+                    (
+                        f"after `{r.trigger.event}`"
+                        + (f", {deadline_text(r.deadline)}" if r.deadline is not None else "")
+                        + (
+                            ", before " + ", ".join(f"`{b.event}`" for b in r.before)
+                            if r.before
+                            else ""
+                        )
+                    ),
+                    self.cite("records", r.id, r.source),
+                )
+                for r in self.pack.records
+            ),
+        )
+
+    def settings(self) -> None:
+        """Values the covenant leaves open, with the default and why: open points cite them."""
+        if not self.pack.settings:
+            return
+        self.h(2, "Settings")
+        self.out += _table(
+            ("setting", "choices", "default", "why", "source"),
+            (
+                (
+                    f"`{st.id}`{_anchor(st.id)}: {st.label}",
+                    _ids(st.choices) if st.choices else st.type,
+                    f"`{st.default}`",
+                    st.justification,
+                    self.cite("settings", st.id, st.source),
+                )
+                for st in self.pack.settings
             ),
         )
 
