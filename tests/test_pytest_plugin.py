@@ -39,7 +39,8 @@ def project(tmp_path: Path, ini: str = "") -> Path:
 
 def test_yaml_is_left_alone_unless_asked(tmp_path: Path) -> None:
     result = run(project(tmp_path), ".")
-    assert "no tests ran" in result.stdout, result.stdout
+    # exit code 5: no tests collected (the summary wording differs between pytest versions)
+    assert result.returncode == 5 and "passed" not in result.stdout, result.stdout
 
 
 def test_the_convention_folder_is_collected_without_configuration(tmp_path: Path) -> None:
@@ -48,7 +49,7 @@ def test_the_convention_folder_is_collected_without_configuration(tmp_path: Path
     (root / "tests" / "packs" / "access.yaml").write_text(PACK_TEST)
     assert "1 passed" in run(root, ".").stdout
     off = run(project_in(root, "mph_rules_packtests = []"), ".")
-    assert "no tests ran" in off.stdout, off.stdout
+    assert off.returncode == 5 and "passed" not in off.stdout, off.stdout
 
 
 def project_in(root: Path, ini: str) -> Path:
