@@ -559,3 +559,14 @@ def test_a_scope_holding_no_category_closes_nothing(engine: Engine) -> None:
     dates = {(x.subject, x.date) for x in d.deletions if x.scope == "consent_records"}
     assert ("mother", dt.date(2026, 3, 26)) in dates
     assert last(d).allowed
+
+
+def test_the_pack_calendar_setting_is_stated_as_an_open_point(engine: Engine) -> None:
+    # d_triage counts "binnen 5 werkdagen"; the test pack's setting working_days_calendar
+    # decides which holidays count: an open point with the pack's value, not a hidden one
+    d = decide(engine, REGISTER, as_of="2024-03-12")
+    (point,) = (p for p in d.open_points if p.setting == "working_days_calendar")
+    assert point.rule == "d_triage" and point.reading == "atw (the pack's setting)"
+    other = Engine(PACK, settings={"working_days_calendar": "holidays_package"})
+    (point,) = (p for p in decide(other, REGISTER).open_points if p.setting)
+    assert point.reading == "holidays_package (the pack's setting)"
