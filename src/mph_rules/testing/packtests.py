@@ -79,7 +79,13 @@ def read_tests(path: str | Path) -> list[PackTest]:
         raise PackError(problems)
     data = doc.data
     if not isinstance(data, dict) or "pack" not in data or not isinstance(data.get("tests"), list):
-        raise PackError([Problem("a pack test file has 'pack:' and a list 'tests:'", file, 1, 1)])
+        raise PackError(
+            [
+                Problem(
+                    "a pack test file has 'pack:' and a list 'tests:'", file, 1, 1, code="MPH-T001"
+                )
+            ]
+        )
     unknown = set(data) - {"pack", "tests", "description"}
     if unknown:
         line, col = doc.locate((sorted(unknown)[0],), key=True)
@@ -91,6 +97,7 @@ def read_tests(path: str | Path) -> list[PackTest]:
                     line,
                     col,
                     hint="allowed: pack, tests, description",
+                    code="MPH-T001",
                 )
             ]
         )
@@ -98,7 +105,9 @@ def read_tests(path: str | Path) -> list[PackTest]:
     for i, spec in enumerate(data["tests"]):
         line, col = doc.locate(("tests", i))
         if not isinstance(spec, dict) or "name" not in spec or "expect" not in spec:
-            raise PackError([Problem("each test needs 'name' and 'expect'", file, line, col)])
+            raise PackError(
+                [Problem("each test needs 'name' and 'expect'", file, line, col, code="MPH-T001")]
+            )
         kinds = [k for k in KINDS if k in spec]
         if len(kinds) == 2 and kinds[0] == "case" and kinds[1] in QUERIES:
             kinds = kinds[1:]  # the case is the query's prior history
@@ -106,10 +115,20 @@ def read_tests(path: str | Path) -> list[PackTest]:
         if len(kinds) != 1 or extra:
             what = f"unknown keys {sorted(extra)}" if extra else f"found {kinds or 'none'}"
             raise PackError(
-                [Problem(f"a test has exactly one of {', '.join(KINDS)} ({what})", file, line, col)]
+                [
+                    Problem(
+                        f"a test has exactly one of {', '.join(KINDS)} ({what})",
+                        file,
+                        line,
+                        col,
+                        code="MPH-T001",
+                    )
+                ]
             )
         if kinds == ["case"] and "as_of" not in spec:
-            raise PackError([Problem("a case test needs 'as_of'", file, line, col)])
+            raise PackError(
+                [Problem("a case test needs 'as_of'", file, line, col, code="MPH-T001")]
+            )
         tests.append(PackTest(file, line, str(data["pack"]), str(spec["name"]), spec))
     return tests
 
@@ -328,8 +347,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         outcomes = run_paths(args)
     except PackError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        from mph_rules.render.text import problems
+
+        for line in problems(exc.problems):
+            print(line, file=sys.stderr)
         return 2
     failed = [o for o in outcomes if not o.passed]
     for o in failed:
