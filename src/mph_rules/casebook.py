@@ -404,9 +404,9 @@ class CaseBook:
                 setting_point(setting_id, events_of)
             if rule in self.index.working_day_rules:
                 self._working_days_point(rule, events_of, settings, seen_settings, out)
-        for events_of, reads in gated.values():
-            for setting_id in sorted(reads):
-                setting_point(setting_id, events_of)
+        for gate_events, gate_reads in gated.values():
+            for setting_id in sorted(gate_reads):
+                setting_point(setting_id, gate_events)
         return tuple(out)
 
     def _working_days_point(
