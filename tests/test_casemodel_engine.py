@@ -570,3 +570,74 @@ def test_the_pack_calendar_setting_is_stated_as_an_open_point(engine: Engine) ->
     other = Engine(PACK, settings={"working_days_calendar": "holidays_package"})
     (point,) = (p for p in decide(other, REGISTER).open_points if p.setting)
     assert point.reading == "holidays_package (the pack's setting)"
+
+
+# --- per-subject representatives: age rules on a per-subject duty ------------------------------
+
+
+def test_a_child_under_16_is_informed_and_so_is_the_representative_from_the_start(
+    engine: Engine,
+) -> None:
+    # rule inform_each_of_acceptance: under 16 (the son, 11 at acceptance) the subject and the
+    # legal representative, each a notification opened at the trigger; the mother (39) herself
+    d = decide(engine, REGISTER, ACCEPT, as_of="2024-03-15")
+    opened = sorted(
+        (n.subject, n.addressee, n.status)
+        for n in d.notifications
+        if n.duty == "inform_each_of_acceptance"
+    )
+    assert opened == [
+        ("mother", "subject", "pending"),
+        ("son", "legal_representative", "pending"),
+        ("son", "subject", "pending"),
+    ]
+
+
+def test_informing_the_child_does_not_discharge_the_representatives_notification(
+    engine: Engine,
+) -> None:
+    def told(at: str, who: str, addressee: str | None = None) -> dict[str, Any]:
+        extra = {} if addressee is None else {"addressee": addressee}
+        return ev(
+            "household_informed", at, "regisseur", subjects=[who], about="acceptance", **extra
+        )
+
+    d = decide(engine, REGISTER, ACCEPT, told("2024-03-20", "son"), as_of="2024-04-30")
+    status = {
+        (n.subject, n.addressee): n.status
+        for n in d.notifications
+        if n.duty == "inform_each_of_acceptance"
+    }
+    assert status[("son", "subject")] == "done"
+    assert status[("son", "legal_representative")] == "overdue"
+    assert status[("mother", "subject")] == "overdue"
+    d = decide(
+        engine,
+        REGISTER,
+        ACCEPT,
+        told("2024-03-20", "son"),
+        told("2024-03-21", "son", "legal_representative"),
+        told("2024-03-21", "mother"),
+        as_of="2024-04-30",
+    )
+    assert {n.status for n in d.notifications if n.duty == "inform_each_of_acceptance"} == {"done"}
+
+
+def test_without_a_birth_date_the_age_rules_are_not_applied_and_the_note_says_so(
+    engine: Engine,
+) -> None:
+    case = {"id": "c", "subjects": [{"id": "x"}], "events": [REGISTER, ACCEPT]}
+    d = engine.evaluate(case, as_of=dt.date(2024, 3, 15))
+    (n,) = (n for n in d.notifications if n.duty == "inform_each_of_acceptance")
+    assert n.addressee == "subject" and n.note is not None and "no birth date for x" in n.note
+
+
+def test_representation_needs_a_per_subject_duty() -> None:
+    from mph_rules import PackError, load_pack_text
+
+    text = (Path(__file__).parent / "fixtures" / "casemodel.yaml").read_text()
+    bad = text.replace("    about: acceptance\n    per: subject\n", "    about: acceptance\n", 1)
+    assert bad != text
+    with pytest.raises(PackError) as info:
+        load_pack_text(bad, "cm.yaml")
+    assert "representation needs `per: subject`" in str(info.value)

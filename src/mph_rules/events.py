@@ -58,10 +58,18 @@ class TriageDecided(Payload):
 Form = Literal["oral", "written", "registered"]
 
 
+Addressee = Literal["subject", "legal_representative"]
+ADDRESSEE_DOC = (
+    "v2: who was informed about the subjects: the subjects themselves or their legal "
+    "representative (a duty's `representation` may ask for both)"
+)
+
+
 class HouseholdInformed(Payload):
     about: str
     how: Literal["oral", "written", "unspecified"] = "unspecified"
     subjects: tuple[str, ...] = ()
+    addressee: Addressee = Field(default="subject", description=ADDRESSEE_DOC)
     form: Form | None = Field(default=None, description="v2: oral, written or registered")
     content: tuple[str, ...] = Field(
         default=(), description="v2: the content elements (ids) the act carried"
@@ -202,6 +210,7 @@ class LegalHold(Payload):
 class NotificationSent(Payload):
     duty: str
     to: str | None = None
+    addressee: Addressee = Field(default="subject", description=ADDRESSEE_DOC)
     form: Form | None = Field(default=None, description="v2: oral, written or registered")
     content: tuple[str, ...] = Field(
         default=(), description="v2: the content elements (ids) the notification carried"

@@ -7,11 +7,13 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 from mph_rules.consent import HOUSEHOLD
 from mph_rules.decision import Notification, Verdict
 from mph_rules.engine.family import RuleFamily, denied, fired
 from mph_rules.engine.plan import Step
-from mph_rules.engine.state import CaseState, Context, OpenItem, field_of
+from mph_rules.engine.state import CaseState, Context, OpenItem, day, field_of
 from mph_rules.events import Event
 from mph_rules.findings import actor_problem, informing_problems
 from mph_rules.schema import Deadline, InformationDuty, Unspecified
@@ -88,9 +90,13 @@ class Duties(RuleFamily):
                 self.trace(state, duty.id, "not_applicable", why, i)
                 continue
             keep: list[OpenItem] = []
+            addressee = field_of(p, "addressee") or "subject"
             for n in state.open_duties.pop(duty_id):
                 if n.subject is not None and concerned is not None and n.subject not in concerned:
                     keep.append(n)
+                    continue
+                if n.addressee is not None and n.addressee != addressee:
+                    keep.append(n)  # v2: informing the child is not informing the parent
                     continue
                 n.done = i
                 n.late = n.due_at is not None and event.moment > n.due_at
@@ -119,7 +125,7 @@ class Duties(RuleFamily):
                 s if s != HOUSEHOLD else None for s in state.book.consent.concerned(event.subjects)
             ]
         for recipient in (duty.recipient, *duty.recipients):
-            for subject in subjects:
+            for subject, addressee, age_note in self._addressees(duty, subjects, event, state):
                 n = state.counter[duty.id] = state.counter.get(duty.id, 0) + 1
                 opened = OpenItem(
                     id=f"{duty.id}#{n}",
@@ -134,15 +140,41 @@ class Duties(RuleFamily):
                     counting=counting,
                     source=cp.cite(duty.id) or "",
                     origin=cp.origins.get(duty.id, ""),
-                    note=note,
+                    note="; ".join(x for x in (note, age_note) if x) or None,
                     subject=subject,
                     missed_of=duty.opened_by_missed,
+                    addressee=addressee,
                 )
                 state.notifications.append(opened)
                 state.open_duties.setdefault(duty.id, []).append(opened)
                 who = f" about {subject}" if subject else ""
+                who += f" (to the {addressee.replace('_', ' ')})" if addressee else ""
                 why = f"notification to {recipient}{who} required"
                 self.trace(state, duty.id, "fired", why, i)
+
+    @staticmethod
+    def _addressees(
+        duty: InformationDuty, subjects: list[str | None], event: Event, state: CaseState
+    ) -> list[tuple[str | None, str | None, str | None]]:
+        """(subject, addressee, note) per notification to open. v2 `representation`: by the
+        subject's age at the trigger, the subject and/or the legal representative, each a
+        notification of its own; without a birth date the age rules cannot apply (said in
+        the note) and the subject is informed."""
+        if not duty.representation:
+            return [(s, None, None) for s in subjects]
+        out: list[tuple[str | None, str | None, str | None]] = []
+        for subject in subjects:
+            person = state.subjects.get(subject) if subject is not None else None
+            born = person.birth_date if person is not None else None
+            if born is None:
+                note = f"no birth date for {subject or 'the household'}: age rules not applied"
+                out.append((subject, "subject", note))
+                continue
+            age = relativedelta(day(event.at), born).years
+            line = next((r for r in duty.representation if r.covers(age)), None)
+            informed = line.informed if line is not None else ("subject",)
+            out.extend((subject, who, None) for who in informed)
+        return out
 
     def notifications(self, state: CaseState, cutoff: dt.datetime) -> tuple[Notification, ...]:
         """Every notification as of ``cutoff``; a v2 `opened_by_missed` one only once the
@@ -209,6 +241,7 @@ class Duties(RuleFamily):
             outcome=n.outcome,
             note=n.note,
             subject=n.subject,
+            addressee=n.addressee,
         )
 
 

@@ -142,6 +142,7 @@ class OpenItem:
     request: dict[str, Any] = field(default_factory=dict)
     subject: str | None = None  # v2: the data subject of a per-subject duty
     missed_of: str | None = None  # v2 opened_by_missed: open once this deadline is missed
+    addressee: str | None = None  # v2 representation: subject | legal_representative
 
 
 @dataclass

@@ -155,6 +155,39 @@ class ActorLimit(Model):
     )
 
 
+class InformedBy(Model):
+    """v2: who is informed about a subject of a given age (a line of `representation`)."""
+
+    age_from: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        description="Lowest age (inclusive) this line applies to.",
+        examples=[12],
+    )
+    age_below: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        description="Age (exclusive) from which this line no longer applies.",
+        examples=[16],
+    )
+    informed: tuple[Literal["subject", "legal_representative"], ...] = Field(
+        min_length=1,
+        description="Who is informed: the subject and/or the legal representative, each a "
+        "notification of its own",
+        examples=[["subject", "legal_representative"]],
+    )
+    note: str | None = Field(
+        default=None,
+        description="Free text: how an unclear source is read.",
+        examples=["PR art. 9(5): the legal representative of a child under 16 as well"],
+    )
+
+    def covers(self, age: int) -> bool:
+        return (self.age_from is None or age >= self.age_from) and (
+            self.age_below is None or age < self.age_below
+        )
+
+
 class InformationDuty(Rule):
     label: str = Field(
         description="Human-readable name, in the covenant's own words.",
@@ -252,6 +285,21 @@ class InformationDuty(Rule):
         description="fields an information_duty_waived event must carry",
         examples=[["review_at"]],
     )
+    representation: tuple[InformedBy, ...] = Field(
+        default=(),
+        description="v2, with `per: subject`: who is informed about a subject of a given age "
+        "(age at the trigger, from the subject's birth_date), e.g. under 16 the subject and "
+        "the legal representative; each one is a notification of its own (`addressee`). The "
+        "first line matching the age applies; none matching, or no birth date: the subject",
+        examples=[[{"age_below": 16, "informed": ["subject", "legal_representative"]}]],
+        json_schema_extra=V2,
+    )
+
+    @model_validator(mode="after")
+    def _representation_per_subject(self) -> InformationDuty:
+        if self.representation and self.per != "subject":
+            raise ValueError("representation needs `per: subject` (an age is a subject's)")
+        return self
 
 
 WaiverField = Literal["expected_until", "review_at", "conditions", "inform_how"]
