@@ -641,3 +641,37 @@ def test_representation_needs_a_per_subject_duty() -> None:
     with pytest.raises(PackError) as info:
         load_pack_text(bad, "cm.yaml")
     assert "representation needs `per: subject`" in str(info.value)
+
+
+# --- withdrawal of consent limited to some recipients ---------------------------------------------
+
+
+def test_withdrawal_for_one_recipient_stops_provision_to_that_recipient_only(
+    engine: Engine,
+) -> None:
+    # rule s_partners: identity to housing or the police officer with consent sharing_partners
+    def consent(type_: str, at: str, **scoping: Any) -> dict[str, Any]:
+        return ev(type_, at, "regisseur", scope="sharing_partners", subject="mother", **scoping)
+
+    def give(at: str, to: str) -> dict[str, Any]:
+        return ev(
+            "data_provided",
+            at,
+            "regisseur",
+            subjects=["mother"],
+            from_role="regisseur",
+            to_role=to,
+            categories=["identity"],
+        )
+
+    given = consent("consent_given", "2024-03-26", recipients=["housing", "police_officer"])
+    withdrawn = consent("consent_withdrawn", "2024-03-27", recipients=["housing"])
+    d = decide(engine, *TO_EXECUTION, given, withdrawn, give("2024-03-28", "housing"))
+    assert not last(d).allowed
+    assert any("withdrawn for recipients housing" in r for r in last(d).reasons)
+    d = decide(engine, *TO_EXECUTION, given, withdrawn, give("2024-03-28", "police_officer"))
+    assert last(d).allowed and last(d).rules == ("s_partners",)
+    # a withdrawal naming no recipient ends both
+    everyone = consent("consent_withdrawn", "2024-03-27")
+    d = decide(engine, *TO_EXECUTION, given, everyone, give("2024-03-28", "police_officer"))
+    assert not last(d).allowed

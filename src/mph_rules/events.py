@@ -159,7 +159,8 @@ class FileAccessed(Payload):
 
 class ConsentEvent(Payload):
     """Consent (v2: scoped): for `subject` (None: the household), one `scope`, and where
-    given, only these data `categories`, `recipients` (roles) and `purposes`."""
+    given, only these data `categories`, `recipients` (roles) and `purposes`. A withdrawal or
+    refusal with `recipients` ends the consent for those recipients only."""
 
     scope: str
     subject: str | None = None
