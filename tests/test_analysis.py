@@ -411,8 +411,9 @@ def test_compare_cells_read_as_words_in_the_language_never_as_paths() -> None:
             assert word in cells, (lang, word)
     dutch = compare_packs(packs, lang="nl")
     rows = {(r.aspect, r.item): r for r in dutch.rows}
-    assert "de uitkomst is een van afgewezen, verwezen naar reguliere zorg" in (
-        rows[("retention", "bij triagebesluit")].values[0]
+    assert (
+        "de uitkomst is een van afgewezen, verwezen naar reguliere zorg"
+        in (rows[("retention", "bij triagebesluit")].values[0])
     )
     assert rows[("rights", "inzage")].values[0].startswith("4 weken")
 

@@ -675,3 +675,101 @@ def test_withdrawal_for_one_recipient_stops_provision_to_that_recipient_only(
     everyone = consent("consent_withdrawn", "2024-03-27")
     d = decide(engine, *TO_EXECUTION, given, everyone, give("2024-03-28", "police_officer"))
     assert not last(d).allowed
+
+
+# --- waivers: the pack's own fields, and a waiver before the duty opens ------------------------
+
+
+def waive(at: str, duty: str, subjects: list[str] | None = None, **payload: Any) -> dict[str, Any]:
+    return ev(
+        "information_duty_waived",
+        at,
+        "regisseur",
+        subjects=subjects,
+        duty=duty,
+        ground="safety",
+        reason="risk to the child",
+        **payload,
+    )
+
+
+def test_a_waiver_before_the_duty_opens_waives_the_notifications_it_opens(
+    engine: Engine,
+) -> None:
+    # rule inform_each_of_acceptance (waiver_before_open): the son's exception is known at
+    # registration; at acceptance his notifications (his and his representative's) open waived
+    early = waive(
+        "2024-03-12", "inform_each_of_acceptance", ["son"], details={"review_frequency": "P1M"}
+    )
+    d = decide(engine, REGISTER, early, ACCEPT, as_of="2024-03-15")
+    assert d.events[1].allowed and d.events[1].rules[0] == "inform_each_of_acceptance"
+    status = {
+        (n.subject, n.addressee): (n.status, n.done_event, n.ground)
+        for n in d.notifications
+        if n.duty == "inform_each_of_acceptance"
+    }
+    assert status == {
+        ("mother", "subject"): ("pending", None, None),
+        ("son", "subject"): ("waived", 1, "safety"),
+        ("son", "legal_representative"): ("waived", 1, "safety"),
+    }
+    # the advance waiver covers one trigger: a second acceptance (after re-registration)
+    # opens the son's notifications again, not waived
+    later = [
+        HEARD,
+        PLAN,
+        ev("case_closed", "2024-09-30", "regisseur"),
+        ev("case_reregistered", "2024-10-10", "police_officer"),
+        ev("triage_decided", "2024-10-11", "triagist", outcome="accepted"),
+    ]
+    d = decide(engine, REGISTER, early, ACCEPT, *later, as_of="2024-10-12")
+    second = [
+        n.status
+        for n in d.notifications
+        if n.duty == "inform_each_of_acceptance" and n.subject == "son" and n.trigger_event == 7
+    ]
+    assert d.events[7].type == "triage_decided" and second == ["pending", "pending"]
+
+
+def test_a_waiver_before_a_duty_without_waiver_before_open_is_refused(engine: Engine) -> None:
+    # rule inform_household has no waiver_before_open: nothing open to waive before it opens
+    early = waive("2024-03-10", "inform_household", review_at="2024-06-01")
+    d = decide(engine, early, REGISTER, as_of="2024-03-15")
+    assert not d.events[0].allowed
+    assert "no open notification of inform_household" in d.events[0].reasons[0]
+
+
+def test_waiver_requires_names_the_packs_own_fields(engine: Engine) -> None:
+    from mph_rules import EventError
+
+    d = decide(engine, REGISTER, ACCEPT, waive("2024-03-15", "inform_each_of_acceptance", ["son"]))
+    assert not last(d).allowed
+    assert "must record details.review_frequency" in last(d).reasons[0]
+    ok = waive(
+        "2024-03-15", "inform_each_of_acceptance", ["son"], details={"review_frequency": "P1M"}
+    )
+    d = decide(engine, REGISTER, ACCEPT, ok, as_of="2024-03-16")
+    assert last(d).allowed
+    assert {
+        n.addressee: n.status
+        for n in d.notifications
+        if n.duty == "inform_each_of_acceptance" and n.subject == "son"
+    } == {"subject": "waived", "legal_representative": "waived"}
+    typo = waive(
+        "2024-03-15", "inform_each_of_acceptance", ["son"], details={"review_frequncy": "P1M"}
+    )
+    with pytest.raises(EventError) as info:
+        decide(engine, REGISTER, ACCEPT, typo)
+    text = str(info.value)
+    assert "payload.details.review_frequncy" in text and "review_frequency" in text
+
+
+def test_waiver_requires_refuses_a_name_that_is_no_field() -> None:
+    from mph_rules import PackError, load_pack_text
+
+    text = (Path(__file__).parent / "fixtures" / "casemodel.yaml").read_text()
+    bad = text.replace("waiver_requires: [review_at]", "waiver_requires: [review_date]", 1)
+    assert bad != text
+    with pytest.raises(PackError) as info:
+        load_pack_text(bad, "cm.yaml")
+    assert "'review_date' is neither a field of information_duty_waived" in str(info.value)

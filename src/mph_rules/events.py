@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     StrictBool,
+    StrictStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -84,6 +85,11 @@ class InformationDutyWaived(Payload):
     review_at: dt.date | None = None
     conditions: str | None = None
     inform_how: str | None = None
+    details: dict[str, StrictStr | dt.date] = Field(
+        default_factory=dict,
+        description="v2: the pack's own waiver fields, as the duty's waiver_requires names "
+        "them (`details.<name>`)",
+    )
 
 
 class HouseholdHeard(Payload):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -17,6 +18,33 @@ from mph_rules.engine.state import CaseState, Context, OpenItem, day, field_of
 from mph_rules.events import Event
 from mph_rules.findings import actor_problem, informing_problems
 from mph_rules.schema import Deadline, InformationDuty, Unspecified
+
+
+@dataclass
+class PreWaiver:
+    """v2 `waiver_before_open`: a waiver recorded before its duty opened. It waives the
+    notifications the duty opens for its subjects (None: all), each subject at one trigger."""
+
+    event: int
+    subjects: tuple[str, ...] | None
+    ground: str
+    reason: str
+    used: dict[str | None, int] = field(default_factory=dict)  # subject -> trigger event
+
+
+def _waived_in_advance(waivers: Any, subject: str | None, trigger: int) -> PreWaiver | None:
+    for w in waivers:
+        covers = w.subjects is None or (subject is not None and subject in w.subjects)
+        if covers and w.used.setdefault(subject, trigger) == trigger:
+            return w  # type: ignore[no-any-return]
+    return None
+
+
+def _absent(payload: Any, name: str) -> bool:
+    """Whether a waiver lacks a field its duty requires (core, or the pack's `details.x`)."""
+    if name.startswith("details."):
+        return payload.details.get(name.split(".", 1)[1]) in (None, "")
+    return getattr(payload, name) is None
 
 
 class Duties(RuleFamily):
@@ -34,31 +62,46 @@ class Duties(RuleFamily):
             allowed = ", ".join(duty.exception_grounds) or "none"
             reason = f"{p.ground!r} is not a ground on which {duty.id} may be waived ({allowed})"
             return denied(cp, duty.id, reason)
-        missing = [f for f in duty.waiver_requires if getattr(p, f) is None]
+        missing = [f for f in duty.waiver_requires if _absent(p, f)]
         if missing:
             return denied(cp, duty.id, f"a waiver of {duty.id} must record {', '.join(missing)}")
         if not state.open_duties.get(duty.id):
+            if duty.waiver_before_open:
+                who = ", ".join(event.subjects) if event.subjects is not None else "every subject"
+                reason = (
+                    f"{duty.id} waived before it opens on ground {p.ground} "
+                    f"({cp.cite(p.ground)}): its notifications for {who} open waived"
+                )
+                return fired(cp, (duty.id, p.ground), reason)
             return denied(cp, duty.id, f"no open notification of {duty.id} to waive")
         reason = f"{duty.id} waived on ground {p.ground} ({cp.cite(p.ground)})"
         return fired(cp, (duty.id, p.ground), reason)
 
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         if event.type == "information_duty_waived":
-            p = event.parsed
-            waiting = state.open_duties[p.duty]
-            targets = [waiting[0]]
-            if event.subjects is not None and waiting[0].subject is not None:
-                # v2: a waiver for some subjects waives their notifications only
-                targets = [n for n in waiting if n.subject in event.subjects] or targets
-            for target in targets:
-                waiting.remove(target)
-                target.ground, target.reason = p.ground, p.reason
-                target.done = i
+            self._waive(i, event, state)
         if step.fulfils:
             self._fulfil(i, event, state, ctx)
         for duty in step.duties:
             if duty.trigger.when is None or self.holds(duty.trigger.when, ctx):
                 self._open(i, event, duty, state)
+
+    @staticmethod
+    def _waive(i: int, event: Event, state: CaseState) -> None:
+        p = event.parsed
+        waiting = state.open_duties.get(p.duty)
+        if not waiting:  # v2 waiver_before_open (the check allowed it): kept for later
+            advance = PreWaiver(i, event.subjects, p.ground, p.reason)
+            state.prewaived.setdefault(p.duty, []).append(advance)
+            return
+        targets = [waiting[0]]
+        if event.subjects is not None and waiting[0].subject is not None:
+            # v2: a waiver for some subjects waives their notifications only
+            targets = [n for n in waiting if n.subject in event.subjects] or targets
+        for target in targets:
+            waiting.remove(target)
+            target.ground, target.reason = p.ground, p.reason
+            target.done = i
 
     def _fulfil(self, i: int, event: Event, state: CaseState, ctx: Context) -> None:
         """Discharge open notifications of the duties this event can fulfil (one event
@@ -127,6 +170,7 @@ class Duties(RuleFamily):
         for recipient in (duty.recipient, *duty.recipients):
             for subject, addressee, age_note in self._addressees(duty, subjects, event, state):
                 n = state.counter[duty.id] = state.counter.get(duty.id, 0) + 1
+                advance = _waived_in_advance(state.prewaived.get(duty.id, ()), subject, i)
                 opened = OpenItem(
                     id=f"{duty.id}#{n}",
                     duty=duty.id,
@@ -146,9 +190,15 @@ class Duties(RuleFamily):
                     addressee=addressee,
                 )
                 state.notifications.append(opened)
-                state.open_duties.setdefault(duty.id, []).append(opened)
                 who = f" about {subject}" if subject else ""
                 who += f" (to the {addressee.replace('_', ' ')})" if addressee else ""
+                if advance is not None:
+                    opened.ground, opened.reason = advance.ground, advance.reason
+                    opened.done = advance.event
+                    why = f"notification to {recipient}{who} waived by event {advance.event}"
+                    self.trace(state, duty.id, "fired", why, i)
+                    continue
+                state.open_duties.setdefault(duty.id, []).append(opened)
                 why = f"notification to {recipient}{who} required"
                 self.trace(state, duty.id, "fired", why, i)
 

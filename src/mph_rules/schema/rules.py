@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Literal
 
@@ -280,10 +281,21 @@ class InformationDuty(Rule):
         examples=["triage_in_time"],
         json_schema_extra=V2,
     )
-    waiver_requires: tuple[WaiverField, ...] = Field(
+    waiver_requires: tuple[str, ...] = Field(
         default=(),
-        description="fields an information_duty_waived event must carry",
-        examples=[["review_at"]],
+        description="fields an information_duty_waived event must carry: core fields "
+        "(expected_until, review_at, conditions, inform_how) or, v2, the pack's own "
+        "`details.<name>` (the waiver's `payload.details.<name>`; a waiver of this duty may "
+        "carry only the details named here)",
+        examples=[["review_at"], ["expected_until", "details.review_frequency"]],
+    )
+    waiver_before_open: StrictBool = Field(
+        default=False,
+        description="v2: a waiver may be recorded before the duty opens (the exception is "
+        "known beforehand); the notifications the duty then opens for the subjects the "
+        "waiver names are born waived",
+        examples=[True],
+        json_schema_extra=V2,
     )
     representation: tuple[InformedBy, ...] = Field(
         default=(),
@@ -295,6 +307,24 @@ class InformationDuty(Rule):
         json_schema_extra=V2,
     )
 
+    @field_validator("waiver_requires")
+    @classmethod
+    def _waiver_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name not in WAIVER_FIELDS and not _DETAIL.fullmatch(name):
+                raise ValueError(
+                    f"waiver_requires: {name!r} is neither a field of information_duty_waived "
+                    f"({', '.join(WAIVER_FIELDS)}) nor a pack's own `details.<name>`"
+                )
+        return value
+
+    @property
+    def waiver_details(self) -> frozenset[str]:
+        """The pack's own waiver fields (``details.<name>``) of this duty."""
+        return frozenset(
+            n.split(".", 1)[1] for n in self.waiver_requires if n.startswith("details.")
+        )
+
     @model_validator(mode="after")
     def _representation_per_subject(self) -> InformationDuty:
         if self.representation and self.per != "subject":
@@ -302,7 +332,8 @@ class InformationDuty(Rule):
         return self
 
 
-WaiverField = Literal["expected_until", "review_at", "conditions", "inform_how"]
+WAIVER_FIELDS = ("expected_until", "review_at", "conditions", "inform_how")
+_DETAIL = re.compile(r"details\.[a-z][a-z0-9_]*")
 
 
 class Effect(StrEnum):
