@@ -773,3 +773,34 @@ def test_waiver_requires_refuses_a_name_that_is_no_field() -> None:
     with pytest.raises(PackError) as info:
         load_pack_text(bad, "cm.yaml")
     assert "'review_date' is neither a field of information_duty_waived" in str(info.value)
+
+
+def test_consent_for_a_child_under_16_is_given_by_the_representative(engine: Engine) -> None:
+    # rule consent_under_16_by_representative (UAVG art. 5(1) style): the son is 11
+    def consent(subject: str, given_by: str) -> dict[str, Any]:
+        return ev(
+            "consent_given",
+            "2024-03-26",
+            "regisseur",
+            scope="sharing_partners",
+            subject=subject,
+            given_by=given_by,
+        )
+
+    d = decide(engine, *TO_EXECUTION, consent("son", "subject"))
+    assert not last(d).allowed and last(d).rules == ("consent_under_16_by_representative",)
+    assert last(decide(engine, *TO_EXECUTION, consent("son", "legal_representative"))).allowed
+    assert last(decide(engine, *TO_EXECUTION, consent("mother", "subject"))).allowed
+    # the refused consent counts for nothing: no provision of the son's data on it
+    give = ev(
+        "data_provided",
+        "2024-03-27",
+        "regisseur",
+        subjects=["son"],
+        from_role="regisseur",
+        to_role="housing",
+        categories=["identity"],
+    )
+    assert not last(decide(engine, *TO_EXECUTION, consent("son", "subject"), give)).allowed
+    d = decide(engine, *TO_EXECUTION, consent("son", "legal_representative"), give)
+    assert last(d).allowed and last(d).rules == ("s_partners",)
