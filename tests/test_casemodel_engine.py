@@ -804,3 +804,42 @@ def test_consent_for_a_child_under_16_is_given_by_the_representative(engine: Eng
     assert not last(decide(engine, *TO_EXECUTION, consent("son", "subject"), give)).allowed
     d = decide(engine, *TO_EXECUTION, consent("son", "legal_representative"), give)
     assert last(d).allowed and last(d).rules == ("s_partners",)
+
+
+def test_a_waiver_for_one_subject_never_waives_another_subjects_notification(
+    engine: Engine,
+) -> None:
+    # inform_each_of_acceptance: the son and his representative are informed; a later waiver
+    # for the son finds none of his open and must not waive the mother's instead
+    def told(addressee: str) -> dict[str, Any]:
+        return ev(
+            "household_informed",
+            "2024-03-20",
+            "regisseur",
+            subjects=["son"],
+            about="acceptance",
+            addressee=addressee,
+        )
+
+    late = waive(
+        "2024-03-21", "inform_each_of_acceptance", ["son"], details={"review_frequency": "P1M"}
+    )
+    d = decide(
+        engine,
+        REGISTER,
+        ACCEPT,
+        told("subject"),
+        told("legal_representative"),
+        late,
+        as_of="2024-03-22",
+    )
+    status = {
+        (n.subject, n.addressee): n.status
+        for n in d.notifications
+        if n.duty == "inform_each_of_acceptance"
+    }
+    assert status == {
+        ("mother", "subject"): "pending",
+        ("son", "subject"): "done",
+        ("son", "legal_representative"): "done",
+    }

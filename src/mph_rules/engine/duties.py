@@ -40,6 +40,16 @@ def _waived_in_advance(waivers: Any, subject: str | None, trigger: int) -> PreWa
     return None
 
 
+def _waivable(waiting: list[OpenItem] | None, subjects: tuple[str, ...] | None) -> list[OpenItem]:
+    """The open notifications a waiver waives: the first one open; v2, of a per-subject duty,
+    those of the subjects the waiver names (none if none of theirs is open)."""
+    if not waiting:
+        return []
+    if subjects is not None and waiting[0].subject is not None:
+        return [n for n in waiting if n.subject in subjects]
+    return [waiting[0]]
+
+
 def _absent(payload: Any, name: str) -> bool:
     """Whether a waiver lacks a field its duty requires (core, or the pack's `details.x`)."""
     if name.startswith("details."):
@@ -65,7 +75,7 @@ class Duties(RuleFamily):
         missing = [f for f in duty.waiver_requires if _absent(p, f)]
         if missing:
             return denied(cp, duty.id, f"a waiver of {duty.id} must record {', '.join(missing)}")
-        if not state.open_duties.get(duty.id):
+        if not _waivable(state.open_duties.get(duty.id), event.subjects):
             if duty.waiver_before_open:
                 who = ", ".join(event.subjects) if event.subjects is not None else "every subject"
                 reason = (
@@ -73,7 +83,8 @@ class Duties(RuleFamily):
                     f"({cp.cite(p.ground)}): its notifications for {who} open waived"
                 )
                 return fired(cp, (duty.id, p.ground), reason)
-            return denied(cp, duty.id, f"no open notification of {duty.id} to waive")
+            whose = f" for {', '.join(event.subjects)}" if event.subjects is not None else ""
+            return denied(cp, duty.id, f"no open notification of {duty.id}{whose} to waive")
         reason = f"{duty.id} waived on ground {p.ground} ({cp.cite(p.ground)})"
         return fired(cp, (duty.id, p.ground), reason)
 
@@ -89,15 +100,12 @@ class Duties(RuleFamily):
     @staticmethod
     def _waive(i: int, event: Event, state: CaseState) -> None:
         p = event.parsed
-        waiting = state.open_duties.get(p.duty)
-        if not waiting:  # v2 waiver_before_open (the check allowed it): kept for later
+        waiting = state.open_duties.get(p.duty) or []
+        targets = _waivable(waiting, event.subjects)
+        if not targets:  # v2 waiver_before_open (the check allowed it): kept for later
             advance = PreWaiver(i, event.subjects, p.ground, p.reason)
             state.prewaived.setdefault(p.duty, []).append(advance)
             return
-        targets = [waiting[0]]
-        if event.subjects is not None and waiting[0].subject is not None:
-            # v2: a waiver for some subjects waives their notifications only
-            targets = [n for n in waiting if n.subject in event.subjects] or targets
         for target in targets:
             waiting.remove(target)
             target.ground, target.reason = p.ground, p.reason
