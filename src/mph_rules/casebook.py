@@ -19,7 +19,15 @@ from pydantic import BaseModel
 
 from mph_rules.calendar import WORKING_DAYS_CALENDAR_SETTING, Counting, WorkingDayCalendar
 from mph_rules.consent import HOUSEHOLD, ConsentLedger
-from mph_rules.decision import Finding, OpenPoint, RecordStatus, TraceEntry
+from mph_rules.decision import (
+    Finding,
+    OpenPoint,
+    RecordStatus,
+    TraceEntry,
+    new_finding,
+    new_open_point,
+    new_record_status,
+)
 from mph_rules.schema import Pack, RecordDuty, Unspecified
 from mph_rules.schema.common import EventRef
 from mph_rules.schema.pack import RULE_SECTIONS
@@ -201,7 +209,7 @@ class CaseBook:
         event: int | None,
         subject: str | None = None,
     ) -> Finding:
-        finding = Finding(code, rule, message, self.cite(rule), event, subject)
+        finding = new_finding(code, rule, message, self.cite(rule), event, subject)
         self.findings.append(finding)
         return finding
 
@@ -277,7 +285,7 @@ class CaseBook:
                 reason = f"not recorded by {r.due}"
                 who = f" for {r.subject}" if r.subject else ""
                 late.append(
-                    Finding(
+                    new_finding(
                         "record_missing",
                         r.rule.id,
                         f"{r.rule.label}{who} was not recorded by {r.due} ({r.rule.what})",
@@ -289,7 +297,7 @@ class CaseBook:
             else:
                 status = "required"
             out.append(
-                RecordStatus(
+                new_record_status(
                     id=f"{r.rule.id}#{r.trigger}" + (f"@{r.subject}" if r.subject else ""),
                     rule=r.rule.id,
                     what=r.rule.what,
@@ -330,7 +338,7 @@ class CaseBook:
                 if setting is not None and reading is None:
                     reading = f"setting {setting} = {settings.get(setting)!r}"
                 out.append(
-                    OpenPoint(
+                    new_open_point(
                         rule,
                         marker.kind,
                         marker.note,
@@ -347,7 +355,7 @@ class CaseBook:
                 if setting_id in self.index.rule_settings.get(rule, ()):
                     seen_settings.add(setting_id)
                     out.append(
-                        OpenPoint(
+                        new_open_point(
                             setting_id,
                             "conflict",
                             setting_marker.note,
@@ -363,7 +371,7 @@ class CaseBook:
                     continue
                 seen_settings.add(WORKING_DAYS_CALENDAR_SETTING)
                 out.append(
-                    OpenPoint(
+                    new_open_point(
                         rule,
                         "unspecified",
                         "the source does not define which days are 'werkdagen'; the setting "

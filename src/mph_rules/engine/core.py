@@ -24,6 +24,7 @@ from mph_rules.decision import (
     PackRef,
     TraceEntry,
     Verdict,
+    new_event_verdict,
 )
 from mph_rules.engine.access import Access
 from mph_rules.engine.case import CaseFacts
@@ -380,7 +381,7 @@ class Engine:
             why = life.not_in_force(event)
             reasons.append(why)
             life.trace(state, "pack.effective", "not_applicable", why, i, "pack effective")
-        return EventVerdict(
+        return new_event_verdict(
             i,
             event.type,
             event.at,

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from mph_rules.consent import HOUSEHOLD
-from mph_rules.decision import Notification, Verdict
+from mph_rules.decision import Notification, Verdict, new_notification
 from mph_rules.engine.family import RuleFamily, denied, fired
 from mph_rules.engine.plan import Step
 from mph_rules.engine.state import CaseState, Context, OpenItem, field_of
@@ -188,7 +188,7 @@ class Duties(RuleFamily):
             status = "overdue"
         else:
             status = "pending"
-        return Notification(
+        return new_notification(
             id=n.id,
             duty=n.duty,
             recipient=n.recipient,

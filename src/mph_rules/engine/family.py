@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from mph_rules.conditions import Condition, Node
-from mph_rules.decision import TraceEntry, Verdict
+from mph_rules.decision import Verdict, new_trace_entry, new_verdict
 from mph_rules.engine.plan import Step
 from mph_rules.engine.state import CaseState, Context
 from mph_rules.events import Event
@@ -59,21 +59,23 @@ class RuleFamily:
     ) -> None:
         cp = self.engine.compiled
         state.trace.append(
-            TraceEntry(rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event)
+            new_trace_entry(
+                rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event
+            )
         )
 
 
 def denied(cp: CompiledPack, rule_id: str, reason: str) -> Verdict:
     """A one-rule denial, cited."""
-    entry = TraceEntry(rule_id, "denied", reason, cp.cite(rule_id), cp.origins.get(rule_id))
-    return Verdict(False, (rule_id,), (reason,), (entry,))
+    entry = new_trace_entry(rule_id, "denied", reason, cp.cite(rule_id), cp.origins.get(rule_id))
+    return new_verdict(False, (rule_id,), (reason,), (entry,))
 
 
 def fired(cp: CompiledPack, rule_ids: tuple[str, ...], reason: str) -> Verdict:
     """A one-rule allowance, cited (the first id is the rule that fired)."""
     rule_id = rule_ids[0]
-    entry = TraceEntry(rule_id, "fired", reason, cp.cite(rule_id), cp.origins.get(rule_id))
-    return Verdict(True, rule_ids, (reason,), (entry,))
+    entry = new_trace_entry(rule_id, "fired", reason, cp.cite(rule_id), cp.origins.get(rule_id))
+    return new_verdict(True, rule_ids, (reason,), (entry,))
 
 
 __all__ = ["RuleFamily", "denied", "fired"]

@@ -6,7 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from mph_rules.decision import AllowedAction, ProcessDeadlineStatus
+from mph_rules.decision import (
+    AllowedAction,
+    ProcessDeadlineStatus,
+    new_allowed_action,
+    new_deadline_status,
+)
 from mph_rules.engine.family import RuleFamily
 from mph_rules.engine.plan import Step
 from mph_rules.engine.state import CaseState, Context, day, within
@@ -204,7 +209,7 @@ class Lifecycle(RuleFamily):
         else:
             status = "pending"
         note = rule.deadline.note if isinstance(rule.deadline, Unspecified) else None
-        return ProcessDeadlineStatus(
+        return new_deadline_status(
             id=d["id"],
             rule=rule.id,
             label=rule.label,
@@ -229,7 +234,7 @@ class Lifecycle(RuleFamily):
                 roles: tuple[str, ...] | str = tr.by if tr.by is not None else "any"
                 blocked = self._blocked(ev, ctx)
                 out.append(
-                    AllowedAction(
+                    new_allowed_action(
                         ev,
                         roles,
                         blocked is None,
@@ -242,7 +247,7 @@ class Lifecycle(RuleFamily):
             if ev not in seen:
                 blocked = self._blocked(ev, ctx)
                 out.append(
-                    AllowedAction(
+                    new_allowed_action(
                         ev,
                         "any",
                         blocked is None,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from mph_rules.conditions import Node
-from mph_rules.decision import TraceEntry, Verdict
+from mph_rules.decision import TraceEntry, Verdict, new_trace_entry
 from mph_rules.engine.state import Context
 
 # The memo's budget: the estimated size of its keys and verdicts (sys.getsizeof of the
@@ -101,7 +101,7 @@ class Memo:
             if found is not None:
                 return found
         entries = tuple(
-            TraceEntry(t.rule, t.outcome, t.reason, t.source, t.origin, event)
+            new_trace_entry(t.rule, t.outcome, t.reason, t.source, t.origin, event)
             for t in verdict.trace
         )
         if recurs:

@@ -8,7 +8,7 @@ from typing import Any
 
 from mph_rules.calendar import WorkingDayCalendar, anchor_date
 from mph_rules.consent import HOUSEHOLD
-from mph_rules.decision import Deletion
+from mph_rules.decision import Deletion, new_deletion
 from mph_rules.engine.family import RuleFamily
 from mph_rules.engine.plan import Step
 from mph_rules.engine.state import (
@@ -178,12 +178,12 @@ class Retention(RuleFamily):
                 reason = (
                     f"clock {clock.rule.id} was cancelled by event {clock.cancelled_by}; " + reason
                 )
-            return Deletion(scope, None, None, reason, subject=subject)
+            return new_deletion(scope, None, None, reason, subject=subject)
         rule = clock.rule
         exceptions = tuple(f"{e.id}: {e.label} ({e.source.cite()})" for e in rule.exceptions)
         if state.hold is not None:
             start, why = state.hold
-            return Deletion(
+            return new_deletion(
                 scope,
                 None,
                 rule.id,
@@ -199,7 +199,7 @@ class Retention(RuleFamily):
             )
         if clock.date is None:
             note = rule.duration.note if isinstance(rule.duration, Unspecified) else ""
-            return Deletion(
+            return new_deletion(
                 scope,
                 None,
                 rule.id,
@@ -215,7 +215,7 @@ class Retention(RuleFamily):
         alert = None
         if rule.alert_before is not None:
             alert = clock.date - duration(rule.alert_before).calendar_delta()
-        return Deletion(
+        return new_deletion(
             scope,
             clock.date,
             rule.id,

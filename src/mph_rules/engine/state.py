@@ -23,7 +23,7 @@ from mph_rules.calendar import (
 )
 from mph_rules.casebook import CaseBook
 from mph_rules.conditions import MISSING, Node
-from mph_rules.decision import TraceEntry
+from mph_rules.decision import TraceEntry, new_trace_entry
 from mph_rules.errors import EventError, Problem
 from mph_rules.events import Event
 from mph_rules.schema import Deadline, RetentionClock, Unspecified
@@ -300,7 +300,9 @@ def field_of(payload: Any, name: str) -> Any:
 def trace_entry(
     cp: Any, rule: str, outcome: str, reason: str, event: int, source: str | None = None
 ) -> TraceEntry:
-    return TraceEntry(rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event)
+    return new_trace_entry(
+        rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event
+    )
 
 
 _M = TypeVar("_M", bound=BaseModel)
