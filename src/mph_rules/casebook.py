@@ -11,6 +11,7 @@ decision; the engine's rule families call it and never reach into it otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,24 @@ class CaseModelIndex:
     pack_defines_working_days: bool
     rule_settings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     working_days_default: str = WorkingDayCalendar.ATW.value
+
+    @functools.cached_property
+    def reported_rules(self) -> frozenset[str]:
+        """The rules `open_points` can report (a marker, a marked setting, werkdagen the pack
+        leaves open): the trace's other entries are skipped without being looked at twice."""
+        marked = {
+            rule
+            for rule, reads in self.rule_settings.items()
+            if any(setting in self.setting_markers for setting in reads)
+        }
+        if not self.pack_defines_working_days:
+            marked |= self.working_day_rules
+        return frozenset(self.markers) | marked
+
+    @functools.cached_property
+    def record_events(self) -> frozenset[str]:
+        """The event types that can breach, discharge or require a record by type."""
+        return frozenset((*self.by_before, *self.by_discharge, *self.by_trigger))
 
 
 def _settings_read(value: Any) -> set[str]:
@@ -241,7 +260,6 @@ class CaseBook:
                         i,
                         open_.subject,
                     )
-        concerned = set(self.consent.concerned(subjects))
         discharging: list[RecordDuty] = []
         if event_type == "data_recorded" and record_id is not None:
             named = self.index.records.get(record_id)
@@ -250,6 +268,7 @@ class CaseBook:
         for rule in self.index.by_discharge.get(event_type, ()):
             if any(ref.event == event_type and matches(ref) for ref in rule.discharged_by):
                 discharging.append(rule)
+        concerned = set(self.consent.concerned(subjects)) if discharging else set()
         for rule in discharging:
             for open_ in self.records:
                 mine = open_.subject is None or open_.subject in concerned
@@ -321,11 +340,16 @@ class CaseBook:
         """Every marker on a rule the case touched (the rule appears in the trace), each with
         the settings that decide it, in the order first touched."""
         touched: dict[str, list[int]] = {}
+        reported = self.index.reported_rules
         for entry in trace:
+            if entry.rule not in reported:
+                continue
             events = touched.setdefault(entry.rule, [])
             if entry.event is not None and entry.event not in events:
                 events.append(entry.event)
         for finding in self.findings:
+            if finding.rule not in reported:
+                continue
             events = touched.setdefault(finding.rule, [])
             if finding.event is not None and finding.event not in events:
                 events.append(finding.event)

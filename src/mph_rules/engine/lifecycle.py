@@ -47,6 +47,8 @@ class Lifecycle(RuleFamily):
         self._valid_from = eff.valid_from if isinstance(eff.valid_from, dt.date) else None
         self._valid_until = eff.valid_until if isinstance(eff.valid_until, dt.date) else None
         self._blocking: dict[str, tuple[Any, ...]] = {}
+        self._rows: dict[str, Any] = {}  # per phase, see _action_rows
+        self._actions: dict[tuple[str, tuple[str | None, ...]], tuple[AllowedAction, ...]] = {}
 
     # may it happen ----------------------------------------------------------------------
 
@@ -225,41 +227,57 @@ class Lifecycle(RuleFamily):
         )
 
     def allowed_actions(self, state: CaseState) -> tuple[AllowedAction, ...]:
-        cp = self.cp
-        out: list[AllowedAction] = []
-        seen: set[str] = set()
+        """What the case allows next. The rows depend on the case only through the phase and
+        which preconditions already block, so they are built once per such pair and kept
+        (a pure function of the two: a used engine answers as a fresh one)."""
+        phase = state.phase
+        rows = self._rows.get(phase)
+        if rows is None:
+            rows = self._rows[phase] = self._action_rows(phase)
         ctx = Context(state, None, {})
-        for ev, transitions in self._transitions_from(state.phase):
-            for tr in transitions:
-                roles: tuple[str, ...] | str = tr.by if tr.by is not None else "any"
-                blocked = self._blocked(ev, ctx)
-                out.append(
-                    new_allowed_action(
-                        ev,
-                        roles,
-                        blocked is None,
-                        blocked or f"{tr.id}: moves the case to {tr.to}",
-                        tr.id,
-                    )
-                )
-                seen.add(ev)
-        for ev in sorted(cp.accepts.get(state.phase, frozenset())):
-            if ev not in seen:
-                blocked = self._blocked(ev, ctx)
-                out.append(
-                    new_allowed_action(
-                        ev,
-                        "any",
-                        blocked is None,
-                        blocked or f"accepted in phase {state.phase}",
-                        state.phase,
-                    )
-                )
-        return tuple(out)
+        blocked = tuple(self._blocked(ev, ctx) for ev in rows[0])
+        key = (phase, blocked)
+        found = self._actions.get(key)
+        if found is None:
+            found = self._actions[key] = self._build_actions(
+                phase, rows, dict(zip(rows[0], blocked, strict=True))
+            )
+        return found
 
-    def _transitions_from(self, phase: str) -> list[tuple[str, Any]]:
+    def _action_rows(
+        self, phase: str
+    ) -> tuple[tuple[str, ...], tuple[tuple[str, Any], ...], tuple[str, ...]]:
+        """Per phase: the event types in question, the transitions from the phase (in
+        (event type) order), and the event types accepted without one."""
         cp = self.cp
-        return [(ev, trs) for (src, ev), trs in sorted(cp.transitions.items()) if src == phase]
+        moves = tuple(
+            (ev, tr)
+            for (src, ev), trs in sorted(cp.transitions.items())
+            if src == phase
+            for tr in trs
+        )
+        seen = {ev for ev, _ in moves}
+        accepted = tuple(ev for ev in sorted(cp.accepts.get(phase, frozenset())) if ev not in seen)
+        events = tuple(dict.fromkeys([*(ev for ev, _ in moves), *accepted]))
+        return events, moves, accepted
+
+    def _build_actions(
+        self,
+        phase: str,
+        rows: tuple[tuple[str, ...], tuple[tuple[str, Any], ...], tuple[str, ...]],
+        blocked: dict[str, str | None],
+    ) -> tuple[AllowedAction, ...]:
+        out: list[AllowedAction] = []
+        for ev, tr in rows[1]:
+            roles: tuple[str, ...] | str = tr.by if tr.by is not None else "any"
+            why = blocked[ev]
+            reason = why or f"{tr.id}: moves the case to {tr.to}"
+            out.append(new_allowed_action(ev, roles, why is None, reason, tr.id))
+        for ev in rows[2]:
+            why = blocked[ev]
+            reason = why or f"accepted in phase {phase}"
+            out.append(new_allowed_action(ev, "any", why is None, reason, phase))
+        return tuple(out)
 
     def _blocked(self, event_type: str, ctx: Context) -> str | None:
         """A precondition that already fails on the case as it stands (one that tests the

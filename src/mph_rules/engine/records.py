@@ -25,6 +25,9 @@ class Records(RuleFamily):
         book = state.book
         if book is None:
             return
+        record = field_of(event.parsed, "record") if event.type == "data_recorded" else None
+        if record is None and event.type not in book.index.record_events:
+            return  # nothing this event can breach, discharge or require
         p = event.parsed
 
         def matches(ref: EventRef) -> bool:
@@ -36,7 +39,6 @@ class Records(RuleFamily):
             when, when_at, _ = self.engine.due(rule.deadline, event.at, p)
             return when, when_at
 
-        record = field_of(p, "record") if event.type == "data_recorded" else None
         book.on_allowed(i, event.type, record, event.subjects, matches, due)
 
 
