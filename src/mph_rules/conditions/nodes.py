@@ -74,18 +74,18 @@ def field_getter(path: str) -> Callable[[ConditionContext], Any]:
     head, _, rest = path.partition(".")
     parts = tuple(rest.split(".")) if rest else ()
 
-    def step(value: Any, part: str) -> Any:
-        if isinstance(value, BaseModel):
-            return getattr(value, part, MISSING)
-        if isinstance(value, Mapping):
-            return value.get(part, MISSING)
-        return MISSING
-
+    step = _step
     if len(parts) == 1:
         (only,) = parts
 
         def get_one(ctx: ConditionContext) -> Any:
             value = ctx.root(head)
+            if type(value) is dict:
+                return value.get(only, MISSING)
+            if isinstance(value, BaseModel):
+                # a field is in the model's __dict__; anything else through getattr, as _step
+                fields = value.__dict__
+                return fields[only] if only in fields else getattr(value, only, MISSING)
             return MISSING if value is MISSING else step(value, only)
 
         return get_one
@@ -99,6 +99,14 @@ def field_getter(path: str) -> Callable[[ConditionContext], Any]:
         return value
 
     return get
+
+
+def _step(value: Any, part: str) -> Any:
+    if isinstance(value, BaseModel):
+        return getattr(value, part, MISSING)
+    if isinstance(value, Mapping):
+        return value.get(part, MISSING)
+    return MISSING
 
 
 def _count(value: Any) -> int | None:
@@ -130,12 +138,17 @@ def _field_predicate(test: FieldTest) -> Callable[[Any], bool]:
         return lambda v: (v is not MISSING and v is not None) == want
     if test.equals is not None:
         eq = test.equals
+        if isinstance(eq, bool):
+            return lambda v: v is eq  # same(): only the boolean itself (MISSING, None never)
         return lambda v: v is not MISSING and v is not None and same(v, eq)
     if test.in_ is not None:
         choices = test.in_
-        return lambda v: (
-            v is not MISSING and v is not None and any(same(v, c) for c in choices)
-        )
+        if all(type(c) is str for c in choices):
+            # same() with text choices: no boolean matches, anything else by ==
+            return lambda v: (
+                v is not MISSING and v is not None and not isinstance(v, bool) and v in choices
+            )
+        return lambda v: v is not MISSING and v is not None and any(same(v, c) for c in choices)
     if test.at_least is not None:
         low = test.at_least
         return lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= low
