@@ -115,6 +115,9 @@ class Engine:
             self.retention,
             self.records,
         )
+        # per plan step, by identity (the plan keeps its steps, so an id is never reused;
+        # bounded by types x phases): the families whose effects the step can reach
+        self._planned_effects: dict[int, tuple[RuleFamily, ...]] = {}
 
     # point queries ----------------------------------------------------------------------
 
@@ -326,6 +329,10 @@ class Engine:
 
     # one event ------------------------------------------------------------------------------
 
+    def _effects_of(self, step: Step) -> tuple[RuleFamily, ...]:
+        """The effect families (in their order) that can do something for this step."""
+        return tuple(family for family in self._effects if family.reaches(step))
+
     def apply(
         self, i: int, event: Event, state: CaseState, step: Step | None = None
     ) -> EventVerdict:
@@ -333,6 +340,11 @@ class Engine:
         the event's type and phase unless a caller narrows it)."""
         if step is None:
             step = self.plan.step(event.type, state.phase)
+            effects = self._planned_effects.get(id(step))
+            if effects is None:
+                effects = self._planned_effects[id(step)] = self._effects_of(step)
+        else:  # a narrowed step (durable backend): decided afresh
+            effects = self._effects_of(step)
         before = state.phase
         ctx = Context(state, event, event.parsed)
         rules: list[str] = []
@@ -373,7 +385,7 @@ class Engine:
         if allowed:
             if target is not None:
                 state.phase = target
-            for family in self._effects:
+            for family in effects:
                 family.apply(i, event, state, ctx, step)
             state.occurred.setdefault(event.type, []).append(event)
         else:

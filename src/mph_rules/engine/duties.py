@@ -40,6 +40,9 @@ class Duties(RuleFamily):
         reason = f"{duty.id} waived on ground {p.ground} ({cp.cite(p.ground)})"
         return fired(cp, (duty.id, p.ground), reason)
 
+    def reaches(self, step: Step) -> bool:
+        return step.event_type == "information_duty_waived" or step.fulfils or bool(step.duties)
+
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         if event.type == "information_duty_waived":
             p = event.parsed

@@ -48,6 +48,11 @@ class RuleFamily:
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         """The effects of an allowed event."""
 
+    def reaches(self, step: Step) -> bool:
+        """Whether ``apply`` can have an effect for an event of this step (the engine skips
+        the family for the others; the answer must be exact, never a guess)."""
+        return True
+
     def trace(
         self,
         state: CaseState,

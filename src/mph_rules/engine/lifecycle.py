@@ -47,6 +47,7 @@ class Lifecycle(RuleFamily):
         self._valid_from = eff.valid_from if isinstance(eff.valid_from, dt.date) else None
         self._valid_until = eff.valid_until if isinstance(eff.valid_until, dt.date) else None
         self._blocking: dict[str, tuple[Any, ...]] = {}
+        self._cancellers: frozenset[str] | None = None  # event types that cancel a deadline
         self._rows: dict[str, Any] = {}  # per phase, see _action_rows
         self._actions: dict[tuple[str, tuple[str | None, ...]], tuple[AllowedAction, ...]] = {}
 
@@ -151,6 +152,15 @@ class Lifecycle(RuleFamily):
         )
 
     # effects: process deadlines ---------------------------------------------------------
+
+    def reaches(self, step: Step) -> bool:
+        if step.deadlines_until or step.deadlines_start:
+            return True
+        if self._cancellers is None:
+            lifecycle = self.engine.pack.lifecycle
+            deadlines = lifecycle.deadlines if lifecycle is not None else ()
+            self._cancellers = frozenset(r.event for d in deadlines for r in d.cancelled_by)
+        return step.event_type in self._cancellers
 
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         kind = event.type

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from mph_rules.conditions import Node
 from mph_rules.decision import TraceEntry, Verdict, new_trace_entry
@@ -23,6 +23,7 @@ MEMO_BYTES = 16 * 1024 * 1024
 _DERIVED = 20_000  # verdicts kept as recurring, their combinations and re-indexed traces
 
 Test = Callable[[Context], bool]
+_R = TypeVar("_R")
 
 
 def tests_of(conditions: Iterable[Node | None]) -> tuple[Test, ...] | None:
@@ -59,6 +60,7 @@ class Memo:
 
         self._kept: dict[int, Verdict] = {}  # verdicts that recur: memoised or fixed
         self._combined: dict[tuple[int, ...], Verdict] = {}
+        self._derived: dict[tuple[str, int], Any] = {}
 
     def keep(self, verdict: Verdict) -> Verdict:
         """Mark a verdict that recurs (a precomputed cell's), so its derivations are kept."""
@@ -71,10 +73,14 @@ class Memo:
         return self._kept.get(id(verdict)) is verdict
 
     def _room(self) -> None:
-        if len(self._kept) + len(self._indexed) + len(self._combined) >= _DERIVED:
+        if (
+            len(self._kept) + len(self._indexed) + len(self._combined) + len(self._derived)
+            >= _DERIVED
+        ):
             self._kept.clear()
             self._indexed.clear()
             self._combined.clear()
+            self._derived.clear()
 
     def combined(
         self, verdicts: list[Verdict], combine: Callable[[list[Verdict]], Verdict]
@@ -90,6 +96,20 @@ class Memo:
             self._combined[key] = found
             self._kept[id(found)] = found
             self._kept.update((id(v), v) for v in verdicts)  # the key's ids stay theirs
+        return found
+
+    def derived(self, kind: str, verdict: Verdict, make: Callable[[Verdict], _R]) -> _R:
+        """``make(verdict)`` for a pure ``make`` named ``kind``, kept for verdicts that recur
+        (the result must be immutable: it is handed out again)."""
+        if not self._recurs(verdict):
+            return make(verdict)
+        key = (kind, id(verdict))
+        found = self._derived.get(key)
+        if found is None:
+            found = make(verdict)
+            self._room()
+            self._derived[key] = found
+            self._kept[id(verdict)] = verdict
         return found
 
     def indexed(self, verdict: Verdict, event: int) -> tuple[TraceEntry, ...]:

@@ -21,6 +21,10 @@ from mph_rules.schema import EventRef
 class Records(RuleFamily):
     name = "records"
 
+    def reaches(self, step: Step) -> bool:
+        kind = step.event_type
+        return kind == "data_recorded" or kind in self.engine.casemodel.record_events
+
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         book = state.book
         if book is None:

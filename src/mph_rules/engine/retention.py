@@ -31,6 +31,13 @@ class Retention(RuleFamily):
     name = "retention"
     reacts_to = frozenset({"legal_hold_started", "legal_hold_ended"})
 
+    def reaches(self, step: Step) -> bool:
+        return (
+            step.event_type in ("legal_hold_started", "legal_hold_ended", "case_reregistered")
+            or bool(step.clocks_cancel)
+            or bool(step.clocks_trigger)
+        )
+
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         kind = event.type
         if kind == "legal_hold_started":
