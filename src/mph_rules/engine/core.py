@@ -18,12 +18,15 @@ from mph_rules.calendar import WORKING_DAYS_CALENDAR_SETTING, DurationError, Wor
 from mph_rules.casebook import index_case_model
 from mph_rules.compile import CompiledPack, compile_pack
 from mph_rules.decision import (
+    ALLOWED,
+    DENIED,
     CaseDecision,
     EventVerdict,
     IntakeVerdict,
     PackRef,
     TraceEntry,
     Verdict,
+    new_case_decision,
     new_event_verdict,
 )
 from mph_rules.engine.access import Access
@@ -279,7 +282,7 @@ class Engine:
             records, late = state.book.record_statuses(limit)
             findings = (*state.book.findings, *late)
             points = state.book.open_points(state.trace, self.settings)
-        return CaseDecision(
+        return new_case_decision(
             pack=self.ref,
             case_id=case_id,
             as_of=as_of,
@@ -346,22 +349,24 @@ class Engine:
         else:  # a narrowed step (durable backend): decided afresh
             effects = self._effects_of(step)
         before = state.phase
-        ctx = Context(state, event, event.parsed)
+        kind = event.type
+        parsed = event.parsed
+        ctx = Context(state, event, parsed)
         rules: list[str] = []
         reasons: list[str] = []
         life = self.lifecycle
         allowed, target = life.transition(i, event, state, ctx, step, rules, reasons)
-        if event.type == "subject_request_received":
+        if kind == "subject_request_received":
             # known even when a precondition refuses the receipt, so that a later answer is
             # denied citing its right (_not_open) instead of failing on an unknown request
-            state.request_rights.setdefault(event.parsed.request_id, event.parsed.right)
+            state.request_rights.setdefault(parsed.request_id, parsed.right)
         word = ""  # v2: "unspecified" where a deciding rule leaves the outcome open
         if allowed and step.preconditions:
             allowed, word = life.preconditions(i, event, state, ctx, step, rules, reasons)
-        judge = self._judges.get(event.type)
+        judge = self._judges.get(kind)
         if allowed and judge is not None:
             verdict = judge.check(i, event, state, ctx)
-            if verdict is not None and event.type in DATA_EVENTS:
+            if verdict is not None and kind in DATA_EVENTS:
                 verdict = self.findings.matrix(i, event, state, ctx, verdict)
                 if verdict.verdict == UNSPECIFIED:
                     word = UNSPECIFIED
@@ -387,7 +392,7 @@ class Engine:
                 state.phase = target
             for family in effects:
                 family.apply(i, event, state, ctx, step)
-            state.occurred.setdefault(event.type, []).append(event)
+            state.occurred.setdefault(kind, []).append(event)
         else:
             word = ""
         in_force = life.in_force(event)
@@ -397,7 +402,7 @@ class Engine:
             life.trace(state, "pack.effective", "not_applicable", why, i, "pack effective")
         return new_event_verdict(
             i,
-            event.type,
+            kind,
             event.at,
             allowed,
             before,
@@ -406,7 +411,7 @@ class Engine:
             tuple(reasons),
             event.id,
             in_force,
-            word,
+            word or (ALLOWED if allowed else DENIED),  # what EventVerdict defaults it to
             event.subjects,
         )
 

@@ -138,6 +138,8 @@ class Lifecycle(RuleFamily):
         return allowed, word
 
     def in_force(self, event: Event) -> bool:
+        if self._valid_from is None and self._valid_until is None:
+            return True
         when = event.moment.date()  # the Amsterdam day (a plain date is its own day)
         if self._valid_from is not None and when < self._valid_from:
             return False

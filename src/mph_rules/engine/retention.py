@@ -132,16 +132,21 @@ class Retention(RuleFamily):
         """v2 invariant: nothing in a scope is read, recorded or shared after its deletion
         date (outside a legal hold), save the fields that survive anonymisation. Only the
         data in the clock's scope: an event naming none of its `categories` is not refused."""
-        if state.hold is not None:
+        if state.hold is not None or not state.clocks:
             return None
         when = day(event.at)
+        passed = [
+            clock
+            for clock in state.clocks.values()
+            if clock.date is not None and clock.cancelled_by is None and when > clock.date
+        ]
+        if not passed:
+            return None  # (the usual case: what follows is only needed past a date)
         fields = set(field_of(event.parsed, "fields") or ())
         named = set(field_of(event.parsed, "categories") or ())
         book = state.book
         concerned = set(book.consent.concerned(event.subjects)) if book is not None else set()
-        for clock in list(state.clocks.values()):
-            if clock.date is None or clock.cancelled_by is not None or when <= clock.date:
-                continue
+        for clock in passed:
             if clock.subject is not None and clock.subject not in concerned:
                 continue
             held = clock.rule.categories
