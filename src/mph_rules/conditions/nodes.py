@@ -109,6 +109,29 @@ def _step(value: Any, part: str) -> Any:
     return MISSING
 
 
+def _leaf(path: str, pred: Callable[[Any], bool]) -> Callable[[ConditionContext], bool]:
+    """``pred`` of the value at ``path``: for a one-step path (``payload.outcome``, the
+    usual case) the step is inlined, so a test costs one call less (it is the innermost
+    loop of memo keys)."""
+    head, _, rest = path.partition(".")
+    if not rest or "." in rest:
+        get = field_getter(path)
+        return lambda ctx: pred(get(ctx))
+    only = rest
+    step = _step
+
+    def holds(ctx: ConditionContext) -> bool:
+        value = ctx.root(head)
+        if type(value) is dict:
+            return pred(value.get(only, MISSING))
+        if isinstance(value, BaseModel):
+            fields = value.__dict__
+            return pred(fields[only] if only in fields else getattr(value, only, MISSING))
+        return pred(MISSING if value is MISSING else step(value, only))
+
+    return holds
+
+
 def _count(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -264,7 +287,7 @@ def compile_condition(condition: Condition) -> Node:
             return _node(lambda ctx: compare(get(ctx), get_other(ctx)), both, text)
         pred = _field_predicate(condition)
         reads = frozenset({("field", condition.field)})
-        return _node(lambda ctx: pred(get(ctx)), reads, _field_text(condition))
+        return _node(_leaf(condition.field, pred), reads, _field_text(condition))
     if isinstance(condition, Occurred):
         where = compile_condition(condition.where) if condition.where is not None else None
         kind = condition.occurred

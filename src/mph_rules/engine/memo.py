@@ -136,8 +136,13 @@ class Memo:
         conditions: Callable[[], Iterable[Node | None]],
         ctx: Context,
         extra: Any = None,
+        seen: dict[Test, bool] | None = None,
     ) -> Any:
-        """The key of ``cell`` in ``ctx``, or None when the verdict must be decided afresh."""
+        """The key of ``cell`` in ``ctx``, or None when the verdict must be decided afresh.
+
+        ``seen``: outcomes of tests already made on this same ``ctx`` (an event's several
+        cells share many rules; the caller passes one dict per judged event, never across
+        a change of the case)."""
         if cell in self._tests:
             tests = self._tests[cell]
         else:
@@ -145,7 +150,16 @@ class Memo:
         if tests is None or not (extra is None or type(extra) is str):
             return None
         try:
-            outcomes = tuple([bool(test(ctx)) for test in tests])
+            if seen is None:
+                outcomes = tuple([bool(test(ctx)) for test in tests])
+            else:
+                found = []
+                for test in tests:
+                    outcome = seen.get(test)
+                    if outcome is None:
+                        outcome = seen[test] = bool(test(ctx))
+                    found.append(outcome)
+                outcomes = tuple(found)
         except Exception:  # an odd value: decided afresh, where it may raise
             return None
         return (cell, extra, outcomes)
