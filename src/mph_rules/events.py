@@ -388,7 +388,10 @@ class Event(BaseModel):
         model = CORE_EVENTS.get(self.type)
         if model is not None:
             try:
-                self._parsed = model.model_validate(self.payload)
+                # model_validate without its wrapper, stored without pydantic's __setattr__
+                # (the same two steps, on the path of every event)
+                parsed = model.__pydantic_validator__.validate_python(self.payload)
+                self.__pydantic_private__["_parsed"] = parsed  # type: ignore[index]
             except ValidationError as exc:
                 raise ValueError(_payload_message(self.type, model, exc)) from None
         elif "." not in self.type:
