@@ -39,7 +39,11 @@ class RuleFamily:
         return self.engine.compiled.node(condition)
 
     def holds(self, condition: Condition, ctx: Context) -> bool:
-        return self.engine.compiled.node(condition).holds(ctx)
+        compiled = self.engine.compiled
+        found = compiled.nodes.get(id(condition))  # CompiledPack.node, without its call
+        if found is not None and found[0] is condition:
+            return found[1].holds(ctx)
+        return compiled.node(condition).holds(ctx)
 
     def check(self, i: int, event: Event, state: CaseState, ctx: Context) -> Verdict | None:
         """May the event happen, as far as this family is concerned (None: no opinion)?"""
@@ -65,7 +69,7 @@ class RuleFamily:
         cp = self.engine.compiled
         state.trace.append(
             new_trace_entry(
-                rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event
+                rule, outcome, reason, source or cp.sources.get(rule), cp.origins.get(rule), event
             )
         )
 
