@@ -31,6 +31,10 @@ class Retention(RuleFamily):
     name = "retention"
     reacts_to = frozenset({"legal_hold_started", "legal_hold_ended"})
 
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self._idle: dict[str, Deletion] = {}  # per scope: the deletion when no clock ran
+
     def reaches(self, step: Step) -> bool:
         return (
             step.event_type in ("legal_hold_started", "legal_hold_ended", "case_reregistered")
@@ -182,6 +186,15 @@ class Retention(RuleFamily):
         return tuple(out)
 
     def _deletion(self, scope: str, clock: Clock | None, state: CaseState) -> Deletion:
+        if clock is None:
+            # a pure function of the scope (and the pack): built once, handed out again
+            idle = self._idle.get(scope)
+            if idle is None:
+                idle = self._idle[scope] = self._deletion_of(scope, None, state)
+            return idle
+        return self._deletion_of(scope, clock, state)
+
+    def _deletion_of(self, scope: str, clock: Clock | None, state: CaseState) -> Deletion:
         cp = self.cp
         subject = clock.subject if clock is not None else None
         if clock is None or clock.cancelled_by is not None:
