@@ -236,8 +236,12 @@ class Engine:
         limit = cutoff(as_of)
         events = [e for e in case.events if e.moment <= limit]
         session = CaseSession(self, case.id, case.facts, case.subjects)
-        for event in events:
-            session._apply(event, None)
+        # CaseSession._apply per event, unrolled (the events are checked and in order)
+        apply, state, verdicts = self.apply, session._state, session._verdicts
+        for i, event in enumerate(events):
+            verdicts.append(apply(i, event, state))
+        if events:
+            session._last = events[-1].moment
         return session.decision(as_of, ignored=len(case.events) - len(events))
 
     def session(
