@@ -373,10 +373,11 @@ class CaseBook:
                     )
                 )
                 seen_settings.update(marker.settings)
-            for setting_id, setting_marker in self.index.setting_markers.items():
+            reads = self.index.rule_settings.get(rule, ())
+            for setting_id, setting_marker in self.index.setting_markers.items() if reads else ():
                 if setting_id in seen_settings:
                     continue
-                if setting_id in self.index.rule_settings.get(rule, ()):
+                if setting_id in reads:
                     seen_settings.add(setting_id)
                     out.append(
                         new_open_point(

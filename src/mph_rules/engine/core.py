@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mph_rules import __version__
@@ -234,7 +234,9 @@ class Engine:
         """The decision on ``case`` as of ``as_of``; events after ``as_of`` are ignored."""
         case = self.validate_case(case)
         limit = cutoff(as_of)
-        events = [e for e in case.events if e.moment <= limit]
+        events: Sequence[Event] = case.events  # in time order (validate_case checks it)
+        if events and events[-1].moment > limit:
+            events = [e for e in events if e.moment <= limit]
         session = CaseSession(self, case.id, case.facts, case.subjects)
         # CaseSession._apply per event, unrolled (the events are checked and in order)
         apply, state, verdicts = self.apply, session._state, session._verdicts
