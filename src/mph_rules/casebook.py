@@ -201,6 +201,15 @@ EventMatch = Callable[[EventRef], bool]
 """Whether an event (the one being applied) matches a reference, `when` included."""
 
 
+def _fires(refs: Iterable[EventRef], event_type: str, matches: EventMatch) -> bool:
+    """Whether one of ``refs`` names this event type and matches it (a loop, not any() over
+    a generator: this runs for every allowed event)."""
+    for ref in refs:  # noqa: SIM110 (see the docstring)
+        if ref.event == event_type and matches(ref):
+            return True
+    return False
+
+
 @dataclass
 class CaseBook:
     """The v2 bookkeeping of one case: consent, records, findings."""
@@ -246,7 +255,7 @@ class CaseBook:
         """An allowed event: it may breach a `before`, discharge records and require new
         ones (in that order, so an event never discharges the record it requires)."""
         for rule in self.index.by_before.get(event_type, ()):
-            if not any(ref.event == event_type and matches(ref) for ref in rule.before):
+            if not _fires(rule.before, event_type, matches):
                 continue
             for open_ in self.records:
                 if open_.rule is rule and open_.done is None and open_.breached_by is None:
@@ -266,13 +275,16 @@ class CaseBook:
             if named is not None:
                 discharging.append(named)
         for rule in self.index.by_discharge.get(event_type, ()):
-            if any(ref.event == event_type and matches(ref) for ref in rule.discharged_by):
+            if _fires(rule.discharged_by, event_type, matches):
                 discharging.append(rule)
         concerned = set(self.consent.concerned(subjects)) if discharging else set()
         for rule in discharging:
             for open_ in self.records:
-                mine = open_.subject is None or open_.subject in concerned
-                if open_.rule is rule and open_.done is None and mine:
+                if (
+                    open_.rule is rule
+                    and open_.done is None
+                    and (open_.subject is None or open_.subject in concerned)
+                ):
                     open_.done = i
         for rule in self.index.by_trigger.get(event_type, ()):
             if not matches(rule.trigger):

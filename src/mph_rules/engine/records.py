@@ -34,8 +34,11 @@ class Records(RuleFamily):
             return  # nothing this event can breach, discharge or require
         p = event.parsed
 
+        holds = self.holds
+
         def matches(ref: EventRef) -> bool:
-            return ref.when is None or self.holds(ref.when, ctx)
+            when = ref.when
+            return when is None or holds(when, ctx)
 
         def due(rule: Any) -> tuple[dt.date | None, dt.datetime | None]:
             if rule.deadline is None:
