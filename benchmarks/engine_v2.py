@@ -351,16 +351,22 @@ def bench_batch(count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and cases")
+    sections = ("evaluate", "access", "growth", "sessions", "batch")
+    parser.add_argument("--only", choices=sections, help="run one section (default: all)")
     args = parser.parse_args()
     rounds = 3 if args.quick else 7
     start = time.perf_counter()
-    for pack in CASES:
+    run = set(sections) if args.only is None else {args.only}
+    for pack in CASES if "evaluate" in run else ():
         bench_evaluate(pack, rounds)
-    for pack in CASES:
+    for pack in CASES if "access" in run else ():
         bench_access(pack, rounds)
-    bench_growth(rounds)
-    bench_sessions(200 if args.quick else 1000)
-    bench_batch(1000 if args.quick else 5000)
+    if "growth" in run:
+        bench_growth(rounds)
+    if "sessions" in run:
+        bench_sessions(200 if args.quick else 1000)
+    if "batch" in run:
+        bench_batch(1000 if args.quick else 5000)
     print()
     print("| figure | measured | goal | met |")
     print("|---|---|---|---|")

@@ -43,12 +43,20 @@ class Access(RuleFamily):
         p = event.parsed
         action = "read" if event.type == "file_accessed" else "write"
         role = event.actor.role if event.actor else ""
+        seen: dict[Any, bool] = {}  # test outcomes on this event, shared by its cells
         verdicts = [
-            self.access((role, cat, state.phase, action), p.purpose, ctx) for cat in p.categories
+            self.access((role, cat, state.phase, action), p.purpose, ctx, seen)
+            for cat in p.categories
         ]
         return self.memo.combined(verdicts, combine)
 
-    def access(self, cell: tuple[str, str, str, str], purpose: str | None, ctx: Context) -> Verdict:
+    def access(
+        self,
+        cell: tuple[str, str, str, str],
+        purpose: str | None,
+        ctx: Context,
+        seen: dict[Any, bool] | None = None,
+    ) -> Verdict:
         cp = self.cp
         fixed = cp.fixed_access(cell)
         if fixed is not None:
@@ -56,7 +64,9 @@ class Access(RuleFamily):
         forbidden = cp.categories.get(cell[1])
         forbidden = forbidden if forbidden is not None and forbidden.forbidden else None
         rules = cp.access_cells.get(cell, ())
-        key = self.memo.key(("access", cell), lambda: [self._when(r) for r in rules], ctx, purpose)
+        key = self.memo.key(
+            ("access", cell), lambda: [self._when(r) for r in rules], ctx, purpose, seen
+        )
         memo = self.memo.get(key)
         if memo is not None:
             return memo

@@ -23,7 +23,7 @@ from mph_rules.calendar import (
 )
 from mph_rules.casebook import CaseBook
 from mph_rules.conditions import MISSING, Node
-from mph_rules.decision import TraceEntry
+from mph_rules.decision import TraceEntry, new_trace_entry
 from mph_rules.error_codes import validation_code
 from mph_rules.errors import EventError, Problem
 from mph_rules.events import Event
@@ -107,10 +107,29 @@ def due(
     if isinstance(rule_deadline, Unspecified) or rule_deadline.duration is None:
         counting = rule_deadline.counting.value if isinstance(rule_deadline, Deadline) else None
         return None, None, counting
+    key: tuple[int, dt.date, Any] | None = None
+    if rule_deadline.counting is not Counting.ELAPSED_HOURS:
+        # a day-based deadline depends only on the Amsterdam day it starts (see deadline())
+        start = at.astimezone(AMSTERDAM).date() if isinstance(at, dt.datetime) else at
+        calendar = working if rule_deadline.counting is Counting.WORKING_DAYS else None
+        key = (id(rule_deadline), start, calendar)
+        found = _DUE.get(key)
+        if found is not None and found[0] is rule_deadline:
+            return found[1]
     result = deadline(
         at, duration(rule_deadline.duration), rule_deadline.counting, rule_deadline.anchor, working
     )
-    return result.due, result.due_at, rule_deadline.counting.value
+    answer = result.due, result.due_at, rule_deadline.counting.value
+    if key is not None:
+        if len(_DUE) >= 4096:
+            _DUE.clear()
+        _DUE[key] = (rule_deadline, answer)  # the rule kept alive: its id is not reused
+    return answer
+
+
+# due(), memoised for day-based deadlines by (the deadline rule, start day, calendar): a pure
+# function, so this table is invisible (keys hold the rule's identity, checked on a hit)
+_DUE: dict[tuple[int, dt.date, Any], tuple[Any, tuple[Any, Any, str]]] = {}
 
 
 @dataclass
@@ -313,7 +332,9 @@ def field_of(payload: Any, name: str) -> Any:
 def trace_entry(
     cp: Any, rule: str, outcome: str, reason: str, event: int, source: str | None = None
 ) -> TraceEntry:
-    return TraceEntry(rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event)
+    return new_trace_entry(
+        rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event
+    )
 
 
 _M = TypeVar("_M", bound=BaseModel)
