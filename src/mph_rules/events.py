@@ -306,6 +306,7 @@ VOCABULARY: dict[str, CoreEvent] = {
 }
 
 CORE_EVENTS: dict[str, type[Payload]] = {name: spec.payload for name, spec in VOCABULARY.items()}
+_CORE_NAMES: dict[str, str] = {name: name for name in CORE_EVENTS}
 
 
 def choices(model: type[BaseModel], name: str) -> tuple[Any, ...] | None:
@@ -348,6 +349,13 @@ class Event(BaseModel):
         "omitted: all of them",
     )
     payload: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _one_string(cls, value: str) -> str:
+        """A core type as the vocabulary's own string: every session's verdicts, traces and
+        history then share one copy instead of each holding its own (live session memory)."""
+        return _CORE_NAMES.get(value, value)
 
     @field_validator("at", mode="before")
     @classmethod
