@@ -316,10 +316,10 @@ def parse_line(line: bytes | str, file: str, number: int) -> dict[str, Any]:
     try:
         data = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise EventError([Problem(f"not JSON: {exc}", file, number)]) from None
+        raise EventError([Problem(f"not JSON: {exc}", file, number, code="MPH-C001")]) from None
     if not isinstance(data, dict):
         what = "a case is an object with id, facts, subjects, events"
-        raise EventError([Problem(what, file, number)])
+        raise EventError([Problem(what, file, number, code="MPH-C001")])
     return data
 
 

@@ -54,9 +54,10 @@ class Access(RuleFamily):
 
     def access(self, cell: Cell, purpose: str | None, ctx: Context) -> Verdict:
         found = self.cell(cell)
+        if found is None:  # e.g. an event without an actor: default deny, nothing kept
+            found = self._conditional(cell)
         if isinstance(found, Verdict):
             return self.memo.keep(found)
-        assert found is not None, f"unknown access cell {cell}"
         return found(purpose, ctx)
 
     def cell(self, cell: Cell) -> Verdict | Callable[[str | None, Context], Verdict] | None:
@@ -100,8 +101,8 @@ class Access(RuleFamily):
         transparent by construction, history-reading conditions included (their outcome is
         computed, never assumed). A forbidden category's write is refused whatever the rules."""
         cp = self.cp
-        category = cp.categories[cell[1]]
-        forbidden = category if category.forbidden else None
+        category = cp.categories.get(cell[1])
+        forbidden = category if category is not None and category.forbidden else None
         rules = cp.access_cells.get(cell, ())
         sources, origins = cp.sources, cp.origins
         if forbidden is not None and cell[3] == "write":
