@@ -206,8 +206,13 @@ def create_app(
 ) -> FastAPI:
     """The ASGI application for ``config`` (the store is migrated to the newest schema)."""
     engines = dict(engines) if engines is not None else load_engines(config)
-    store = store or Store(config.database)
+    if store is None:
+        from mph_rules.service.logkey import log_key
+
+        store = Store(config.database, log_key=log_key(config.log_key_file))
     store.migrate()
+    if store.keyed:
+        logger.info("decision log keyed (HMAC) from entry %d on", store.keyed_from())
     live = LiveCases(store, engines, config.max_cached_cases)
     tokens = {
         t.digest: Caller(
