@@ -225,6 +225,8 @@ def check_references(pack: Pack, origins: dict[str, str], doc: Document) -> list
             c.event_ref((*p, "counted_from"), clock.counted_from)
         for j, ref in enumerate(clock.cancelled_by):
             c.event_ref((*p, "cancelled_by", j), ref)
+        if clock.categories:
+            c.refs((*p, "categories"), clock.categories, c.categories, "data category")
         for j, exc in enumerate(clock.exceptions):
             c.ref(
                 (*p, "exceptions", j, "source", "document"),
