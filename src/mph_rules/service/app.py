@@ -142,11 +142,25 @@ class AppendRequest(BaseModel):
     subjects: list[Subject] | None = Field(default=None, description="only when creating")
 
 
+class ProblemDetail(BaseModel):
+    code: str = Field(description="the problem's stable code, e.g. MPH-V001")
+    help: str | None = Field(description="the page of the code: meaning, example, fix")
+    path: str | None = Field(description="where in the request body")
+    message: str
+    hint: str | None
+    line: int | None
+    column: int | None
+
+
 class ErrorDetail(BaseModel):
+    type: str = Field(
+        description="RFC 9457 type: the page of the problems' code when they share one, "
+        "else about:blank"
+    )
     status: int
     code: str
     message: str
-    problems: list[dict[str, Any]]
+    problems: list[ProblemDetail]
 
 
 class ErrorResponse(BaseModel):
