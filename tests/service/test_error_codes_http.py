@@ -28,7 +28,7 @@ CASES = [
                                          "actor": {"role": "reportr"}}]},
          "as_of": AS_OF},
         "MPH-C002",
-        "events[0].actor.role",
+        "case.events[0].actor.role",
     ),
 ]  # fmt: skip
 
@@ -67,3 +67,27 @@ def test_errors_without_problems_have_a_blank_type(
         r = client.get("/v1/packs")
     assert r.status_code == 401
     assert r.json()["error"]["type"] == "about:blank"
+
+
+def test_a_posted_events_problem_is_placed_in_the_body(
+    serve: Callable[..., Server], tmp_path: Path
+) -> None:
+    server = serve(f"sqlite:///{tmp_path / 'service.db'}")
+    body = {
+        "expected_version": 0,
+        "pack": "hilversum",
+        "facts": {},
+        "subjects": [{"id": "parent"}],
+        "event": {
+            "type": "case_registered",
+            "at": "2024-03-11T18:00:00+01:00",
+            "actor": {"role": "reportr"},
+            "subjects": ["child"],
+        },
+    }
+    with server.client() as client:
+        r = client.post("/v1/cases/hv-1/events", json=body)
+        assert r.status_code == 422, r.text
+        problems = {p["path"]: p["code"] for p in r.json()["error"]["problems"]}
+        assert problems == {"event.actor.role": "MPH-C002", "event.subjects[0]": "MPH-C003"}
+        assert client.get("/v1/cases/hv-1").status_code == 404  # nothing stored

@@ -42,7 +42,7 @@ from mph_rules.service.cases import LiveCases, NotFound, WrongPack
 from mph_rules.service.chain import canonical, digest
 from mph_rules.service.config import ServiceConfig, token_digest
 from mph_rules.service.http import Guard
-from mph_rules.service.problems import error_body, from_validation, problem_dict
+from mph_rules.service.problems import error_body, from_validation, problem_dict, relocated
 from mph_rules.service.store import SCHEMA_VERSION as STORE_SCHEMA
 from mph_rules.service.store import Conflict, Store
 
@@ -314,7 +314,10 @@ def create_app(
         """The decision on a whole case as of a moment (nothing is stored but the log entry)."""
         engine = engine_for(who, pack)
         as_of = parse_moment(body.as_of, "as_of")
-        text = engine.evaluate(body.case, as_of=as_of).to_json(indent=None)
+        try:
+            text = engine.evaluate(body.case, as_of=as_of).to_json(indent=None)
+        except EventError as exc:
+            raise relocated(exc, "case") from None
         request = {"case": body.case.model_dump(mode="json"), "as_of": as_of.isoformat()}
         return logged(who, "evaluate", engine, request, text)
 
