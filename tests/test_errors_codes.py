@@ -52,6 +52,73 @@ def test_codes_are_unique_and_well_formed() -> None:
         assert entry.title and entry.title == entry.title.strip()
 
 
+# Every code published so far, with its meaning (slug). A code is never removed, renumbered
+# or given another meaning: add new codes here, never change or drop a line.
+PUBLISHED = {
+    "MPH-Y001": "file-unreadable",
+    "MPH-Y002": "too-large",
+    "MPH-Y003": "not-utf8",
+    "MPH-Y004": "empty-document",
+    "MPH-Y005": "invalid-yaml",
+    "MPH-Y006": "too-complex",
+    "MPH-Y007": "duplicate-key",
+    "MPH-Y008": "merge-key",
+    "MPH-Y009": "complex-key",
+    "MPH-Y010": "invalid-scalar",
+    "MPH-V001": "unknown-key",
+    "MPH-V002": "missing-field",
+    "MPH-V003": "wrong-type",
+    "MPH-V004": "not-allowed",
+    "MPH-V005": "out-of-bounds",
+    "MPH-V006": "invalid-value",
+    "MPH-P001": "unknown-pack",
+    "MPH-P002": "not-a-pack",
+    "MPH-P003": "broken-installed-pack",
+    "MPH-P004": "extends-outside",
+    "MPH-P005": "extends-cycle",
+    "MPH-P006": "extends-limit",
+    "MPH-P007": "extends-failed",
+    "MPH-P008": "duplicate-id",
+    "MPH-P009": "override-unknown",
+    "MPH-P010": "undefined-reference",
+    "MPH-P011": "setting-comparison",
+    "MPH-P012": "pack-event-prefix",
+    "MPH-P013": "setting-mismatch",
+    "MPH-P014": "pack-changed",
+    "MPH-C001": "not-a-case",
+    "MPH-C002": "unknown-name",
+    "MPH-C003": "unknown-subject",
+    "MPH-C004": "request-not-received",
+    "MPH-C005": "events-out-of-order",
+    "MPH-C006": "as-of-too-early",
+    "MPH-C007": "foreign-session",
+    "MPH-C008": "no-live-case",
+    "MPH-C009": "live-case-open",
+    "MPH-C010": "clock-back",
+    "MPH-A001": "bad-moment",
+    "MPH-A002": "moment-without-offset",
+    "MPH-A003": "unknown-setting",
+    "MPH-A004": "bad-setting-value",
+    "MPH-A005": "bad-option",
+    "MPH-A006": "missing-option",
+    "MPH-A007": "case-store-layout",
+    "MPH-A008": "unknown-language",
+    "MPH-T001": "bad-test-file",
+    "MPH-T002": "not-an-audit-record",
+    "MPH-T003": "not-reproducible",
+    "MPH-S001": "missing-extra",
+    "MPH-S002": "no-decision-log",
+    "MPH-S003": "sweep-failed",
+    "MPH-S004": "log-key",
+}
+
+
+def test_published_codes_keep_their_meaning() -> None:
+    assert {c: CODES[c].slug for c in PUBLISHED if c in CODES} == PUBLISHED
+    assert set(PUBLISHED) <= set(CODES), "a published code was removed (retire it instead)"
+    assert set(CODES) <= set(PUBLISHED), "a new code: add it to PUBLISHED"
+
+
 def test_numbers_within_an_area_run_without_gaps() -> None:
     """New codes take the next number; a retired code keeps its number (never reused)."""
     by_area: dict[str, list[int]] = {}
