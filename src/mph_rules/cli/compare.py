@@ -34,7 +34,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if len(args.packs) < 2:
-        raise PackError([Problem("compare needs at least two packs")])
+        raise PackError([Problem("compare needs at least two packs", code="MPH-A006")])
     packs = [load_pack(name) for name in args.packs]
     lang = language(args.lang, packs[0])
     comparison = compare_packs(packs, lang=lang)

@@ -69,7 +69,9 @@ def _engine(pack: str) -> Engine:
 def _pack_name(name: str) -> str:
     names = bundled_names()
     if name not in names:
-        raise MphRulesError([Problem(f"unknown pack {name!r}", hint=did_you_mean(name, names))])
+        raise MphRulesError(
+            [Problem(f"unknown pack {name!r}", hint=did_you_mean(name, names), code="MPH-P001")]
+        )
     return name
 
 
@@ -79,7 +81,9 @@ def _case(raw: bytes | str, file: str) -> Case:
     if problems:
         raise EventError(problems)
     if not isinstance(doc.data, dict):
-        raise EventError([Problem("a case is a mapping with id, facts, subjects, events", file)])
+        raise EventError(
+            [Problem("a case is a mapping with id, facts, subjects, events", file, code="MPH-C001")]
+        )
     try:
         return Case.model_validate(doc.data)
     except ValidationError as exc:
