@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     StrictBool,
+    StrictStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -58,10 +59,18 @@ class TriageDecided(Payload):
 Form = Literal["oral", "written", "registered"]
 
 
+Addressee = Literal["subject", "legal_representative"]
+ADDRESSEE_DOC = (
+    "v2: who was informed about the subjects: the subjects themselves or their legal "
+    "representative (a duty's `representation` may ask for both)"
+)
+
+
 class HouseholdInformed(Payload):
     about: str
     how: Literal["oral", "written", "unspecified"] = "unspecified"
     subjects: tuple[str, ...] = ()
+    addressee: Addressee = Field(default="subject", description=ADDRESSEE_DOC)
     form: Form | None = Field(default=None, description="v2: oral, written or registered")
     content: tuple[str, ...] = Field(
         default=(), description="v2: the content elements (ids) the act carried"
@@ -76,6 +85,11 @@ class InformationDutyWaived(Payload):
     review_at: dt.date | None = None
     conditions: str | None = None
     inform_how: str | None = None
+    details: dict[str, StrictStr | dt.date] = Field(
+        default_factory=dict,
+        description="v2: the pack's own waiver fields, as the duty's waiver_requires names "
+        "them (`details.<name>`)",
+    )
 
 
 class HouseholdHeard(Payload):
@@ -151,7 +165,8 @@ class FileAccessed(Payload):
 
 class ConsentEvent(Payload):
     """Consent (v2: scoped): for `subject` (None: the household), one `scope`, and where
-    given, only these data `categories`, `recipients` (roles) and `purposes`."""
+    given, only these data `categories`, `recipients` (roles) and `purposes`. A withdrawal or
+    refusal with `recipients` ends the consent for those recipients only."""
 
     scope: str
     subject: str | None = None
@@ -202,6 +217,7 @@ class LegalHold(Payload):
 class NotificationSent(Payload):
     duty: str
     to: str | None = None
+    addressee: Addressee = Field(default="subject", description=ADDRESSEE_DOC)
     form: Form | None = Field(default=None, description="v2: oral, written or registered")
     content: tuple[str, ...] = Field(
         default=(), description="v2: the content elements (ids) the notification carried"

@@ -274,7 +274,7 @@ class Engine:
         if state.book is not None:
             records, late = state.book.record_statuses(limit)
             findings = (*state.book.findings, *late)
-            points = state.book.open_points(state.trace, self.settings)
+            points = state.book.open_points(state.trace, self.settings, verdicts)
         return CaseDecision(
             pack=self.ref,
             case_id=case_id,

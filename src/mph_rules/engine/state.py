@@ -142,6 +142,7 @@ class OpenItem:
     request: dict[str, Any] = field(default_factory=dict)
     subject: str | None = None  # v2: the data subject of a per-subject duty
     missed_of: str | None = None  # v2 opened_by_missed: open once this deadline is missed
+    addressee: str | None = None  # v2 representation: subject | legal_representative
 
 
 @dataclass
@@ -184,6 +185,8 @@ class CaseState:
     counter: dict[str, int] = field(default_factory=dict)
     book: CaseBook | None = None  # v2: consent per subject, records, findings
     mandates: set[str] = field(default_factory=set)  # v2: roles given a mandate by an event
+    # v2 waiver_before_open: per duty, waivers recorded before it opened (see Duties)
+    prewaived: dict[str, list[Any]] = field(default_factory=dict)
 
 
 class Context:
