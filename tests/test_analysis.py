@@ -6,6 +6,7 @@ must fire, at the line of the rule that is wrong, and nothing else may fire.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -379,7 +380,7 @@ def test_compare_lines_packs_up_by_core_vocabulary() -> None:
     rows = {(r.aspect, r.item): r for r in c.rows}
     closed = rows[("retention", "on case_closed")]
     assert "5 years from 1 January of the next year" in closed.values[0]
-    assert "1 year if settings.retention_regime equals short" in closed.values[1]
+    assert "1 year if the setting 'retention_regime' is 'short'" in closed.values[1]
     assert closed.differs
     assert rows[("rights", "access")].values[0].startswith("4 weeks")
     assert rows[("police data", "may read in the file")].values == (
@@ -394,6 +395,26 @@ def test_compare_lines_packs_up_by_core_vocabulary() -> None:
         "rights",
         "police data",
     }
+
+
+def test_compare_cells_read_as_words_in_the_language_never_as_paths() -> None:
+    packs = [load_pack(name) for name in ("hilversum", "nijmegen", "mda_plus")]
+    for lang, words in (
+        ("nl", ("vereist: ", "jaar", "bij casus afgesloten", "verlenging: ")),
+        ("en", ("required: ", "year", "on case_closed", "extension: ")),
+    ):
+        c = compare_packs(packs, lang=lang)
+        cells = "\n".join(v for r in c.rows for v in (r.item, *r.values))
+        assert not re.search(r"\b(payload|facts|settings|actor)\.[a-z_]", cells), lang
+        assert " equals " not in cells and " in [" not in cells
+        for word in words:
+            assert word in cells, (lang, word)
+    dutch = compare_packs(packs, lang="nl")
+    rows = {(r.aspect, r.item): r for r in dutch.rows}
+    assert "de uitkomst is een van afgewezen, verwezen naar reguliere zorg" in (
+        rows[("retention", "bij triagebesluit")].values[0]
+    )
+    assert rows[("rights", "inzage")].values[0].startswith("4 weken")
 
 
 def test_deadlines_read_as_a_person_says_them() -> None:

@@ -7,6 +7,7 @@ retention period, see the pack test fail under plain pytest with expected vs act
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -160,26 +161,43 @@ def test_test_command_missing_path_exits_2() -> None:
 def test_docs_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["docs", TIDY, MINI, "--out", str(tmp_path)]) == 0
     page = (tmp_path / "tidy.md").read_text(encoding="utf-8")
-    for heading in (
-        "## Parties and roles",
-        "## Lifecycle",
-        "## Access matrix",
-        "## Sharing",
-        "## Information duties",
-        "## Retention",
-        "## Rights",
+    for anchor, heading in (
+        ("parties-and-roles", "Parties and roles"),
+        ("lifecycle", "Lifecycle"),
+        ("access-matrix", "Access matrix"),
+        ("sharing", "Sharing"),
+        ("information-duties", "Information duties"),
+        ("retention", "Retention"),
+        ("rights", "Rights"),
     ):
-        assert heading in page
+        assert f'## <a id="{anchor}"></a>{heading}\n' in page
     assert "```mermaid\nstateDiagram-v2\n    [*] --> none\n" in page
     assert "    meeting --> closed : case_closed" in page
     assert "| `identity` (ordinary) | R in meeting, closed; W in meeting | R in triage |" in page
     assert '[cv art. 15(1)](#src-cv "vijf jaar")' in page
     assert '<a id="src-cv"></a>' in page
     assert "`case_closed` 2024-09-17: delete on 2030-01-01" in page
+    # the pack is English: the Dutch page is in nl/, with the same anchors, linked both ways
+    dutch = (tmp_path / "nl" / "tidy.md").read_text(encoding="utf-8")
+    assert "Nederlands: [nl/tidy.md](nl/tidy.md)" in page
+    assert "English: [../tidy.md](../tidy.md)" in dutch
+    assert '## <a id="parties-and-roles"></a>Partijen en rollen\n' in dutch
+    assert "| `identity` (gewoon) | R in meeting, closed; W in meeting | R in triage |" in dutch
+    assert "`case_closed` 2024-09-17: vernietigen op 2030-01-01" in dutch
+    assert set(re.findall(r'id="([^"]+)"', page)) == set(re.findall(r'id="([^"]+)"', dutch))
+    assert (tmp_path / "nl" / "tidy.access.svg").exists()
     assert main(["docs", TIDY, MINI, "--out", str(tmp_path), "--check"]) == 0
     (tmp_path / "mini.md").write_text("stale", encoding="utf-8")
+    (tmp_path / "nl" / "mini.md").unlink()
     assert main(["docs", TIDY, MINI, "--out", str(tmp_path), "--check"]) == 1
-    assert "mini.md: out of date" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "mini.md: out of date" in out and "nl/mini.md: out of date" in out
+    # one language on request, as <pack>.md
+    assert main(["docs", TIDY, "--out", str(tmp_path / "one"), "--lang", "nl"]) == 0
+    assert (tmp_path / "one" / "tidy.md").read_text(encoding="utf-8").startswith(
+        "<!-- Gemaakt door"
+    )
+    assert not (tmp_path / "one" / "nl").exists()
 
 
 def test_docs_worked_examples_match_the_engine() -> None:

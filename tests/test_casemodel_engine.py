@@ -523,3 +523,39 @@ def test_window_a_reregistration_cancels_only_within_a_year(engine: Engine) -> N
     assert next(x for x in d.deletions if x.scope == "case_file").date is None
     d = decide(engine, REGISTER, declined, late, as_of="2025-07-01")
     assert next(x for x in d.deletions if x.scope == "case_file").date == dt.date(2026, 1, 1)
+
+
+def test_a_deletion_date_closes_only_the_data_in_its_scope(engine: Engine) -> None:
+    # rule r_police_data: police_incidents are deleted 6 months after the plan (2024-09-25);
+    # the rest of the file (identity) stays open until its own date
+    def read(at: str, *categories: str) -> dict[str, Any]:
+        return ev("file_accessed", at, "regisseur", categories=list(categories))
+
+    d = decide(engine, *TO_EXECUTION, read("2024-10-01", "police_incidents"), as_of="2024-10-02")
+    assert not last(d).allowed and last(d).rules == ("r_police_data",)
+    assert "police_data passed its deletion date 2024-09-25" in last(d).reasons[0]
+    d = decide(engine, *TO_EXECUTION, read("2024-10-01", "identity"), as_of="2024-10-02")
+    assert last(d).allowed and "r_police_data" not in last(d).rules
+    # an act naming data of the closed scope among others is refused whole
+    d = decide(
+        engine,
+        *TO_EXECUTION,
+        read("2024-10-01", "identity", "police_incidents"),
+        as_of="2024-10-02",
+    )
+    assert not last(d).allowed and last(d).rules == ("r_police_data",)
+    # on its last day the scope is still open
+    d = decide(engine, *TO_EXECUTION, read("2024-09-25", "police_incidents"), as_of="2024-10-02")
+    assert last(d).allowed
+
+
+def test_a_scope_holding_no_category_closes_nothing(engine: Engine) -> None:
+    # rule r_consent_records (`categories: []`): the mother's consent records run out on
+    # 2026-03-26; her data in the file may still be read
+    read = ev(
+        "file_accessed", "2026-04-01", "regisseur", subjects=["mother"], categories=["identity"]
+    )
+    d = decide(engine, *TO_EXECUTION, CONSENT, read, as_of="2026-04-02")
+    dates = {(x.subject, x.date) for x in d.deletions if x.scope == "consent_records"}
+    assert ("mother", dt.date(2026, 3, 26)) in dates
+    assert last(d).allowed

@@ -80,4 +80,5 @@ def test_errors_in_dutch_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["check", "access", "procesregiseur", "police_special", "--pack", "hilversum"]
     assert main([*args, "--phase", "execution", "--lang", "nl"]) == 2
     err = capsys.readouterr().err
-    assert "fout: onbekende rol 'procesregiseur' (bedoelde u 'procesregisseur'?)" in err
+    assert "fout[MPH-C002]: onbekende rol 'procesregiseur' (bedoelde u 'procesregisseur'?)" in err
+    assert "zie docs/errors/MPH-C002.md" in err

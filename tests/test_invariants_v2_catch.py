@@ -56,6 +56,24 @@ def test_reading_after_the_deletion_date_is_caught() -> None:
         invariants.nothing_processed_after_deletion(ENGINE, case, flip(decision, -1))
 
 
+def test_the_deletion_invariant_is_per_scope() -> None:
+    # r_police_data: police_incidents deleted 6 months after the plan (2024-09-25); identity not
+    case = {
+        "id": "c",
+        "subjects": SUBJECTS,
+        "events": [
+            *START,
+            ev("file_accessed", "2024-10-01", "regisseur", categories=["police_incidents"]),
+            ev("file_accessed", "2024-10-01", "regisseur", categories=["identity"]),
+        ],
+    }
+    decision = ENGINE.evaluate(case, as_of=dt.date(2024, 10, 2))
+    assert not decision.events[-2].allowed and decision.events[-1].allowed
+    invariants.nothing_processed_after_deletion(ENGINE, case, decision)
+    with pytest.raises(invariants.InvariantViolation, match="police_data"):
+        invariants.nothing_processed_after_deletion(ENGINE, case, flip(decision, -2))
+
+
 def test_processing_after_an_upheld_objection_is_caught() -> None:
     case = {
         "id": "c",

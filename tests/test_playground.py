@@ -86,13 +86,22 @@ def test_every_citation_target_exists_on_the_pack_page(client: TestClient) -> No
         data={"pack": "hilversum", "case_text": EXAMPLE.read_text(), "as_of": AS_OF},
     )
     targets = set(
-        re.findall(r'class="cite" href="[^"#]*/packs/hilversum/docs#([^"]+)"', reply.text)
+        re.findall(
+            r'class="cite" href="[^"#]*/packs/hilversum/docs\?lang=nl#([^"]+)"', reply.text
+        )
     )
     assert len(targets) > 5
-    docs = client.get("/packs/hilversum/docs").text
-    missing = [t for t in targets if f'id="{t}"' not in docs]
-    assert not missing
-    assert client.get("/packs/hilversum/hilversum.access.svg").status_code == 200
+    # the page in either language holds every target: anchors do not depend on the language
+    for lang, heading in (("nl", "Toegangsmatrix"), ("en", "Access matrix")):
+        docs = client.get(f"/packs/hilversum/docs?lang={lang}").text
+        assert heading in docs
+        missing = [t for t in targets if f'id="{t}"' not in docs]
+        assert not missing, lang
+        assert f'src="hilversum.access.svg?lang={lang}"' in docs
+    nl_svg = client.get("/packs/hilversum/hilversum.access.svg?lang=nl")
+    en_svg = client.get("/packs/hilversum/hilversum.access.svg?lang=en")
+    assert nl_svg.status_code == en_svg.status_code == 200
+    assert "Toegangsmatrix" in nl_svg.text and "Access matrix" in en_svg.text
     assert client.get("/packs/nowhere/docs").status_code == 404
 
 
@@ -204,13 +213,18 @@ def test_the_playground_in_a_browser(browser: Any, server: str) -> None:
     # a citation: its link leads to the rule's row in the pack's reference page
     link = section.find_element(By.CSS_SELECTOR, "table.events a.cite")
     href = link.get_attribute("href")
-    assert href and "/packs/hilversum/docs#" in href
+    assert href and "/packs/hilversum/docs?lang=nl#" in href
     rule = href.rsplit("#", 1)[1]
     assert link.text == engine.compiled.cite(rule)
     link.click()
     target = browser.find_element(By.ID, rule)
     assert target.find_element(By.XPATH, "./ancestor::tr").is_displayed()
-    assert browser.find_elements(By.CSS_SELECTOR, "article.docs img")
+    # the reference page is in the language of the decision, its pictures too
+    assert "Toegangsmatrix" in browser.find_element(By.CSS_SELECTOR, "article.docs").text
+    images = browser.find_elements(By.CSS_SELECTOR, "article.docs img")
+    assert images and all(
+        browser.execute_script("return arguments[0].naturalWidth", img) > 0 for img in images
+    )
     _shot(browser, "playground-docs.png")
 
 

@@ -135,3 +135,18 @@ def test_duration_from_must_name_a_duration_setting() -> None:
         "deadline: {duration_from: {setting: s}}}\n"
     )
     assert any("must have type duration" in p for p in problems(text))
+
+
+def test_retention_categories_name_data_categories() -> None:
+    text = HEAD + (
+        "data_categories:\n"
+        f"  - {{id: police, label: P, kind: police, source: {SRC}}}\n"
+        "retention:\n"
+        "  - {id: c, label: L, trigger: {event: case_closed}, duration: P1Y, scope: s, "
+        f"categories: [polise], source: {SRC}}}\n"
+    )
+    out = problems(text)
+    assert any("retention[0].categories" in p and "'police'" in p for p in out), out
+    ok = load_pack_text(text.replace("[polise]", "[police]"), "demo.yaml")
+    assert ok.retention[0].categories == ("police",)
+    assert load_pack_text(text.replace("[polise]", "[]"), "demo.yaml").retention[0].categories == ()

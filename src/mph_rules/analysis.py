@@ -1427,83 +1427,144 @@ class Comparison:
 
 
 class _Describer:
-    """Plain-language lines about one pack, keyed so packs can be lined up."""
+    """Plain-language lines about one pack, keyed so packs can be lined up; every word from
+    the message catalogue in one language, conditions in words with the pack's labels."""
 
-    def __init__(self, pack: Pack) -> None:
+    def __init__(self, pack: Pack, lang: str) -> None:
+        # imported here: render imports this module (access matrix, lint report)
+        from mph_rules.render.conditions import Labels
+        from mph_rules.render.i18n import Messages
+
         self.pack = pack
         self.loc = Locator(pack)
+        self.m = Messages(lang)
+        self.words = Labels.of(pack, self.m)
         self.roles = {r.id: r.label for r in pack.roles}
         self.grounds = {g.id: g.label for g in pack.exception_grounds}
 
+    def describe(self, condition: Condition) -> str:
+        from mph_rules.render.conditions import describe as in_words
+
+        return in_words(condition, self.words)
+
+    def deadline(self, deadline: Any) -> str:
+        from mph_rules.render import periods
+
+        return periods.deadline(deadline, self.m)
+
+    def event(self, event_type: str) -> str:
+        """The row key of an event: its type in English (as the packs name it), in words in
+        Dutch."""
+        return self.m.event(event_type) if self.m.lang == "nl" else event_type
+
     def origin(self, section: str, item_id: str) -> str:
-        return "" if self.loc.is_own(section, item_id) else " (statute baseline)"
+        return "" if self.loc.is_own(section, item_id) else " " + self.m("docs.statute_baseline")
 
     def intake(self) -> dict[str, str]:
+        m = self.m
         intake = self.pack.intake
         if intake is None:
-            return {"criteria": "none", "decided by": "-"}
+            return {m("compare.item.criteria"): m("docs.none"), m("compare.item.decided_by"): "-"}
         lines = []
         for c in intake.criteria:
-            kind = "required" if c.required else "indicator"
             cond = (
-                f"open: {_short(c.condition.note, 50)}"
+                m("docs.period_open", note=_short(c.condition.note, 50))
                 if isinstance(c.condition, Unspecified)
-                else _short(describe(c.condition), 60)
+                else _short(self.describe(c.condition), 120)
             )
-            lines.append(f"{kind}: {c.label} [{cond}] ({c.source.cite()})")
-        return {"criteria": "\n".join(lines), "decided by": ", ".join(intake.decided_by)}
+            lines.append(
+                m(
+                    "compare.criterion",
+                    kind=m("docs.required" if c.required else "docs.indicator"),
+                    label=c.label,
+                    condition=cond,
+                    cite=c.source.cite(),
+                )
+            )
+        return {
+            m("compare.item.criteria"): "\n".join(lines),
+            m("compare.item.decided_by"): ", ".join(intake.decided_by),
+        }
 
     def retention(self) -> dict[str, str]:
+        from mph_rules.render import periods
+
+        m = self.m
         out: dict[str, list[str]] = defaultdict(list)
         for clock in self.pack.retention:
             if isinstance(clock.duration, Unspecified):
-                period = f"open: {_short(clock.duration.note, 50)}"
+                period = m("docs.period_open", note=_short(clock.duration.note, 50))
             else:
-                period = humanize_duration(clock.duration, clock.counting.value)
-                period += _ANCHORS[clock.anchor.value]
+                period = periods.duration(clock.duration, clock.counting.value, m)
+                period += periods.anchor(clock.anchor.value, m)
                 if clock.counted_from is not None:
-                    period += f", counted from {clock.counted_from.event}"
-            when = f" if {describe(clock.trigger.when)}" if clock.trigger.when else ""
-            out[f"on {clock.trigger.event}"].append(
+                    period += ", " + m(
+                        "compare.counted_from", event=self.event(clock.counted_from.event)
+                    )
+            when = (
+                " " + m("docs.if", clause=self.describe(clock.trigger.when))
+                if clock.trigger.when
+                else ""
+            )
+            out[m("compare.item.on", event=self.event(clock.trigger.event))].append(
                 f"{clock.scope}: {period}{when} ({clock.source.cite()})"
                 + self.origin("retention", clock.id)
             )
         return {k: "\n".join(v) for k, v in out.items()}
 
     def duties(self) -> dict[str, str]:
+        m = self.m
         out: dict[str, list[str]] = defaultdict(list)
         for d in self.pack.information_duties:
             grounds = [self.grounds.get(g, g) for g in d.exception_grounds]
-            exc = "; ".join(_short(g, 50) for g in grounds) if grounds else "none"
-            out[f"on {d.trigger.event}"].append(
-                f"{d.informer} -> {d.recipient} ({d.about}): {deadline_text(d.deadline)}; "
-                f"exceptions: {exc} ({d.source.cite()})" + self.origin("information_duties", d.id)
+            exc = "; ".join(_short(g, 50) for g in grounds) if grounds else m("docs.none")
+            out[m("compare.item.on", event=self.event(d.trigger.event))].append(
+                m(
+                    "compare.duty",
+                    informer=d.informer,
+                    recipient=d.recipient,
+                    about=d.about,
+                    deadline=self.deadline(d.deadline),
+                    exceptions=exc,
+                    cite=d.source.cite(),
+                )
+                + self.origin("information_duties", d.id)
             )
         return {k: "\n".join(v) for k, v in out.items()}
 
     def rights(self) -> dict[str, str]:
+        m = self.m
         out = {}
         for r in sorted(self.pack.rights, key=lambda r: list(RightKind).index(r.right)):
-            text = deadline_text(r.deadline)
+            text = self.deadline(r.deadline)
             if r.extension is not None:
-                text += ", extension: " + deadline_text(r.extension)
-            out[r.right.value] = f"{text} ({r.source.cite()})" + self.origin("rights", r.id)
+                text += ", " + m("compare.extension", deadline=self.deadline(r.extension))
+            key = f"compare.right.{r.right.value}"
+            out[m(key) if m.has(key) else r.right.value] = (
+                f"{text} ({r.source.cite()})" + self.origin("rights", r.id)
+            )
         return out
 
     def police(self) -> dict[str, str]:
+        m = self.m
         matrix = access_matrix(self.pack)
         police = {
             c.id for c in self.pack.data_categories if c.kind.value in ("police", "special_police")
         }
+        categories, readers_key, receivers_key = (
+            m("compare.item.categories"),
+            m("compare.item.may_read"),
+            m("compare.item.may_receive"),
+        )
         if not police:
-            return {"categories": "none", "may read in the file": "-", "may receive": "-"}
+            return {categories: m("docs.none"), readers_key: "-", receivers_key: "-"}
         readers: dict[str, str] = {}
         for cell in matrix.cells:
             if cell.category in police and cell.action == "read":
                 if cell.verdict is CellVerdict.ALLOW:
                     readers[cell.role] = ""
                 elif cell.verdict is CellVerdict.CONDITIONAL:
-                    readers.setdefault(cell.role, " (conditionally)")
+                    readers.setdefault(cell.role, " " + m("compare.conditionally"))
         receivers: dict[str, set[str]] = defaultdict(set)
         roles = list(self.roles)
         for rule in self.pack.sharing:
@@ -1515,24 +1576,29 @@ class _Describer:
                     for frm in _expand(rule.from_roles, roles):
                         receivers[to].add(frm)
         return {
-            "categories": ", ".join(sorted(police)),
-            "may read in the file": ", ".join(f"{r}{c}" for r, c in sorted(readers.items()))
-            or "nobody",
-            "may receive": "\n".join(
-                f"{to} from {', '.join(sorted(frm))}" for to, frm in sorted(receivers.items())
+            categories: ", ".join(sorted(police)),
+            readers_key: ", ".join(f"{r}{c}" for r, c in sorted(readers.items()))
+            or m("compare.nobody"),
+            receivers_key: "\n".join(
+                m("compare.receives_from", to=to, roles=", ".join(sorted(frm)))
+                for to, frm in sorted(receivers.items())
             )
-            or "nobody",
+            or m("compare.nobody"),
         }
 
     def forbidden(self) -> str:
-        return ", ".join(c.id for c in self.pack.data_categories if c.forbidden) or "none"
+        return ", ".join(c.id for c in self.pack.data_categories if c.forbidden) or self.m(
+            "docs.none"
+        )
 
 
-def compare_packs(packs: Sequence[Pack]) -> Comparison:
+def compare_packs(packs: Sequence[Pack], *, lang: str = "en") -> Comparison:
     """Line packs up on intake, retention, information-duty exceptions, rights deadlines and
     police data. Rows are keyed by the core vocabulary (event types, right kinds), which every
-    pack shares, so like is compared with like."""
-    described = [_Describer(p) for p in packs]
+    pack shares, so like is compared with like. ``lang``: the language of the cells (nl|en);
+    the aspects stay keys (renderers name them)."""
+    described = [_Describer(p, lang) for p in packs]
+    m = described[0].m if described else None
     rows: list[ComparisonRow] = []
 
     def add(aspect: str, per_pack: list[dict[str, str]], absent: str) -> None:
@@ -1540,14 +1606,19 @@ def compare_packs(packs: Sequence[Pack]) -> Comparison:
         for key in keys:
             rows.append(ComparisonRow(aspect, key, tuple(d.get(key, absent) for d in per_pack)))
 
-    add("intake", [d.intake() for d in described], "-")
-    add("retention", [d.retention() for d in described], "no clock")
-    add("information duties", [d.duties() for d in described], "no duty")
-    add("rights", [d.rights() for d in described], "not regulated")
-    add("police data", [d.police() for d in described], "-")
-    rows.append(
-        ComparisonRow("data categories", "never recorded", tuple(d.forbidden() for d in described))
-    )
+    if m is not None:
+        add("intake", [d.intake() for d in described], "-")
+        add("retention", [d.retention() for d in described], m("compare.no_clock"))
+        add("information duties", [d.duties() for d in described], m("compare.no_duty"))
+        add("rights", [d.rights() for d in described], m("compare.not_regulated"))
+        add("police data", [d.police() for d in described], "-")
+        rows.append(
+            ComparisonRow(
+                "data categories",
+                m("compare.item.never_recorded"),
+                tuple(d.forbidden() for d in described),
+            )
+        )
     return Comparison(
         tuple(p.pack.id for p in packs), tuple(p.pack.title for p in packs), tuple(rows)
     )

@@ -195,6 +195,7 @@ class PackSpec:
                         "cannot send this pack to workers: its file cannot be read",
                         top,
                         hint="build the spec from the text: PackSpec.from_text(text)",
+                        code="MPH-Y001",
                     )
                 ]
             ) from None
@@ -206,6 +207,7 @@ class PackSpec:
                         "the pack's file changed since it was loaded",
                         top,
                         hint="load it again, or send the text it was loaded from",
+                        code="MPH-P014",
                     )
                 ]
             )
@@ -223,6 +225,7 @@ class PackSpec:
                         f"this worker loads it to {found}",
                         self.file,
                         hint="run the same mph-rules version on the client and every worker",
+                        code="MPH-P014",
                     )
                 ]
             )
@@ -233,7 +236,7 @@ def _read_text(path: Path) -> str:
     try:
         return read_limited(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PackError([Problem(f"cannot read pack: {exc}", str(path))]) from None
+        raise PackError([Problem(f"cannot read pack: {exc}", str(path), code="MPH-Y001")]) from None
 
 
 def _canonical(settings: Mapping[str, Any] | None) -> str:

@@ -92,11 +92,17 @@ def partitions(store: str | Path) -> list[Path]:
     worker's working folder need not be the client's)."""
     root = Path(store).absolute()
     if not root.is_dir():
-        raise MphRulesError([Problem("a case store is a folder of .jsonl files", str(root))])
+        raise MphRulesError(
+            [Problem("a case store is a folder of .jsonl files", str(root), code="MPH-A007")]
+        )
     found = sorted(p for p in root.iterdir() if p.is_file() and p.name.endswith(SUFFIXES))
     if not found:
         raise MphRulesError(
-            [Problem("no partitions: expected .jsonl or .jsonl.gz files", str(root))]
+            [
+                Problem(
+                    "no partitions: expected .jsonl or .jsonl.gz files", str(root), code="MPH-A007"
+                )
+            ]
         )
     return found
 

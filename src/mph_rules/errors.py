@@ -14,7 +14,8 @@ def place(file: str, line: int | None, column: int | None) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in an input file, with its place and a hint."""
+    """One thing wrong in an input file, with its place, a hint and its stable code
+    (``mph_rules.error_codes``: one docs page per code)."""
 
     message: str
     file: str | None = None
@@ -23,9 +24,11 @@ class Problem:
     path: str | None = None
     hint: str | None = None
     severity: str = "error"
+    code: str = ""
 
     def __str__(self) -> str:
-        text = f"{place(self.file or '<input>', self.line, self.column)}: {self.severity}: "
+        label = f"{self.severity}[{self.code}]" if self.code else self.severity
+        text = f"{place(self.file or '<input>', self.line, self.column)}: {label}: "
         if self.path:
             text += f"{self.path}: "
         text += self.message

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from mph_rules.error_codes import validation_code
 from mph_rules.errors import PackError, Problem
 from mph_rules.references import check_references
 from mph_rules.schema import Pack
@@ -89,7 +90,11 @@ def _installed_path(name: str) -> Path | None:
         return Path(str(target))
     except Exception as exc:  # a broken plugin is a PackError, never a traceback
         raise PackError(
-            [Problem(f"installed pack {name!r} ({ep.value}) cannot be loaded: {exc}")]
+            [
+                Problem(
+                    f"installed pack {name!r} ({ep.value}) cannot be loaded: {exc}", code="MPH-P003"
+                )
+            ]
         ) from None
 
 
@@ -109,7 +114,13 @@ def resolve_name(name_or_path: str | Path) -> Path:
     names += sorted(installed_packs())
     hint = did_you_mean(text, names) or f"known packs: {', '.join(names)}"
     raise PackError(
-        [Problem(f"no pack named {text!r} (a path needs a slash or a .yaml suffix)", hint=hint)]
+        [
+            Problem(
+                f"no pack named {text!r} (a path needs a slash or a .yaml suffix)",
+                hint=hint,
+                code="MPH-P001",
+            )
+        ]
     )
 
 
@@ -142,7 +153,9 @@ def _load(path: Path, chain: tuple[str, ...], loads: _Loads) -> Pack:
     try:
         raw = read_limited(path)
     except OSError as exc:
-        raise PackError([Problem(f"cannot read pack: {exc.strerror}", str(path))]) from None
+        raise PackError(
+            [Problem(f"cannot read pack: {exc.strerror}", str(path), code="MPH-Y001")]
+        ) from None
     return _resolve(_parse(raw, str(path), extended=bool(chain)), str(path), chain, loads)
 
 
@@ -159,6 +172,7 @@ def _extended_path(name: str, file: str, loads: _Loads) -> Path:
                     f"extends {name!r}: only a bundled or installed pack name, or a relative "
                     "path inside the pack's own folder, may be extended",
                     hint="write the file beside the pack and name it relative to the pack",
+                    code="MPH-P004",
                 )
             ]
         )
@@ -169,6 +183,7 @@ def _extended_path(name: str, file: str, loads: _Loads) -> Path:
                 Problem(
                     f"extends {name!r}: the file lies outside the pack's own folder "
                     f"({loads.root}); it is not read",
+                    code="MPH-P004",
                 )
             ]
         )
@@ -186,12 +201,16 @@ def _parse(raw: bytes | str, file: str, *, extended: bool = False) -> _Parsed:
     if problems:
         raise PackError(problems)
     if not isinstance(doc.data, dict):
-        raise PackError([Problem("a pack is a mapping with a 'pack:' section", file, 1, 1)])
+        raise PackError(
+            [Problem("a pack is a mapping with a 'pack:' section", file, 1, 1, code="MPH-P002")]
+        )
     meta = doc.data.get("pack")
     if extended and not (isinstance(meta, dict) and isinstance(meta.get("id"), str)):
         # an extended file that is not a pack may be anything (a secret, a system file):
         # say so without echoing any of its values
-        raise PackError([Problem("not a pack (no 'pack:' section with an id)", file)])
+        raise PackError(
+            [Problem("not a pack (no 'pack:' section with an id)", file, code="MPH-P002")]
+        )
     try:
         pack = Pack.model_validate(doc.data)
     except ValidationError as exc:
@@ -203,26 +222,36 @@ def _resolve(parsed: _Parsed, file: str, chain: tuple[str, ...], loads: _Loads) 
     pack = parsed.pack
     if pack.pack.id in chain:
         cycle = " -> ".join((*chain, pack.pack.id))
-        raise PackError([Problem(f"extends cycle: {cycle}", file)])
+        raise PackError([Problem(f"extends cycle: {cycle}", file, code="MPH-P005")])
     bases: list[Pack] = []
     problems: list[Problem] = []
     for i, name in enumerate(pack.pack.extends):
         line, col = parsed.doc.locate(("pack", "extends", i))
         if len(chain) + 1 > MAX_EXTENDS_DEPTH:
             message = f"extends deeper than {MAX_EXTENDS_DEPTH} packs: {' -> '.join(chain)}"
-            raise PackError([Problem(message, file, line, col, "pack.extends")])
+            raise PackError([Problem(message, file, line, col, "pack.extends", code="MPH-P006")])
         try:
             path = _extended_path(name, file, loads)
             key = path.resolve()
             if key not in loads.done:
                 if len(loads.done) >= MAX_EXTENDS_FILES:
                     message = f"extends more than {MAX_EXTENDS_FILES} files in all"
-                    raise PackError([Problem(message, file, line, col, "pack.extends")])
+                    raise PackError(
+                        [Problem(message, file, line, col, "pack.extends", code="MPH-P006")]
+                    )
                 loads.done[key] = _load(path, (*chain, pack.pack.id), loads)
             bases.append(loads.done[key])
         except PackError as exc:
             problems.append(
-                Problem(f"cannot extend {name!r}", file, line, col, "pack.extends", str(exc))
+                Problem(
+                    f"cannot extend {name!r}",
+                    file,
+                    line,
+                    col,
+                    "pack.extends",
+                    str(exc),
+                    code="MPH-P007",
+                )
             )
     if problems:
         raise PackError(problems)
@@ -270,7 +299,9 @@ def _merge(
             key = _key(item)
             if key in items and origins.get(key) == own_id:
                 line, col = doc.locate((section, index, "id"))
-                problems.append(Problem(f"duplicate id {key!r}", doc.file, line, col, section))
+                problems.append(
+                    Problem(f"duplicate id {key!r}", doc.file, line, col, section, code="MPH-P008")
+                )
                 continue
             if key in items:
                 overridden[key] = key
@@ -285,6 +316,7 @@ def _merge(
                             col,
                             f"{section}[{index}].overrides",
                             did_you_mean(target, base_ids),
+                            code="MPH-P009",
                         )
                     )
                 items.pop(target, None)
@@ -345,7 +377,9 @@ def validation_problems(
         if ident in seen:
             continue
         seen.add(ident)
-        problems.append(Problem(message, doc.file, line, col, _render(loc), hint))
+        problems.append(
+            Problem(message, doc.file, line, col, _render(loc), hint, code=validation_code(kind))
+        )
     return problems
 
 
@@ -487,13 +521,23 @@ def load_case(path: str | Path) -> Any:
     try:
         raw = read_limited(Path(path))
     except OSError as exc:
-        raise EventError([Problem(f"cannot read case: {exc.strerror}", str(path))]) from None
+        raise EventError(
+            [Problem(f"cannot read case: {exc.strerror}", str(path), code="MPH-Y001")]
+        ) from None
     doc, problems = read_yaml(raw, str(path))
     if problems:
         raise EventError(problems)
     if not isinstance(doc.data, dict):
         raise EventError(
-            [Problem("a case is a mapping with id, facts, subjects, events", str(path), 1, 1)]
+            [
+                Problem(
+                    "a case is a mapping with id, facts, subjects, events",
+                    str(path),
+                    1,
+                    1,
+                    code="MPH-C001",
+                )
+            ]
         )
     try:
         return Case.model_validate(doc.data)

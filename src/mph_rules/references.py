@@ -45,12 +45,18 @@ class _Checker:
         self.setting_models = {s.id: s for s in pack.settings}
         self.hint = Hints()  # did-you-mean, bounded in total work
 
-    def at(self, path: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
+    def at(
+        self,
+        path: tuple[str | int, ...],
+        message: str,
+        hint: str | None = None,
+        code: str = "MPH-P010",
+    ) -> None:
         line, col = self.doc.locate(path)
         rendered = ""
         for part in path:
             rendered += f"[{part}]" if isinstance(part, int) else (f".{part}" if rendered else part)
-        self.problems.append(Problem(message, self.doc.file, line, col, rendered, hint))
+        self.problems.append(Problem(message, self.doc.file, line, col, rendered, hint, code=code))
 
     def ref(self, path: tuple[str | int, ...], value: str, known: set[str], what: str) -> None:
         if value not in known:
@@ -93,7 +99,9 @@ class _Checker:
                 try:
                     check_setting_value(setting, value)
                 except ValueError as exc:
-                    self.at(path, f"{test.field} is compared with {value!r}: {exc}")
+                    self.at(
+                        path, f"{test.field} is compared with {value!r}: {exc}", code="MPH-P011"
+                    )
 
     def source(self, path: tuple[str | int, ...], source: Source) -> None:
         self.ref((*path, "source", "document"), source.document, self.documents, "source document")
@@ -143,7 +151,11 @@ def check_references(pack: Pack, origins: dict[str, str], doc: Document) -> list
                 c.source(("defaults", kind), rule.source)
     for i, ev in _own(pack.events, origins, own):
         if not ev.type.startswith(f"{own}."):
-            c.at(("events", i, "type"), f"pack event {ev.type!r} must start with '{own}.'")
+            c.at(
+                ("events", i, "type"),
+                f"pack event {ev.type!r} must start with '{own}.'",
+                code="MPH-P012",
+            )
         c.source(("events", i), ev.source)
     if pack.lifecycle is not None and "lifecycle" in (doc.data or {}):
         lc = pack.lifecycle
@@ -213,6 +225,8 @@ def check_references(pack: Pack, origins: dict[str, str], doc: Document) -> list
             c.event_ref((*p, "counted_from"), clock.counted_from)
         for j, ref in enumerate(clock.cancelled_by):
             c.event_ref((*p, "cancelled_by", j), ref)
+        if clock.categories:
+            c.refs((*p, "categories"), clock.categories, c.categories, "data category")
         for j, exc in enumerate(clock.exceptions):
             c.ref(
                 (*p, "exceptions", j, "source", "document"),
@@ -244,11 +258,16 @@ def _check_v2(c: _Checker) -> None:
         if found is None:
             return
         if kind == "duration" and found.type != "duration":
-            c.at((*path, "setting"), f"setting {found.id!r} must have type duration")
+            c.at(
+                (*path, "setting"),
+                f"setting {found.id!r} must have type duration",
+                code="MPH-P013",
+            )
         if choices and not set(found.choices) <= choices:
             c.at(
                 (*path, "setting"),
                 f"setting {found.id!r} must choose from {sorted(choices)}",
+                code="MPH-P013",
             )
 
     def actor(path: tuple[str | int, ...], limit: Any) -> None:
@@ -310,5 +329,9 @@ def _check_ids(c: _Checker) -> None:
     for section in RULE_SECTIONS:
         for i, item in _own(getattr(c.pack, section), c.origins, c.own):
             if item.id in seen and seen[item.id] != section:
-                c.at((section, i, "id"), f"id {item.id!r} is also used in {seen[item.id]}")
+                c.at(
+                    (section, i, "id"),
+                    f"id {item.id!r} is also used in {seen[item.id]}",
+                    code="MPH-P008",
+                )
             seen.setdefault(item.id, section)

@@ -69,10 +69,10 @@ class _Reader:
         self.nodes = 0
         self.problems: list[Problem] = []
 
-    def _problem(self, node: yaml.Node, message: str, hint: str | None = None) -> None:
+    def _problem(self, node: yaml.Node, code: str, message: str, hint: str | None = None) -> None:
         mark = node.start_mark
         self.problems.append(
-            Problem(message, self.doc.file, mark.line + 1, mark.column + 1, hint=hint)
+            Problem(message, self.doc.file, mark.line + 1, mark.column + 1, hint=hint, code=code)
         )
 
     def read(self, node: yaml.Node, path: Path, depth: int) -> Any:
@@ -86,15 +86,22 @@ class _Reader:
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    self._problem(key_node, "merge keys ('<<') are not supported", "write it out")
+                    self._problem(
+                        key_node, "MPH-Y008", "merge keys ('<<') are not supported", "write it out"
+                    )
                     continue
                 if not isinstance(key_node, yaml.ScalarNode):
-                    self._problem(key_node, "a mapping key must be a plain value")
+                    self._problem(key_node, "MPH-Y009", "a mapping key must be a plain value")
                     continue
                 key = str(key_node.value)  # keys are names: never resolved to bool/number
                 if key in result:
                     line = self.doc.keys.get((*path, key), (None, None))[0]
-                    self._problem(key_node, f"duplicate key {key!r}", f"first given at line {line}")
+                    self._problem(
+                        key_node,
+                        "MPH-Y007",
+                        f"duplicate key {key!r}",
+                        f"first given at line {line}",
+                    )
                     continue
                 self.doc.keys[(*path, key)] = (
                     key_node.start_mark.line + 1,
@@ -111,7 +118,7 @@ class _Reader:
             return self.loader.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
             text = str(getattr(node, "value", ""))
-            self._problem(node, f"invalid value {text!r}: {exc}")
+            self._problem(node, "MPH-Y010", f"invalid value {text!r}: {exc}")
             return text
 
 
@@ -126,39 +133,53 @@ def read_yaml(raw: bytes | str, file: str | None = None) -> tuple[Document, list
     doc = Document(None, file)
     if isinstance(raw, bytes):
         if len(raw) > MAX_BYTES:
-            return doc, [Problem(f"file is {len(raw)} bytes; the limit is {MAX_BYTES}", file)]
+            return doc, [
+                Problem(
+                    f"file is {len(raw)} bytes; the limit is {MAX_BYTES}", file, code="MPH-Y002"
+                )
+            ]
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
-            return doc, [Problem(f"not UTF-8 text (byte {exc.start})", file, line)]
+            return doc, [Problem(f"not UTF-8 text (byte {exc.start})", file, line, code="MPH-Y003")]
     else:
         text = raw
         if len(text) > MAX_BYTES:
             return doc, [
-                Problem(f"input is {len(text)} characters; the limit is {MAX_BYTES}", file)
+                Problem(
+                    f"input is {len(text)} characters; the limit is {MAX_BYTES}",
+                    file,
+                    code="MPH-Y002",
+                )
             ]
     loader = _Yaml12Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return doc, [Problem("the document is empty", file, 1, 1)]
+            return doc, [Problem("the document is empty", file, 1, 1, code="MPH-Y004")]
         reader = _Reader(loader, doc)
         doc.data = reader.read(node, (), 0)
         return doc, reader.problems
     except _Abort as abort:
         mark = abort.node.start_mark
-        return doc, [Problem(abort.message, file, mark.line + 1, mark.column + 1)]
+        return doc, [Problem(abort.message, file, mark.line + 1, mark.column + 1, code="MPH-Y006")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         if mark is None:
-            return doc, [Problem(f"not valid YAML: {exc.problem}", file)]
+            return doc, [Problem(f"not valid YAML: {exc.problem}", file, code="MPH-Y005")]
         return doc, [
-            Problem(f"not valid YAML: {exc.problem}", file, mark.line + 1, mark.column + 1)
+            Problem(
+                f"not valid YAML: {exc.problem}",
+                file,
+                mark.line + 1,
+                mark.column + 1,
+                code="MPH-Y005",
+            )
         ]
     except yaml.YAMLError as exc:
-        return doc, [Problem(f"not valid YAML: {exc}", file)]
+        return doc, [Problem(f"not valid YAML: {exc}", file, code="MPH-Y005")]
     except RecursionError:
-        return doc, [Problem(f"nesting deeper than {MAX_DEPTH} levels", file)]
+        return doc, [Problem(f"nesting deeper than {MAX_DEPTH} levels", file, code="MPH-Y006")]
     finally:
         loader.dispose()

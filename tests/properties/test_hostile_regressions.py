@@ -183,5 +183,5 @@ def test_cli_case_before_1966(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_load_case_gives_lines(tmp_path: Path) -> None:
     case = tmp_path / "case.yaml"
     case.write_text(BAD_CASES["dupes.yaml"])
-    with pytest.raises(EventError, match=r"case.yaml:2:1: error: duplicate key 'id'"):
+    with pytest.raises(EventError, match=r"case.yaml:2:1: error\[MPH-Y007\]: duplicate key 'id'"):
         load_case(case)

@@ -332,7 +332,7 @@ def _instant(at: Moment, *, end_of_day: bool) -> dt.datetime:
 def _cutoff(now: Moment) -> dt.datetime:
     """As the engine reads ``as_of``: a date means the end of that Amsterdam day."""
     if isinstance(now, dt.datetime) and now.utcoffset() is None:
-        raise EventError([Problem("now needs a UTC offset, or give a plain date")])
+        raise EventError([Problem("now needs a UTC offset, or give a plain date", code="MPH-A002")])
     return _instant(now, end_of_day=True)
 
 
@@ -557,7 +557,7 @@ class LiveBackend:
         try:
             return self._cases[case_id]
         except KeyError:
-            raise EventError([Problem(f"no open live case {case_id!r}")]) from None
+            raise EventError([Problem(f"no open live case {case_id!r}", code="MPH-C008")]) from None
 
     def tick(self, now: Moment) -> dict[str, DueItems]:
         """Advance the virtual clock of every open case; what fell due, per case."""
@@ -588,7 +588,9 @@ class LiveBackend:
         if self._rulesets.closed:
             raise BackendError("this live backend is closed")
         if case.case_id in self._cases:
-            raise EventError([Problem(f"live case {case.case_id!r} is already open")])
+            raise EventError(
+                [Problem(f"live case {case.case_id!r} is already open", code="MPH-C009")]
+            )
         self._cases[case.case_id] = case
 
     def _view(self, fired: Sequence[int], kind: str, phase: str) -> tuple[Step, tuple[str, ...]]:
@@ -730,7 +732,7 @@ class LiveCase:
             cutoff = _cutoff(now)
             if self._last_tick is not None and cutoff < self._last_tick:
                 why = f"tick at {now} is earlier than the last tick; the clock never goes back"
-                raise EventError([Problem(why)])
+                raise EventError([Problem(why, code="MPH-C010")])
             self._last_tick = cutoff
             if not self._pending or self._slot is None:
                 return DueItems(now, (), (), ())

@@ -64,8 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MphRulesError as exc:
         # in Dutch when asked for (--lang nl); the pack may be what failed to load
         lang = getattr(args, "lang", None)
-        for problem in exc.problems:
-            print(render.text.problem(problem, lang=lang), file=sys.stderr)
+        for line in render.text.problems(exc.problems, lang=lang):
+            print(line, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -55,13 +55,21 @@ def _read_record(path: str) -> dict[str, Any]:
         with Path(path).open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise EventError([Problem(f"cannot read record: {exc.strerror}", path)]) from None
+        raise EventError(
+            [Problem(f"cannot read record: {exc.strerror}", path, code="MPH-Y001")]
+        ) from None
     if len(raw) > MAX_BYTES:
-        raise EventError([Problem(f"record is larger than {MAX_BYTES} bytes", path)])
+        raise EventError(
+            [Problem(f"record is larger than {MAX_BYTES} bytes", path, code="MPH-Y002")]
+        )
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EventError([Problem(f"not an audit record (JSON): {exc}", path)]) from None
+        raise EventError(
+            [Problem(f"not an audit record (JSON): {exc}", path, code="MPH-T002")]
+        ) from None
     if not isinstance(data, dict):
-        raise EventError([Problem("not an audit record: expected a JSON object", path)])
+        raise EventError(
+            [Problem("not an audit record: expected a JSON object", path, code="MPH-T002")]
+        )
     return data

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
                 Problem(
                     f"needs the service extra ({exc.name} is missing)",
                     hint='pip install "mph-rules[service]"',
+                    code="MPH-S001",
                 )
             ]
         ) from None
@@ -53,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     store = Store(args.database)
     try:
         if store.schema_version() == 0:
-            raise MphRulesError([Problem("no decision log in this database", args.database)])
+            raise MphRulesError(
+                [Problem("no decision log in this database", args.database, code="MPH-S002")]
+            )
         report = verify(store, expect)
         if args.replay:
             from mph_rules.service.app import load_engines
@@ -74,5 +77,7 @@ def run(args: argparse.Namespace) -> int:
 def _head(text: str) -> tuple[int, str]:
     seq, sep, hash_ = text.partition(":")
     if not sep or not seq.isdigit():
-        raise MphRulesError([Problem(f"--expect-head: expected SEQ:HASH, found {text!r}")])
+        raise MphRulesError(
+            [Problem(f"--expect-head: expected SEQ:HASH, found {text!r}", code="MPH-A005")]
+        )
     return int(seq), hash_

@@ -80,7 +80,9 @@ def _pairs(pairs: list[str], option: str) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise EventError([Problem(f"{option}: expected NAME=VALUE, found {pair!r}")])
+            raise EventError(
+                [Problem(f"{option}: expected NAME=VALUE, found {pair!r}", code="MPH-A005")]
+            )
         out[key.strip()] = _value(value.strip())
     return out
 
@@ -91,7 +93,13 @@ def _phase(engine: Engine, given: str | None) -> str:
         return given
     if len(phases) == 1:
         return phases[0]
-    raise EventError([Problem("--phase is required; the pack's phases are " + ", ".join(phases))])
+    raise EventError(
+        [
+            Problem(
+                "--phase is required; the pack's phases are " + ", ".join(phases), code="MPH-A006"
+            )
+        ]
+    )
 
 
 def _facts(args: argparse.Namespace) -> dict[str, Any]:
@@ -101,7 +109,9 @@ def _facts(args: argparse.Namespace) -> dict[str, Any]:
         if problems:
             raise EventError(problems)
         if not isinstance(doc.data, dict):
-            raise EventError([Problem("facts: expected a mapping", args.facts, 1, 1)])
+            raise EventError(
+                [Problem("facts: expected a mapping", args.facts, 1, 1, code="MPH-A005")]
+            )
         facts.update(doc.data)
     facts.update(_pairs(args.fact, "--fact"))
     return facts

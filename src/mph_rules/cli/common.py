@@ -19,12 +19,15 @@ def as_of(text: str) -> dt.date | dt.datetime:
             [
                 Problem(
                     f"--as-of: expected a date like 2024-06-01 or a moment with offset, "
-                    f"found {text!r}"
+                    f"found {text!r}",
+                    code="MPH-A001",
                 )
             ]
         ) from None
     if moment.utcoffset() is None:
-        raise EventError([Problem(f"--as-of: {text!r} needs a UTC offset, e.g. +01:00")])
+        raise EventError(
+            [Problem(f"--as-of: {text!r} needs a UTC offset, e.g. +01:00", code="MPH-A002")]
+        )
     return moment
 
 
@@ -52,7 +55,9 @@ def settings(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise EventError([Problem(f"--setting: expected ID=VALUE, found {pair!r}")])
+            raise EventError(
+                [Problem(f"--setting: expected ID=VALUE, found {pair!r}", code="MPH-A005")]
+            )
         out[key.strip()] = value.strip()
     return out
 

@@ -18,6 +18,7 @@ from mph_rules.analysis import compare_packs
 from mph_rules.cli.common import add_lang_argument
 from mph_rules.errors import PackError, Problem
 from mph_rules.loading import load_pack
+from mph_rules.render.i18n import language
 
 
 def add_parser(sub: Any) -> None:
@@ -33,14 +34,14 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if len(args.packs) < 2:
-        raise PackError([Problem("compare needs at least two packs")])
+        raise PackError([Problem("compare needs at least two packs", code="MPH-A006")])
     packs = [load_pack(name) for name in args.packs]
-    comparison = compare_packs(packs)
-    lang = args.lang or packs[0].pack.language
+    lang = language(args.lang, packs[0])
+    comparison = compare_packs(packs, lang=lang)
     if args.format == "json":
         print(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
     elif args.format == "markdown":
-        print(render.markdown.compare(comparison, show_all=args.all, lang=args.lang or "en"))
+        print(render.markdown.compare(comparison, show_all=args.all, lang=lang))
     elif args.format == "html":
         print(render.html.compare(comparison, show_all=args.all, lang=lang), end="")
     else:

@@ -1,4 +1,11 @@
-"""`mph-rules docs PACK... --out DIR`: a readable Markdown reference for each pack."""
+"""`mph-rules docs PACK... --out DIR`: a readable Markdown reference for each pack.
+
+Without ``--lang`` every language is written: the page in the pack's own language as
+``DIR/<pack>.md`` (with its pictures), each other language under ``DIR/<lang>/`` (so
+``docs/packs/hilversum.md`` is Dutch and ``docs/packs/en/hilversum.md`` English); the pages
+link each other and share their anchors. ``--lang nl|en`` writes that one language as
+``DIR/<pack>.md``.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from mph_rules.loading import load_pack
+from mph_rules.render.i18n import LANGUAGES
 from mph_rules.render.markdown import (
     EXAMPLE_EARLIER,
     EXAMPLE_TRIGGER,
     pictures,
+    reference_files,
     render_reference,
 )
 
@@ -19,6 +28,7 @@ __all__ = [
     "EXAMPLE_TRIGGER",
     "add_parser",
     "pictures",
+    "reference_files",
     "render_reference",
     "run",
 ]
@@ -35,6 +45,13 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="write nothing; exit 1 if a file in --out is missing or out of date",
     )
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help="write only this language as <pack>.md (default: every language, the pack's "
+        "own as <pack>.md, the others as <lang>/<pack>.md)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +59,13 @@ def run(args: argparse.Namespace) -> int:
     stale = 0
     for name in args.packs:
         pack = load_pack(name)
-        files = {f"{pack.pack.id}.md": render_reference(pack), **pictures(pack)}
+        if args.lang is None:
+            files = reference_files(pack)
+        else:
+            files = {
+                f"{pack.pack.id}.md": render_reference(pack, lang=args.lang),
+                **pictures(pack, lang=args.lang),
+            }
         for file_name, text in files.items():
             target = out / file_name
             if args.check:
@@ -53,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     print(f"{target}: up to date")
                 continue
-            out.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
             print(f"wrote {target}")
     return 1 if stale else 0

@@ -24,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
         raise MphRulesError(
             [
                 Problem(
-                    f"the playground needs its extra: pip install 'mph-rules[playground]' ({exc})"
+                    f"the playground needs its extra: pip install 'mph-rules[playground]' ({exc})",
+                    code="MPH-S001",
                 )
             ]
         ) from None

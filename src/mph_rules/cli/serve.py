@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
                 Problem(
                     f"the service is not installed ({exc.name} is missing)",
                     hint='pip install "mph-rules[service]"',
+                    code="MPH-S001",
                 )
             ]
         ) from None

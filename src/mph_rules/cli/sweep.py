@@ -87,7 +87,9 @@ def add_parser(sub: Any) -> None:
 def _stores(args: argparse.Namespace) -> list[tuple[str, Path]]:
     root = Path(args.cases)
     if not root.is_dir():
-        raise MphRulesError([Problem("--cases: expected a folder of .jsonl files", str(root))])
+        raise MphRulesError(
+            [Problem("--cases: expected a folder of .jsonl files", str(root), code="MPH-A007")]
+        )
     if args.pack:
         return [(args.pack, root)]
     stores = [(d.name, d) for d in sorted(root.iterdir()) if d.is_dir()]
@@ -98,6 +100,7 @@ def _stores(args: argparse.Namespace) -> list[tuple[str, Path]]:
                     "no pack given and no pack subfolders",
                     str(root),
                     hint="give --pack, or lay out the store as DIR/<pack>/*.jsonl",
+                    code="MPH-A007",
                 )
             ]
         )
@@ -114,12 +117,13 @@ def run(args: argparse.Namespace) -> int:
                 Problem(
                     f"the sweep needs Dask ({exc.name} is missing)",
                     hint="pip install 'mph-rules[dask]'",
+                    code="MPH-S001",
                 )
             ]
         ) from None
     when = as_of(args.as_of)
     if args.workers is not None and args.workers < 1:
-        raise MphRulesError([Problem("--workers: expected at least 1")])
+        raise MphRulesError([Problem("--workers: expected at least 1", code="MPH-A005")])
     overrides = settings(args.setting)
     plan = [(PackSpec.of(name, overrides), dd.partitions(folder)) for name, folder in _stores(args)]
     if args.out_dir:
@@ -169,7 +173,7 @@ def _cluster_problem(exc: Exception) -> Problem:
         hint = "is the scheduler running at that address, and the store readable?"
     else:
         hint = None
-    return Problem(f"the sweep failed: {type(exc).__name__}: {text}", hint=hint)
+    return Problem(f"the sweep failed: {type(exc).__name__}: {text}", hint=hint, code="MPH-S003")
 
 
 def _about(item: Any) -> str:

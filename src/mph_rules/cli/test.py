@@ -115,7 +115,9 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
-        raise PackError([Problem(f"no such file or directory: {p}") for p in missing])
+        raise PackError(
+            [Problem(f"no such file or directory: {p}", code="MPH-Y001") for p in missing]
+        )
     outcomes = run_paths(args.paths)
     failed = [o for o in outcomes if not o.passed]
     covered = coverage(outcomes) if args.coverage or args.fail_under is not None else []

@@ -8,6 +8,7 @@ from typing import Any
 
 from mph_rules.errors import PackError
 from mph_rules.loading import load_pack
+from mph_rules.render.text import problems
 from mph_rules.schema.pack import RULE_SECTIONS
 
 
@@ -23,8 +24,8 @@ def run(args: argparse.Namespace) -> int:
             pack = load_pack(name)
         except PackError as exc:
             failed += 1
-            for problem in exc.problems:
-                print(problem, file=sys.stderr)
+            for line in problems(exc.problems):
+                print(line, file=sys.stderr)
             continue
         rules = sum(len(getattr(pack, s)) for s in RULE_SECTIONS)
         print(

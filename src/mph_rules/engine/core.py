@@ -178,7 +178,9 @@ class Engine:
         built from ``context``."""
         if session is not None:
             if session.engine is not self:
-                raise EventError([Problem("the session belongs to another engine")])
+                raise EventError(
+                    [Problem("the session belongs to another engine", code="MPH-C007")]
+                )
             return dataclasses.replace(session._state, phase=phase)
         state = CaseState(phase, dict((context or {}).get("facts", {})), {}, self.settings)
         state.consents = {s: True for s in (context or {}).get("consents", ())}

@@ -123,17 +123,22 @@ class Retention(RuleFamily):
 
     def past_deletion(self, event: Event, state: CaseState) -> tuple[str, str] | None:
         """v2 invariant: nothing in a scope is read, recorded or shared after its deletion
-        date (outside a legal hold), save the fields that survive anonymisation."""
+        date (outside a legal hold), save the fields that survive anonymisation. Only the
+        data in the clock's scope: an event naming none of its `categories` is not refused."""
         if state.hold is not None:
             return None
         when = day(event.at)
         fields = set(field_of(event.parsed, "fields") or ())
+        named = set(field_of(event.parsed, "categories") or ())
         book = state.book
         concerned = set(book.consent.concerned(event.subjects)) if book is not None else set()
         for clock in list(state.clocks.values()):
             if clock.date is None or clock.cancelled_by is not None or when <= clock.date:
                 continue
             if clock.subject is not None and clock.subject not in concerned:
+                continue
+            held = clock.rule.categories
+            if held is not None and not named & set(held):
                 continue
             if fields and fields <= set(clock.rule.surviving_fields):
                 continue

@@ -67,6 +67,7 @@ class CaseSession:
                 Problem(
                     f"event at {event.at} is earlier than the last event posted",
                     hint="post events in time order",
+                    code="MPH-C005",
                 )
             )
         if problems:
@@ -114,7 +115,8 @@ class CaseSession:
                 [
                     Problem(
                         f"as_of {as_of} lies before the last event posted; use Engine.evaluate on "
-                        "the events up to that moment"
+                        "the events up to that moment",
+                        code="MPH-C006",
                     )
                 ]
             )

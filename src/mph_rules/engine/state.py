@@ -24,6 +24,7 @@ from mph_rules.calendar import (
 from mph_rules.casebook import CaseBook
 from mph_rules.conditions import MISSING, Node
 from mph_rules.decision import TraceEntry
+from mph_rules.error_codes import validation_code
 from mph_rules.errors import EventError, Problem
 from mph_rules.events import Event
 from mph_rules.schema import Deadline, RetentionClock, Unspecified
@@ -81,12 +82,21 @@ def cutoff(as_of: Moment) -> dt.datetime:
     """``as_of`` as the last moment it covers (a date: the end of that day), checked."""
     if not isinstance(as_of, dt.date):
         raise EventError(
-            [Problem(f"as_of must be a date or a datetime with offset, found {as_of!r}")]
+            [
+                Problem(
+                    f"as_of must be a date or a datetime with offset, found {as_of!r}",
+                    code="MPH-A001",
+                )
+            ]
         )
     if isinstance(as_of, dt.datetime) and as_of.utcoffset() is None:
-        raise EventError([Problem("as_of needs a UTC offset, or give a plain date")])
+        raise EventError(
+            [Problem("as_of needs a UTC offset, or give a plain date", code="MPH-A002")]
+        )
     if not 2 <= as_of.year <= 9998:  # keep clear of datetime's limits when converting zones
-        raise EventError([Problem(f"as_of: expected a year from 2 to 9998, found {as_of}")])
+        raise EventError(
+            [Problem(f"as_of: expected a year from 2 to 9998, found {as_of}", code="MPH-A001")]
+        )
     return instant(as_of, end_of_day=True)
 
 
@@ -313,7 +323,11 @@ def validated(model: type[_M], data: Any) -> _M:
     except ValidationError as exc:
         raise EventError(
             [
-                Problem(str(e["msg"]).removeprefix("Value error, "), path=_loc(e["loc"]))
+                Problem(
+                    str(e["msg"]).removeprefix("Value error, "),
+                    path=_loc(e["loc"]),
+                    code=validation_code(e["type"]),
+                )
                 for e in exc.errors(include_url=False)
             ]
         ) from None

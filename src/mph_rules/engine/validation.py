@@ -39,6 +39,7 @@ class Validator:
                         f"event {i} ({event.type}) at {event.at} is earlier than the one before",
                         path=f"events[{i}].at",
                         hint="events must be given in time order",
+                        code="MPH-C005",
                     )
                 )
             previous = moment
@@ -57,6 +58,7 @@ class Validator:
                     f"unknown {what} {value!r}",
                     path=f"{where}.{path}",
                     hint=hint(value, known),
+                    code="MPH-C002",
                 )
             )
 
@@ -105,17 +107,26 @@ class Validator:
         cp = self.engine.compiled
         problems = []
         if role is not None and role not in cp.roles:
-            problems.append(Problem(f"unknown role {role!r}", hint=did_you_mean(role, cp.roles)))
+            problems.append(
+                Problem(
+                    f"unknown role {role!r}", hint=did_you_mean(role, cp.roles), code="MPH-C002"
+                )
+            )
         if category is not None and category not in cp.categories:
             problems.append(
                 Problem(
                     f"unknown data category {category!r}",
                     hint=did_you_mean(category, set(cp.categories)),
+                    code="MPH-C002",
                 )
             )
         if phase is not None and phase not in cp.phases:
             problems.append(
-                Problem(f"unknown phase {phase!r}", hint=did_you_mean(phase, set(cp.phases)))
+                Problem(
+                    f"unknown phase {phase!r}",
+                    hint=did_you_mean(phase, set(cp.phases)),
+                    code="MPH-C002",
+                )
             )
         if problems:
             raise EventError(problems)
@@ -128,6 +139,7 @@ def subject_problems(i: int, event: Event, known: set[str]) -> list[Problem]:
             f"unknown subject {who!r}: not one of the case's subjects",
             path=f"events[{i}].subjects[{j}]",
             hint=did_you_mean(who, known) or f"case subjects: {sorted(known) or 'none'}",
+            code="MPH-C003",
         )
         for j, who in enumerate(event.subjects or ())
         if who not in known
@@ -147,6 +159,7 @@ def request_problems(i: int, event: Event, received: set[str]) -> list[Problem]:
                     f"request {request_id!r} was never received in this case",
                     path=f"events[{i}].payload.request_id",
                     hint=did_you_mean(request_id, received),
+                    code="MPH-C004",
                 )
             ]
     return []
@@ -165,13 +178,14 @@ def resolve_settings(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]
                     f"unknown setting {key!r}",
                     hint=did_you_mean(key, defined)
                     or f"settings of {pack.pack.id}: {sorted(defined) or 'none'}",
+                    code="MPH-A003",
                 )
             )
             continue
         try:
             values[key] = check_setting_value(setting, value)
         except ValueError as exc:
-            problems.append(Problem(str(exc)))
+            problems.append(Problem(str(exc), code="MPH-A004"))
     if problems:
         raise EventError(problems)
     return values

@@ -69,7 +69,9 @@ def _engine(pack: str) -> Engine:
 def _pack_name(name: str) -> str:
     names = bundled_names()
     if name not in names:
-        raise MphRulesError([Problem(f"unknown pack {name!r}", hint=did_you_mean(name, names))])
+        raise MphRulesError(
+            [Problem(f"unknown pack {name!r}", hint=did_you_mean(name, names), code="MPH-P001")]
+        )
     return name
 
 
@@ -79,7 +81,9 @@ def _case(raw: bytes | str, file: str) -> Case:
     if problems:
         raise EventError(problems)
     if not isinstance(doc.data, dict):
-        raise EventError([Problem("a case is a mapping with id, facts, subjects, events", file)])
+        raise EventError(
+            [Problem("a case is a mapping with id, facts, subjects, events", file, code="MPH-C001")]
+        )
     try:
         return Case.model_validate(doc.data)
     except ValidationError as exc:
@@ -122,7 +126,8 @@ class _Page:
             'enctype="multipart/form-data">'
             f'<label for="pack">{escape(m("playground.pack"))}</label>'
             f'<div class="row"><select id="pack" name="pack">{packs}</select>'
-            f'<a href="{self.url("docs", pack=pack)}">{escape(m("playground.docs"))}</a></div>'
+            f'<a href="{self.url("docs", pack=pack)}?lang={m.lang}">'
+            f'{escape(m("playground.docs"))}</a></div>'
             f"<label>{escape(m('playground.examples'))}</label>"
             f'<div class="examples">{links or "-"}</div>'
             f'<label for="case_text">{escape(m("playground.case"))}</label>'
@@ -193,7 +198,7 @@ async def evaluate(request: Request) -> Response:
             f"<ul>{items}</ul></div>"
         )
         return page.document(m("playground.title"), body, status=422)
-    docs = page.url("docs", pack=pack)
+    docs = f"{page.url('docs', pack=pack)}?lang={m.lang}"
     result = render.html.decision_body(
         decision, engine.pack, lang=m.lang, docs_href=lambda rule: f"{docs}#{rule}"
     )
@@ -202,10 +207,12 @@ async def evaluate(request: Request) -> Response:
 
 
 @lru_cache(maxsize=16)
-def _docs_html(pack: str) -> str:
-    """The pack's reference page (the Markdown of ``mph-rules docs``) as HTML."""
-    text = _MERMAID.sub("", render.markdown.pack(load_pack(pack)))
-    return markdown.markdown(text, extensions=["tables"], output_format="html")
+def _docs_html(pack: str, lang: str) -> str:
+    """The pack's reference page (the Markdown of ``mph-rules docs``) as HTML, in ``lang``;
+    its pictures in the same language. The anchors are the same in every language."""
+    text = _MERMAID.sub("", render.markdown.pack(load_pack(pack), lang=lang))
+    html = markdown.markdown(text, extensions=["tables"], output_format="html")
+    return re.sub(r'(<img [^>]*src="[^"/?]+\.svg)"', rf'\1?lang={lang}"', html)
 
 
 async def docs(request: Request) -> Response:
@@ -214,14 +221,18 @@ async def docs(request: Request) -> Response:
     if pack not in bundled_names():
         return HTMLResponse(escape(m("playground.no_pack", pack=pack)), status_code=404)
     page = _Page(request, m)
-    return page.document(pack, f'<article class="docs">{_docs_html(pack)}</article>')
+    return page.document(
+        pack, f'<article class="docs">{_docs_html(pack, m.lang)}</article>'
+    )
 
 
 async def picture(request: Request) -> Response:
     pack = request.path_params["pack"]
     if pack not in bundled_names():
         return Response(status_code=404)
-    pictures = render.markdown.pictures(load_pack(pack))
+    pictures = render.markdown.pictures(
+        load_pack(pack), lang=_lang(request.query_params.get("lang"))
+    )
     name = request.path_params["name"] + ".svg"
     if name not in pictures:
         return Response(status_code=404)

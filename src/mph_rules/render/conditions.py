@@ -38,6 +38,8 @@ class Labels:
         key = f"field.{path}"
         if self.m.has(key):
             return self.m(key)
+        if path.startswith("settings."):
+            return self.m("cond.setting", id=path.removeprefix("settings."))
         return self.m("cond.unnamed_field", name=path.rsplit(".", 1)[-1].replace("_", " "))
 
     def flag(self, path: str) -> str | None:

@@ -56,6 +56,7 @@ def language(lang: str | None, pack: Any = None) -> str:
                 Problem(
                     f"unknown language {lang!r}; expected nl or en",
                     hint=did_you_mean(lang, LANGUAGES),
+                    code="MPH-A008",
                 )
             ]
         )

@@ -4,6 +4,7 @@ the access matrix (``access_matrix``) and a comparison of packs (``compare``).""
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -19,6 +20,7 @@ from mph_rules.analysis import (
 from mph_rules.conditions import AllOf, AnyOf, ConsentGiven, FieldTest, Not, Occurred
 from mph_rules.conditions import describe as raw_describe
 from mph_rules.decision import CaseDecision, IntakeVerdict, Verdict
+from mph_rules.error_codes import CODES, help_url
 from mph_rules.errors import Problem, place
 from mph_rules.render.conditions import Labels, describe, guard
 from mph_rules.render.i18n import Messages, language
@@ -420,13 +422,29 @@ def problem(p: Problem, *, lang: str | None = None) -> str:
     m = Messages(language(lang or "en"))
     if m.lang == "en":
         return str(p)
-    text = f"{place(p.file or '<input>', p.line, p.column)}: {m('severity.' + p.severity)}: "
+    severity = m("severity." + p.severity)
+    label = f"{severity}[{p.code}]" if p.code else severity
+    text = f"{place(p.file or '<input>', p.line, p.column)}: {label}: "
     if p.path:
         text += f"{p.path}: "
     text += m.reason(p.message)
     if p.hint:
         text += f" ({m.reason(p.hint)})"
     return text
+
+
+def problems(found: Iterable[Problem], *, lang: str | None = None) -> list[str]:
+    """Each problem on its line; after the first problem with a code, the link to that
+    code's page (``docs/errors/<code>.md``, or under ``$MPH_RULES_DOCS_URL``)."""
+    m = Messages(language(lang or "en"))
+    lines: list[str] = []
+    shown: set[str] = set()
+    for p in found:
+        lines.append(problem(p, lang=m.lang))
+        if p.code in CODES and p.code not in shown:
+            shown.add(p.code)
+            lines.append("    " + m("problem.see", url=help_url(p.code)))
+    return lines
 
 
 def finding(f: Finding, m: Messages) -> str:

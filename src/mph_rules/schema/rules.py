@@ -520,6 +520,14 @@ class RetentionClock(Rule):
         examples=["subject"],
         json_schema_extra=V2,
     )
+    categories: tuple[str, ...] | None = Field(
+        default=None,
+        description="v2: the data categories the scope holds; after the deletion date only a "
+        "read, recording or provision naming one of them is refused. Absent: the scope holds "
+        "all of the case's data; `[]`: none that events name (a log or list kept apart)",
+        examples=[["police_incidents"], []],
+        json_schema_extra=V2,
+    )
 
     @field_validator("alert_before")
     @classmethod

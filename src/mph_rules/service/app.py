@@ -177,9 +177,13 @@ def parse_moment(text: str, name: str) -> dt.date:
             return dt.date.fromisoformat(text)
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise EventError([Problem(f"expected {AS_OF}, found {text!r}", path=name)]) from None
+        raise EventError(
+            [Problem(f"expected {AS_OF}, found {text!r}", path=name, code="MPH-A001")]
+        ) from None
     if moment.utcoffset() is None:
-        raise EventError([Problem(f"{text!r} needs a UTC offset, e.g. +01:00", path=name)])
+        raise EventError(
+            [Problem(f"{text!r} needs a UTC offset, e.g. +01:00", path=name, code="MPH-A002")]
+        )
     return moment
 
 

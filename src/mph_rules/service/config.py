@@ -90,7 +90,7 @@ def load_config(path: str | Path) -> ServiceConfig:
     try:
         raw = read_limited(Path(path))
     except OSError as exc:
-        problem = Problem(f"cannot read configuration: {exc.strerror}", str(path))
+        problem = Problem(f"cannot read configuration: {exc.strerror}", str(path), code="MPH-Y001")
         raise ConfigError([problem]) from None
     doc, problems = read_yaml(raw, str(path))
     if problems:

@@ -1,7 +1,9 @@
 """Bad input as located problems (code, path, message, hint), the same the CLI prints.
 
-Every 4xx answer has one shape: ``{"error": {"status", "code", "message", "problems": [...]}}``;
-a problem names where in the request body it lies (``path``), never a server file.
+Every 4xx answer has one shape:
+``{"error": {"type", "status", "code", "message", "problems": [...]}}``; a problem names
+where in the request body it lies (``path``), never a server file, and carries its stable
+code (``MPH-V001``) with ``help``, the link to the code's page.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from mph_rules.error_codes import CODES, help_url, validation_code
 from mph_rules.errors import EventError, MphRulesError, PackError, Problem
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -39,7 +42,14 @@ def from_validation(errors: Iterable[Any], prefix: str = "") -> list[Problem]:
             message, hint = "unknown field", "remove it, or check its spelling"
         elif err.get("type") == "missing":
             message = "missing (required)"
-        out.append(Problem(message, path=path or None, hint=hint))
+        out.append(
+            Problem(
+                message,
+                path=path or None,
+                hint=hint,
+                code=validation_code(str(err.get("type", ""))),
+            )
+        )
     return out
 
 
@@ -52,10 +62,10 @@ def validated(model: type[_M], data: Any, prefix: str = "") -> _M:
 
 
 def problem_code(problem: Problem, error: MphRulesError | None) -> str:
-    """The problem's own stable code where it has one, else the kind of input at fault."""
-    own = getattr(problem, "code", None)
-    if isinstance(own, str) and own:
-        return own
+    """The problem's own stable code (every problem the library raises has one); a problem
+    made elsewhere without one falls back to the kind of input at fault."""
+    if problem.code:
+        return problem.code
     if isinstance(error, PackError):
         return "invalid_pack"
     if isinstance(error, EventError):
@@ -64,8 +74,10 @@ def problem_code(problem: Problem, error: MphRulesError | None) -> str:
 
 
 def problem_dict(problem: Problem, error: MphRulesError | None = None) -> dict[str, Any]:
+    code = problem_code(problem, error)
     return {
-        "code": problem_code(problem, error),
+        "code": code,
+        "help": help_url(code) if code in CODES else None,
         "path": problem.path,
         "message": problem.message,
         "hint": problem.hint,
@@ -81,8 +93,13 @@ def error_body(
     problems: Sequence[dict[str, Any]] = (),
     **extra: Any,
 ) -> dict[str, Any]:
+    """``type`` (RFC 9457): the page of the problems' code when they share one, else
+    ``about:blank`` (the status and ``code`` say it all)."""
+    helps = {p.get("help") for p in problems}
+    kind = helps.pop() if len(helps) == 1 else None
     return {
         "error": {
+            "type": kind or "about:blank",
             "status": status,
             "code": code,
             "message": message,

@@ -59,6 +59,7 @@ def record(
                     "the case cannot be stored so that its decision reproduces (a fact or "
                     "payload value does not survive JSON)",
                     hint="use text, numbers, booleans, lists and mappings in facts and payloads",
+                    code="MPH-T003",
                 )
             ]
         )
@@ -150,6 +151,7 @@ def _check_shape(rec: Any) -> None:
                     f"not an audit record ({FORMAT}): expected format, as_of, case and decision",
                     hint="write records with mph_rules.testing.audit.record or `mph-rules audit "
                     "record`",
+                    code="MPH-T002",
                 )
             ]
         )
@@ -161,9 +163,13 @@ def _moment(text: str) -> dt.date | dt.datetime:
             return dt.date.fromisoformat(text)
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise EventError([Problem(f"audit record: as_of {text!r} is not an ISO date")]) from None
+        raise EventError(
+            [Problem(f"audit record: as_of {text!r} is not an ISO date", code="MPH-A001")]
+        ) from None
     if moment.utcoffset() is None:
-        raise EventError([Problem(f"audit record: as_of {text!r} has no UTC offset")])
+        raise EventError(
+            [Problem(f"audit record: as_of {text!r} has no UTC offset", code="MPH-A002")]
+        )
     return moment
 
 

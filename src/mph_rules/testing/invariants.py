@@ -771,16 +771,19 @@ def _concerns(event: Event, subjects: Sequence[str], subject: str) -> bool:
 def nothing_processed_after_deletion(
     engine: Engine, case: CaseInput, decision: CaseDecision
 ) -> None:
-    """No allowed read, recording or provision after a scope's deletion date that was known
-    when it happened (its clock started earlier), unless the scope is held or the event
-    touches only fields that survive anonymisation."""
+    """No allowed read, recording or provision of a scope's data (its clock's `categories`;
+    all data when it names none) after its deletion date that was known when it happened (its
+    clock started earlier), unless the scope is held or the event touches only fields that
+    survive anonymisation."""
     model = _case(engine, case)
     ids = [s.id for s in model.subjects]
     problems = []
     events = _evaluated(model, decision)
+    held_by = {clock.id: clock.categories for clock in engine.pack.retention}
     for deletion in decision.deletions:
         if deletion.date is None or deletion.held or deletion.trigger_event is None:
             continue
+        held = held_by.get(deletion.rule or "")
         for event, verdict in zip(events, decision.events, strict=True):
             if event.type not in _DATA_EVENTS or not verdict.allowed:
                 continue
@@ -788,6 +791,9 @@ def nothing_processed_after_deletion(
                 continue
             if deletion.subject is not None and not _concerns(event, ids, deletion.subject):
                 continue
+            named = set(getattr(event.parsed, "categories", None) or ())
+            if held is not None and not named & set(held):
+                continue  # the scope holds none of the data the event touches
             fields = set(getattr(event.parsed, "fields", None) or ())
             if fields and fields <= set(deletion.surviving_fields):
                 continue

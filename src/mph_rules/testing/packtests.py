@@ -16,6 +16,10 @@ A test file (``tests/packs/<pack>/*.yaml``)::
       - name: triagist may not read the file
         check_access: {role: triagist, category: household_identity, phase: triage}
         expect: {allowed: false}
+      - name: after acceptance the regisseur may write        # a point query on a case
+        case: {id: t3, events: [...]}        # prior events: the query reads this case's state
+        check_access: {role: regisseur, category: household_identity, action: write}
+        expect: {allowed: true}                # phase defaults to the case's phase
 
 Expectations are partial: only the keys written are compared. Run with
 ``python -m mph_rules.testing.packtests PATH...`` or plain ``pytest`` (the plugin).
@@ -32,12 +36,14 @@ from typing import Any
 
 from mph_rules.decision import CaseDecision, IntakeVerdict, Verdict, _plain
 from mph_rules.engine import Engine
+from mph_rules.engine.state import cutoff
 from mph_rules.errors import EventError, PackError, Problem
 from mph_rules.loading import load_pack
 from mph_rules.yamlread import read_yaml
 
 EXERCISED = {"fired", "allowed", "denied"}
 KINDS = ("case", "check_access", "check_sharing", "check_intake")
+QUERIES = ("check_access", "check_sharing")  # point queries that may read a case (``case:``)
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,8 @@ class PackTest:
 
     @property
     def kind(self) -> str:
-        return next((k for k in KINDS if k in self.spec), "case")
+        # a point query given a case reads that case's state; it is still a point query
+        return next((k for k in (*QUERIES, *KINDS) if k in self.spec), "case")
 
 
 @dataclass
@@ -72,7 +79,13 @@ def read_tests(path: str | Path) -> list[PackTest]:
         raise PackError(problems)
     data = doc.data
     if not isinstance(data, dict) or "pack" not in data or not isinstance(data.get("tests"), list):
-        raise PackError([Problem("a pack test file has 'pack:' and a list 'tests:'", file, 1, 1)])
+        raise PackError(
+            [
+                Problem(
+                    "a pack test file has 'pack:' and a list 'tests:'", file, 1, 1, code="MPH-T001"
+                )
+            ]
+        )
     unknown = set(data) - {"pack", "tests", "description"}
     if unknown:
         line, col = doc.locate((sorted(unknown)[0],), key=True)
@@ -84,6 +97,7 @@ def read_tests(path: str | Path) -> list[PackTest]:
                     line,
                     col,
                     hint="allowed: pack, tests, description",
+                    code="MPH-T001",
                 )
             ]
         )
@@ -91,16 +105,30 @@ def read_tests(path: str | Path) -> list[PackTest]:
     for i, spec in enumerate(data["tests"]):
         line, col = doc.locate(("tests", i))
         if not isinstance(spec, dict) or "name" not in spec or "expect" not in spec:
-            raise PackError([Problem("each test needs 'name' and 'expect'", file, line, col)])
+            raise PackError(
+                [Problem("each test needs 'name' and 'expect'", file, line, col, code="MPH-T001")]
+            )
         kinds = [k for k in KINDS if k in spec]
+        if len(kinds) == 2 and kinds[0] == "case" and kinds[1] in QUERIES:
+            kinds = kinds[1:]  # the case is the query's prior history
         extra = set(spec) - {"name", "expect", "as_of", "note", "settings", *KINDS}
         if len(kinds) != 1 or extra:
             what = f"unknown keys {sorted(extra)}" if extra else f"found {kinds or 'none'}"
             raise PackError(
-                [Problem(f"a test has exactly one of {', '.join(KINDS)} ({what})", file, line, col)]
+                [
+                    Problem(
+                        f"a test has exactly one of {', '.join(KINDS)} ({what})",
+                        file,
+                        line,
+                        col,
+                        code="MPH-T001",
+                    )
+                ]
             )
         if kinds == ["case"] and "as_of" not in spec:
-            raise PackError([Problem("a case test needs 'as_of'", file, line, col)])
+            raise PackError(
+                [Problem("a case test needs 'as_of'", file, line, col, code="MPH-T001")]
+            )
         tests.append(PackTest(file, line, str(data["pack"]), str(spec["name"]), spec))
     return tests
 
@@ -164,9 +192,9 @@ def check_decision(expect: dict[str, Any], decision: CaseDecision) -> list[str]:
     d = decision.to_dict()
     failures: list[str] = []
     for key, want in expect.items():
-        if key == "phase":
-            if d["phase"] != want:
-                failures.append(f"phase: expected {want!r}, got {d['phase']!r}")
+        if key in ("phase", "owner"):
+            if d[key] != want:
+                failures.append(f"{key}: expected {want!r}, got {d[key]!r}")
         elif key == "events":
             by_index = {e["index"]: e for e in d["events"]}
             for w in want:
@@ -232,11 +260,11 @@ def run_test(engine: Engine, test: PackTest) -> Outcome:
             failures = [] if "error" not in expect else ["expected an error, got a decision"]
             failures += check_decision({k: v for k, v in expect.items() if k != "error"}, result)
         elif test.kind == "check_access":
-            q = dict(spec["check_access"])
+            q = _with_case(engine, spec, dict(spec["check_access"]))
             result = engine.check_access(q.pop("role"), q.pop("category"), **q)
             failures = _compare("check_access", expect, result.to_dict())
         elif test.kind == "check_sharing":
-            q = dict(spec["check_sharing"])
+            q = _with_case(engine, spec, dict(spec["check_sharing"]))
             result = engine.check_sharing(
                 q.pop("from_role"), q.pop("to_role"), q.pop("categories"), **q
             )
@@ -253,6 +281,22 @@ def run_test(engine: Engine, test: PackTest) -> Outcome:
     except TypeError as exc:
         return Outcome(test, [f"malformed test: {exc}"])
     return Outcome(test, failures, exercised_by(result))
+
+
+def _with_case(engine: Engine, spec: dict[str, Any], query: dict[str, Any]) -> dict[str, Any]:
+    """A point query given ``case:`` reads that case: a session built from its events (those
+    up to ``as_of`` when the test gives one), so conditions on the case's history (earlier
+    events, consent per subject) are answered from it. The phase defaults to the case's."""
+    if "case" not in spec:
+        return query
+    case = engine.validate_case(spec["case"])
+    limit = cutoff(_as_of(spec["as_of"])) if "as_of" in spec else None
+    session = engine.session(case.id, facts=case.facts, subjects=case.subjects)
+    for event in case.events:
+        if limit is None or event.moment <= limit:
+            session.post(event)
+    query.setdefault("phase", session.phase)
+    return {**query, "session": session}
 
 
 def _as_of(value: Any) -> dt.date | dt.datetime:
@@ -303,8 +347,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         outcomes = run_paths(args)
     except PackError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        from mph_rules.render.text import problems
+
+        for line in problems(exc.problems):
+            print(line, file=sys.stderr)
         return 2
     failed = [o for o in outcomes if not o.passed]
     for o in failed:
