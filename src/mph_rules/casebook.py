@@ -11,6 +11,7 @@ decision; the engine's rule families call it and never reach into it otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,16 @@ from pydantic import BaseModel
 
 from mph_rules.calendar import WORKING_DAYS_CALENDAR_SETTING, Counting, WorkingDayCalendar
 from mph_rules.consent import HOUSEHOLD, ConsentLedger
-from mph_rules.decision import EventVerdict, Finding, OpenPoint, RecordStatus, TraceEntry
+from mph_rules.decision import (
+    EventVerdict,
+    Finding,
+    OpenPoint,
+    RecordStatus,
+    TraceEntry,
+    new_finding,
+    new_open_point,
+    new_record_status,
+)
 from mph_rules.schema import Pack, RecordDuty, Unspecified
 from mph_rules.schema.common import EventRef
 from mph_rules.schema.pack import RULE_SECTIONS
@@ -55,6 +65,24 @@ class CaseModelIndex:
     # rule applied each time such an event happened, whether or not the rule then fired
     gates: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
     working_days_note: str | None = None  # the pack's own justification of its calendar
+
+    @functools.cached_property
+    def reported_rules(self) -> frozenset[str]:
+        """The rules `open_points` can report (a marker, a marked setting, werkdagen): the
+        trace's other entries are skipped without being looked at twice."""
+        marked = {
+            rule
+            for rule, reads in self.rule_settings.items()
+            if any(setting in self.setting_markers for setting in reads)
+        }
+        # the werkdagen point is stated even where the pack sets the calendar (its value is
+        # then the decision), so every working-day rule can report
+        return frozenset(self.markers) | marked | self.working_day_rules
+
+    @functools.cached_property
+    def record_events(self) -> frozenset[str]:
+        """The event types that can breach, discharge or require a record by type."""
+        return frozenset((*self.by_before, *self.by_discharge, *self.by_trigger))
 
 
 def _settings_read(value: Any) -> set[str]:
@@ -200,6 +228,15 @@ EventMatch = Callable[[EventRef], bool]
 """Whether an event (the one being applied) matches a reference, `when` included."""
 
 
+def _fires(refs: Iterable[EventRef], event_type: str, matches: EventMatch) -> bool:
+    """Whether one of ``refs`` names this event type and matches it (a loop, not any() over
+    a generator: this runs for every allowed event)."""
+    for ref in refs:  # noqa: SIM110 (see the docstring)
+        if ref.event == event_type and matches(ref):
+            return True
+    return False
+
+
 @dataclass
 class CaseBook:
     """The v2 bookkeeping of one case: consent, records, findings."""
@@ -227,7 +264,7 @@ class CaseBook:
         event: int | None,
         subject: str | None = None,
     ) -> Finding:
-        finding = Finding(code, rule, message, self.cite(rule), event, subject)
+        finding = new_finding(code, rule, message, self.cite(rule), event, subject)
         self.findings.append(finding)
         return finding
 
@@ -245,7 +282,7 @@ class CaseBook:
         """An allowed event: it may breach a `before`, discharge records and require new
         ones (in that order, so an event never discharges the record it requires)."""
         for rule in self.index.by_before.get(event_type, ()):
-            if not any(ref.event == event_type and matches(ref) for ref in rule.before):
+            if not _fires(rule.before, event_type, matches):
                 continue
             for open_ in self.records:
                 if open_.rule is rule and open_.done is None and open_.breached_by is None:
@@ -259,19 +296,22 @@ class CaseBook:
                         i,
                         open_.subject,
                     )
-        concerned = set(self.consent.concerned(subjects))
         discharging: list[RecordDuty] = []
         if event_type == "data_recorded" and record_id is not None:
             named = self.index.records.get(record_id)
             if named is not None:
                 discharging.append(named)
         for rule in self.index.by_discharge.get(event_type, ()):
-            if any(ref.event == event_type and matches(ref) for ref in rule.discharged_by):
+            if _fires(rule.discharged_by, event_type, matches):
                 discharging.append(rule)
+        concerned = set(self.consent.concerned(subjects)) if discharging else set()
         for rule in discharging:
             for open_ in self.records:
-                mine = open_.subject is None or open_.subject in concerned
-                if open_.rule is rule and open_.done is None and mine:
+                if (
+                    open_.rule is rule
+                    and open_.done is None
+                    and (open_.subject is None or open_.subject in concerned)
+                ):
                     open_.done = i
         for rule in self.index.by_trigger.get(event_type, ()):
             if not matches(rule.trigger):
@@ -303,7 +343,7 @@ class CaseBook:
                 reason = f"not recorded by {r.due}"
                 who = f" for {r.subject}" if r.subject else ""
                 late.append(
-                    Finding(
+                    new_finding(
                         "record_missing",
                         r.rule.id,
                         f"{r.rule.label}{who} was not recorded by {r.due} ({r.rule.what})",
@@ -315,7 +355,7 @@ class CaseBook:
             else:
                 status = "required"
             out.append(
-                RecordStatus(
+                new_record_status(
                     id=f"{r.rule.id}#{r.trigger}" + (f"@{r.subject}" if r.subject else ""),
                     rule=r.rule.id,
                     what=r.rule.what,
@@ -345,11 +385,16 @@ class CaseBook:
         a rule applied to an allowed event (``events``) even where it then did not, or (the
         "werkdagen" calendar) used to count a touched rule's working days."""
         touched: dict[str, list[int]] = {}
+        reported = self.index.reported_rules
         for entry in trace:
+            if entry.rule not in reported:
+                continue
             events_of = touched.setdefault(entry.rule, [])
             if entry.event is not None and entry.event not in events_of:
                 events_of.append(entry.event)
         for finding in self.findings:
+            if finding.rule not in reported:
+                continue
             events_of = touched.setdefault(finding.rule, [])
             if finding.event is not None and finding.event not in events_of:
                 events_of.append(finding.event)
@@ -389,7 +434,7 @@ class CaseBook:
                 if setting is not None and reading is None:
                     reading = f"setting {setting} = {settings.get(setting)!r}"
                 out.append(
-                    OpenPoint(
+                    new_open_point(
                         rule,
                         marker.kind,
                         marker.note,

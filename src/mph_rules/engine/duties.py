@@ -11,7 +11,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from mph_rules.consent import HOUSEHOLD
-from mph_rules.decision import Notification, Verdict
+from mph_rules.decision import Notification, Verdict, new_notification
 from mph_rules.engine.family import RuleFamily, denied, fired
 from mph_rules.engine.plan import Step
 from mph_rules.engine.state import CaseState, Context, OpenItem, day, field_of
@@ -87,6 +87,9 @@ class Duties(RuleFamily):
             return denied(cp, duty.id, f"no open notification of {duty.id}{whose} to waive")
         reason = f"{duty.id} waived on ground {p.ground} ({cp.cite(p.ground)})"
         return fired(cp, (duty.id, p.ground), reason)
+
+    def reaches(self, step: Step) -> bool:
+        return step.event_type == "information_duty_waived" or step.fulfils or bool(step.duties)
 
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         if event.type == "information_duty_waived":
@@ -278,7 +281,7 @@ class Duties(RuleFamily):
             status = "overdue"
         else:
             status = "pending"
-        return Notification(
+        return new_notification(
             id=n.id,
             duty=n.duty,
             recipient=n.recipient,

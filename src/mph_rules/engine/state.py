@@ -23,7 +23,7 @@ from mph_rules.calendar import (
 )
 from mph_rules.casebook import CaseBook
 from mph_rules.conditions import MISSING, Node
-from mph_rules.decision import TraceEntry
+from mph_rules.decision import TraceEntry, new_trace_entry
 from mph_rules.error_codes import validation_code
 from mph_rules.errors import EventError, Problem
 from mph_rules.events import Event
@@ -107,10 +107,29 @@ def due(
     if isinstance(rule_deadline, Unspecified) or rule_deadline.duration is None:
         counting = rule_deadline.counting.value if isinstance(rule_deadline, Deadline) else None
         return None, None, counting
+    key: tuple[int, dt.date, Any] | None = None
+    if rule_deadline.counting is not Counting.ELAPSED_HOURS:
+        # a day-based deadline depends only on the Amsterdam day it starts (see deadline())
+        start = at.astimezone(AMSTERDAM).date() if isinstance(at, dt.datetime) else at
+        calendar = working if rule_deadline.counting is Counting.WORKING_DAYS else None
+        key = (id(rule_deadline), start, calendar)
+        found = _DUE.get(key)
+        if found is not None and found[0] is rule_deadline:
+            return found[1]
     result = deadline(
         at, duration(rule_deadline.duration), rule_deadline.counting, rule_deadline.anchor, working
     )
-    return result.due, result.due_at, rule_deadline.counting.value
+    answer = result.due, result.due_at, rule_deadline.counting.value
+    if key is not None:
+        if len(_DUE) >= 4096:
+            _DUE.clear()
+        _DUE[key] = (rule_deadline, answer)  # the rule kept alive: its id is not reused
+    return answer
+
+
+# due(), memoised for day-based deadlines by (the deadline rule, start day, calendar): a pure
+# function, so this table is invisible (keys hold the rule's identity, checked on a hit)
+_DUE: dict[tuple[int, dt.date, Any], tuple[Any, tuple[Any, Any, str]]] = {}
 
 
 @dataclass
@@ -159,6 +178,84 @@ class Clock:
     started_at: Moment | None = None  # v2: for windows (`within`)
 
 
+class Occurrence:
+    """What a case keeps of an allowed event for later ``occurred`` conditions (the session
+    memory part): when it happened (the list it is in says its type). Only for the event
+    types some ``occurred ... where`` tests (``where_types``) does it keep the actor, subjects
+    and typed payload too (``WholeOccurrence``), so a live session does not hold every event
+    it was posted (issue 13: <= 20 KiB per session)."""
+
+    __slots__ = ("at",)
+    actor: Any = None
+    subjects: tuple[str, ...] | None = None
+    parsed: Any = None
+
+    def __init__(self, event: Event) -> None:
+        self.at = event.at
+
+    @property
+    def moment(self) -> dt.datetime:
+        """As ``Event.moment``: an aware Europe/Amsterdam moment, a date its start of day."""
+        at = self.at
+        if isinstance(at, dt.datetime):
+            return at.astimezone(AMSTERDAM)
+        return dt.datetime.combine(at, dt.time.min, tzinfo=AMSTERDAM)
+
+    @staticmethod
+    def of(event: Event, whole: bool) -> Occurrence:
+        return WholeOccurrence(event) if whole else Occurrence(event)
+
+
+class WholeOccurrence(Occurrence):
+    """An occurrence a ``where`` condition is tested on: the event's actor, subjects, payload."""
+
+    __slots__ = ("actor", "parsed", "subjects")
+
+    def __init__(self, event: Event) -> None:
+        self.at = event.at
+        self.actor = event.actor
+        self.subjects = event.subjects
+        self.parsed = event.parsed
+
+
+def remember(state: CaseState, event: Event, whole: bool) -> None:
+    """Record an allowed event for ``occurred`` conditions: the latest of each type, and the
+    whole history only of the types a ``where`` tests (the others are only asked whether and
+    when they last happened)."""
+    if whole:
+        kept: Occurrence = WholeOccurrence(event)
+        state.occurred.setdefault(event.type, []).append(kept)
+    else:
+        kept = Occurrence(event)
+    state.last[event.type] = kept
+
+
+def where_types(pack: Any) -> frozenset[str]:
+    """The event types whose earlier events a condition tests (an ``occurred ... where``, or an
+    event reference with a ``when``: ``not_before``, ``duration_from``, ``cancelled_by``, ...),
+    the types `latest_match` is asked about with a condition: found by visiting every field of
+    the pack's models, so a condition in any section (present or future) is seen, not only
+    those a list of sections names."""
+    from mph_rules.conditions.model import Occurred
+    from mph_rules.schema.common import EventRef
+
+    found: set[str] = set()
+    stack: list[Any] = [pack]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Occurred) and item.where is not None:
+            found.add(item.occurred)
+        elif isinstance(item, EventRef) and item.when is not None:
+            found.add(item.event)
+        if isinstance(item, BaseModel):
+            stack.extend(item.__dict__.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return frozenset(found)
+
+
 @dataclass
 class CaseState:
     """Everything the families know about one case; each family writes only its own part."""
@@ -167,10 +264,12 @@ class CaseState:
     facts: dict[str, Any]
     subjects: dict[str, Any]
     settings: Mapping[str, Any] = field(default_factory=dict)
-    occurred: dict[str, list[Event]] = field(default_factory=dict)
+    # the latest allowed event of each type; every one only of the types a `where` tests
+    last: dict[str, Occurrence] = field(default_factory=dict)
+    occurred: dict[str, list[Occurrence]] = field(default_factory=dict)
     # per (event type, condition): how many earlier events were tested, and the latest that
     # matched (see latest_match); keeps `occurred ... where` linear in the case's length
-    matched: dict[tuple[str, int], tuple[int, Event | None]] = field(default_factory=dict)
+    matched: dict[tuple[str, int], tuple[int, Occurrence | None]] = field(default_factory=dict)
     consents: dict[str, bool] = field(default_factory=dict)
     notifications: list[OpenItem] = field(default_factory=list)
     open_duties: dict[str, list[OpenItem]] = field(default_factory=dict)
@@ -194,7 +293,7 @@ class Context:
 
     __slots__ = ("event", "payload", "state")
 
-    def __init__(self, state: CaseState, event: Event | None, payload: Any) -> None:
+    def __init__(self, state: CaseState, event: Event | Occurrence | None, payload: Any) -> None:
         self.state = state
         self.event = event
         self.payload = payload
@@ -236,9 +335,9 @@ class Context:
         if since is not None:
             # v2 `occurred ... since`: only a match not before the latest `since` event counts;
             # the latest match is enough to know (an earlier one cannot be later than it)
-            marks = self.state.occurred.get(since)
-            if marks:
-                return latest.moment >= marks[-1].moment
+            mark = self.state.last.get(since)
+            if mark is not None:
+                return latest.moment >= mark.moment
         return True
 
     def has_consent(self, scope: str) -> bool:
@@ -261,15 +360,19 @@ class Context:
         return None
 
 
-def latest_match(state: CaseState, event_type: str, where: Node | None) -> Event | None:
+def latest_match(state: CaseState, event_type: str, where: Node | None) -> Occurrence | None:
     """The latest earlier allowed event of this type that meets ``where``. Where ``where``
     reads only the earlier event itself (its payload and actor) and settings, whether an
     event meets it never changes, so each event is tested once per condition (the case's
     history only grows; ``matched`` remembers how far); otherwise (marked -1) every earlier
     event is tested afresh."""
+    if where is None:
+        return state.last.get(event_type)
     earlier = state.occurred.get(event_type, ())
-    if where is None or not earlier:
-        return earlier[-1] if earlier else None
+    if not earlier:
+        if event_type in state.last:  # its history was not kept: where_types missed a reader
+            raise AssertionError(f"the history of {event_type!r} events is not kept")
+        return None
     key = (event_type, id(where))
     test = where.holds
     tested, latest = state.matched.get(key) or (0 if reads_event_only(where) else -1, None)
@@ -313,7 +416,9 @@ def field_of(payload: Any, name: str) -> Any:
 def trace_entry(
     cp: Any, rule: str, outcome: str, reason: str, event: int, source: str | None = None
 ) -> TraceEntry:
-    return TraceEntry(rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event)
+    return new_trace_entry(
+        rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event
+    )
 
 
 _M = TypeVar("_M", bound=BaseModel)

@@ -21,6 +21,7 @@ class Validator:
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
+        self._names: dict[str, tuple[frozenset[str], str]] | None = None  # see _known
 
     def check_case(self, case: Case) -> None:
         problems: list[Problem] = []
@@ -100,14 +101,17 @@ class Validator:
         return out
 
     def _known(self, kind: str) -> tuple[frozenset[str], str]:
-        cp = self.engine.compiled
-        return {
-            "role": (cp.roles, "role"),
-            "party": (cp.parties, "party"),
-            "category": (cp.category_ids, "data category"),
-            "duty": (cp.duty_ids, "information duty"),
-            "ground": (cp.grounds, "exception ground"),
-        }[kind]
+        known = self._names
+        if known is None:
+            cp = self.engine.compiled
+            known = self._names = {
+                "role": (cp.roles, "role"),
+                "party": (cp.parties, "party"),
+                "category": (cp.category_ids, "data category"),
+                "duty": (cp.duty_ids, "information duty"),
+                "ground": (cp.grounds, "exception ground"),
+            }
+        return known[kind]
 
     def check_names(
         self, *, role: str | None = None, category: str | None = None, phase: str | None = None
