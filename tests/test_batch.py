@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import pickle
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
@@ -15,9 +16,11 @@ from mph_rules.batch import (
     PackNotLoaded,
     PackSpec,
     engine_for,
+    evaluate_jsonl,
     evaluate_many,
     summary,
 )
+from mph_rules.errors import EventError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,3 +74,50 @@ def test_a_worker_refuses_a_pack_it_loads_to_another_hash() -> None:
     with pytest.raises(PackNotLoaded):
         engine_for(("sha256:" + "2" * 64, "{}"))
     assert pickle.loads(pickle.dumps(PackNotLoaded(spec.key))).key == spec.key
+
+
+def _jsonl(cases: list[object]) -> list[str]:
+    return [json.dumps(c.model_dump(mode="json", exclude_unset=True)) for c in cases]  # type: ignore[attr-defined]
+
+
+def test_evaluate_jsonl_matches_evaluate_in_and_out_of_process(tmp_path: Path) -> None:
+    """JSON Lines in, summaries out: the same as Engine.evaluate, from lines or a file, in this
+    process, in a forked pool and on an executor; blank lines are skipped."""
+    engine = Engine(load_pack("hilversum"))
+    cases = [load_case(p) for p in sorted((ROOT / "examples/hilversum").glob("*.yaml"))] * 3
+    as_of = dt.date(2026, 6, 1)
+    want = [summary(engine.evaluate(c, as_of=as_of)) for c in cases]
+    lines = _jsonl(cases)
+    store = tmp_path / "cases.jsonl"
+    store.write_text("\n".join([lines[0], "", *lines[1:]]) + "\n", encoding="utf-8")
+    assert list(evaluate_jsonl(engine, lines, as_of=as_of)) == want
+    assert list(evaluate_jsonl(engine, store, as_of=as_of, processes=2, chunksize=2)) == want
+    with ThreadPoolExecutor(2) as pool:
+        assert list(evaluate_jsonl("hilversum", store, as_of=as_of, executor=pool)) == want
+    whole = evaluate_jsonl(engine, lines[:2], as_of=as_of, reduce=None)
+    assert [d.to_json() for d in whole] == [
+        engine.evaluate(c, as_of=as_of).to_json() for c in cases[:2]
+    ]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_malformed_line_is_reported_with_file_and_line(tmp_path: Path, processes: int) -> None:
+    """Every line is validated (there is no trusted bypass): bad JSON, a case that is not an
+    object and an event the models refuse each raise EventError at their file and line."""
+    case = load_case(ROOT / "examples/hilversum/household_closed.yaml")
+    good = _jsonl([case])[0]
+    body = json.loads(good)
+    body["events"][1]["payload"]["outcome"] = "maybe"
+    store = tmp_path / "cases.jsonl"
+    for bad, where in (("{not json", None), ("[1, 2]", None), (json.dumps(body), "events[1]")):
+        store.write_text("\n".join([good, good, bad, good]) + "\n", encoding="utf-8")
+        with pytest.raises(EventError) as info:
+            list(
+                evaluate_jsonl(
+                    "hilversum", store, as_of=dt.date(2026, 6, 1), processes=processes, chunksize=2
+                )
+            )
+        (problem, *_) = info.value.problems
+        assert (problem.file, problem.line) == (str(store), 3)
+        assert where is None or (problem.path or "").startswith(where)
+        assert f"{store}:3" in str(problem)

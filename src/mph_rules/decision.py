@@ -207,6 +207,7 @@ class Notification(_Serialisable):
     outcome: str | None = None
     note: str | None = None
     subject: str | None = None  # v2: the data subject of a per-subject duty
+    addressee: str | None = None  # v2 representation: subject | legal_representative
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, TextIO, cast
 
 import dask
+import orjson
 from distributed import Client, Future, LocalCluster, as_completed
 
 from mph_rules.batch import CaseSummary, PackSpec, engine_for, summary
@@ -125,7 +126,7 @@ def read_partition(path: str | Path) -> Iterator[tuple[int, dict[str, Any] | Cas
                 if not line.strip():
                     continue
                 try:
-                    data = json.loads(line)  # bytes: invalid UTF-8 is a ValueError here
+                    data = orjson.loads(line)  # bytes: invalid UTF-8 is a ValueError here
                 except ValueError as exc:
                     yield number, CaseProblem(str(path), number, f"not JSON: {exc}")
                     continue

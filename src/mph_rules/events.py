@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     StrictBool,
+    StrictStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -58,10 +59,18 @@ class TriageDecided(Payload):
 Form = Literal["oral", "written", "registered"]
 
 
+Addressee = Literal["subject", "legal_representative"]
+ADDRESSEE_DOC = (
+    "v2: who was informed about the subjects: the subjects themselves or their legal "
+    "representative (a duty's `representation` may ask for both)"
+)
+
+
 class HouseholdInformed(Payload):
     about: str
     how: Literal["oral", "written", "unspecified"] = "unspecified"
     subjects: tuple[str, ...] = ()
+    addressee: Addressee = Field(default="subject", description=ADDRESSEE_DOC)
     form: Form | None = Field(default=None, description="v2: oral, written or registered")
     content: tuple[str, ...] = Field(
         default=(), description="v2: the content elements (ids) the act carried"
@@ -76,6 +85,11 @@ class InformationDutyWaived(Payload):
     review_at: dt.date | None = None
     conditions: str | None = None
     inform_how: str | None = None
+    details: dict[str, StrictStr | dt.date] = Field(
+        default_factory=dict,
+        description="v2: the pack's own waiver fields, as the duty's waiver_requires names "
+        "them (`details.<name>`)",
+    )
 
 
 class HouseholdHeard(Payload):
@@ -151,7 +165,8 @@ class FileAccessed(Payload):
 
 class ConsentEvent(Payload):
     """Consent (v2: scoped): for `subject` (None: the household), one `scope`, and where
-    given, only these data `categories`, `recipients` (roles) and `purposes`."""
+    given, only these data `categories`, `recipients` (roles) and `purposes`. A withdrawal or
+    refusal with `recipients` ends the consent for those recipients only."""
 
     scope: str
     subject: str | None = None
@@ -202,6 +217,7 @@ class LegalHold(Payload):
 class NotificationSent(Payload):
     duty: str
     to: str | None = None
+    addressee: Addressee = Field(default="subject", description=ADDRESSEE_DOC)
     form: Form | None = Field(default=None, description="v2: oral, written or registered")
     content: tuple[str, ...] = Field(
         default=(), description="v2: the content elements (ids) the notification carried"
@@ -306,6 +322,7 @@ VOCABULARY: dict[str, CoreEvent] = {
 }
 
 CORE_EVENTS: dict[str, type[Payload]] = {name: spec.payload for name, spec in VOCABULARY.items()}
+_CORE_NAMES: dict[str, str] = {name: name for name in CORE_EVENTS}
 
 
 def choices(model: type[BaseModel], name: str) -> tuple[Any, ...] | None:
@@ -348,6 +365,13 @@ class Event(BaseModel):
         "omitted: all of them",
     )
     payload: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _one_string(cls, value: str) -> str:
+        """A core type as the vocabulary's own string: every session's verdicts, traces and
+        history then share one copy instead of each holding its own (live session memory)."""
+        return _CORE_NAMES.get(value, value)
 
     @field_validator("at", mode="before")
     @classmethod
@@ -424,6 +448,23 @@ class Event(BaseModel):
         """The payload as its typed model (core events) or the mapping (pack events)."""
         # read the private slot directly: pydantic's __getattr__ fallback is slow on a hot path
         return self.__pydantic_private__["_parsed"]  # type: ignore[index]
+
+
+def _none_private(*names: str) -> Any:
+    """A ``model_post_init`` that sets private attributes whose default is None.
+
+    pydantic's generic one resolves and deep-copies each default on every instance: a third of
+    the time of validating a case (two per event). Installed after the class is built, because
+    pydantic wraps a ``model_post_init`` defined in the class body with its generic one."""
+
+    def model_post_init(self: BaseModel, context: Any, /) -> None:
+        if getattr(self, "__pydantic_private__", None) is None:
+            object.__setattr__(self, "__pydantic_private__", dict.fromkeys(names))
+
+    return model_post_init
+
+
+setattr(Event, "model_post_init", _none_private("_parsed", "_moment"))  # noqa: B010
 
 
 def _payload_message(event_type: str, model: type[Payload], exc: ValidationError) -> str:
@@ -516,6 +557,8 @@ class Case(BaseModel):
             raise ValueError("; ".join(problems))
         return self
 
+
+setattr(Case, "model_post_init", _none_private("_checked"))  # noqa: B010
 
 FIRST_BIRTH_YEAR = 1870
 

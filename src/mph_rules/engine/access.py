@@ -6,9 +6,11 @@ category against the access cells; deny wins, no applicable allow is default den
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from types import MappingProxyType
+from typing import Any, cast
 
-from mph_rules.compile import decide_access
+from mph_rules.compile import Cell, decide_access
 from mph_rules.decision import RoleAccess, Verdict
 from mph_rules.engine.family import RuleFamily
 from mph_rules.engine.memo import Memo
@@ -38,6 +40,8 @@ class Access(RuleFamily):
         super().__init__(engine)
         self.memo = memo
         self._summary: dict[str, tuple[RoleAccess, ...]] = {}
+        self._cells: dict[Cell, Verdict | Callable[[str | None, Context], Verdict]] = {}
+        self._blank: dict[str, CaseState] = {}
 
     def check(self, i: int, event: Event, state: CaseState, ctx: Context) -> Verdict:
         p = event.parsed
@@ -52,38 +56,107 @@ class Access(RuleFamily):
 
     def access(
         self,
-        cell: tuple[str, str, str, str],
+        cell: Cell,
         purpose: str | None,
         ctx: Context,
-        seen: dict[Any, bool] | None = None,
+        seen: dict[Any, bool] | None = None,  # unused: a cell's closure tests its rules itself
     ) -> Verdict:
+        found = self.cell(cell)
+        if found is None:  # e.g. an event without an actor: default deny, nothing kept
+            found = self._conditional(cell)
+        if isinstance(found, Verdict):
+            return self.memo.keep(found)
+        return found(purpose, ctx)
+
+    def cell(self, cell: Cell) -> Verdict | Callable[[str | None, Context], Verdict] | None:
+        """A cell as compiled on first use and kept: its verdict when no condition or purpose
+        can change it, else a function of (purpose, context); None for an unknown name."""
+        found = self._cells.get(cell)
+        if found is None:
+            found = self.cp.fixed_access(cell)
+            if found is None:
+                cp = self.cp
+                if not (cell[0] in cp.roles and cell[1] in cp.categories and cell[2] in cp.phases):
+                    return None
+                if cell[3] not in ("read", "write"):  # default deny, not kept: a caller's value
+                    return self._conditional(cell)
+                found = self._conditional(cell)
+            self._cells[cell] = found
+        return found
+
+    def blank_state(self, phase: str) -> CaseState:
+        """The state a point query without context or session reads: an empty case in
+        ``phase`` with the engine's settings, built once per phase and kept. Its tables are
+        read-only views, so a condition can read it but never change it (a write raises):
+        sharing it between queries cannot make one answer depend on another."""
+        state = self._blank.get(phase)
+        if state is None:
+            empty = cast(dict[Any, Any], MappingProxyType({}))
+            state = CaseState(phase, empty, empty, MappingProxyType(dict(self.engine.settings)))
+            state.occurred = state.last = state.matched = state.consents = state.requests = empty
+            state.open_duties = state.open_deadlines = state.clocks = empty
+            state.request_rights = state.counter = empty
+            state.notifications = state.deadlines = state.trace = cast(list[Any], ())
+            state.holds_seen = cast(list[Any], ())
+            state.mandates = cast(set[str], frozenset())
+            self._blank[phase] = state
+        return state
+
+    def _conditional(self, cell: Cell) -> Verdict | Callable[[str | None, Context], Verdict]:
+        """A conditional cell compiled to a closure. Its verdict depends on the context only
+        through each rule's outcome (its purposes exclude the query's, its condition is not
+        met, or it applies), so it is memoised under those outcomes and the purpose:
+        transparent by construction, history-reading conditions included (their outcome is
+        computed, never assumed). A forbidden category's write is refused whatever the rules."""
         cp = self.cp
-        fixed = cp.fixed_access(cell)
-        if fixed is not None:
-            return self.memo.keep(fixed)
-        forbidden = cp.categories.get(cell[1])
-        forbidden = forbidden if forbidden is not None and forbidden.forbidden else None
+        category = cp.categories.get(cell[1])
+        forbidden = category if category is not None and category.forbidden else None
         rules = cp.access_cells.get(cell, ())
-        key = self.memo.key(
-            ("access", cell), lambda: [self._when(r) for r in rules], ctx, purpose, seen
+        sources, origins = cp.sources, cp.origins
+        if forbidden is not None and cell[3] == "write":
+            return decide_access(cell, rules, forbidden, sources, origins, None)
+        tests = tuple(
+            (rule.purposes, None if rule.when is None else self.node(rule.when).holds)
+            for rule in rules
         )
-        memo = self.memo.get(key)
-        if memo is not None:
-            return memo
+        unmet = {
+            id(rule): f"condition not met: {self.node(rule.when).text}"
+            for rule in rules
+            if rule.when is not None
+        }
+        memo = self.memo
+        name = ("access", cell)
+        applies = (True, "")
 
-        def applies(rule: Any) -> tuple[bool, str]:
-            if rule.purposes is not None and purpose not in rule.purposes:
-                return False, f"purpose {purpose!r} is not one of {list(rule.purposes)}"
-            if rule.when is not None and not self.holds(rule.when, ctx):
-                return False, f"condition not met: {self.node(rule.when).text}"
-            return True, ""
+        def decide(purpose: str | None, ctx: Context) -> Verdict:
+            outcomes = tuple(
+                [
+                    1
+                    if purposes is not None and purpose not in purposes
+                    else 2
+                    if holds is not None and not holds(ctx)
+                    else 0
+                    for purposes, holds in tests
+                ]
+            )
+            key = (name, purpose, outcomes) if purpose is None or type(purpose) is str else None
+            found = memo.get(key)
+            if found is not None:
+                return found
+            why = {}
+            for rule, outcome in zip(rules, outcomes, strict=True):
+                if outcome == 1:
+                    why[id(rule)] = (
+                        False,
+                        f"purpose {purpose!r} is not one of {list(rule.purposes or ())}",
+                    )
+                else:
+                    why[id(rule)] = (False, unmet[id(rule)]) if outcome == 2 else applies
+            verdict = decide_access(cell, rules, None, sources, origins, lambda r: why[id(r)])
+            memo.put(key, verdict)
+            return verdict
 
-        verdict = decide_access(cell, rules, forbidden, cp.sources, cp.origins, applies)
-        self.memo.put(key, verdict)
-        return verdict
-
-    def _when(self, rule: Any) -> Any:
-        return self.node(rule.when) if rule.when is not None else None
+        return decide
 
     # reporting ----------------------------------------------------------------------------
 

@@ -50,7 +50,9 @@ from mph_rules.engine.state import (
     due,
     duration,
     field_of,
+    remember,
     validated,
+    where_types,
 )
 from mph_rules.engine.validation import Validator, resolve_settings
 from mph_rules.errors import EventError, Problem
@@ -76,6 +78,7 @@ class Engine:
             dict(sorted(self.settings.items())),
         )
         self.plan = Plan(self.compiled)
+        self.where_types = where_types(self.pack)  # whose payloads `occurred` keeps
         # v2 case model (issue 14): records, findings, open points, the werkdagen calendar
         self.casemodel = index_case_model(self.pack)
         self.working = WorkingDayCalendar(
@@ -140,17 +143,20 @@ class Engine:
         v2: with ``session``, conditions on the case's history (earlier events, consent per
         subject) are answered from that case instead of from ``context``."""
         cell = (role, category, phase, action)
-        fixed = self.compiled.fixed_access(cell)
-        if fixed is not None:
-            return fixed
-        self.validator.check_names(role=role, category=category, phase=phase)
+        found = self.access.cell(cell)  # perfio: a fixed verdict, or the cell's closure
+        if isinstance(found, Verdict):
+            return found
+        if found is None:
+            self.validator.check_names(role=role, category=category, phase=phase)
+            raise AssertionError("unreachable: an unknown name raises")
+        if context is None and session is None:
+            return found(purpose, Context(self.access.blank_state(phase), None, {}))
         payload = dict((context or {}).get("payload", {}))
         if session is not None:
             payload = {"categories": [category], **payload}
             if purpose is not None:
                 payload.setdefault("purpose", purpose)
-        ctx = Context(self._query_state(phase, context, session), None, payload)
-        return self.access.access(cell, purpose, ctx)
+        return found(purpose, Context(self._query_state(phase, context, session), None, payload))
 
     def check_sharing(
         self,
@@ -287,7 +293,7 @@ class Engine:
         if state.book is not None:
             records, late = state.book.record_statuses(limit)
             findings = (*state.book.findings, *late)
-            points = state.book.open_points(state.trace, self.settings)
+            points = state.book.open_points(state.trace, self.settings, verdicts)
         return new_case_decision(
             pack=self.ref,
             case_id=case_id,
@@ -398,7 +404,7 @@ class Engine:
                 state.phase = target
             for family in effects:
                 family.apply(i, event, state, ctx, step)
-            state.occurred.setdefault(kind, []).append(event)
+            remember(state, event, event.type in self.where_types)
         else:
             word = ""
         in_force = life.in_force(event)

@@ -161,6 +161,7 @@ class OpenItem:
     request: dict[str, Any] = field(default_factory=dict)
     subject: str | None = None  # v2: the data subject of a per-subject duty
     missed_of: str | None = None  # v2 opened_by_missed: open once this deadline is missed
+    addressee: str | None = None  # v2 representation: subject | legal_representative
 
 
 @dataclass
@@ -177,6 +178,79 @@ class Clock:
     started_at: Moment | None = None  # v2: for windows (`within`)
 
 
+class Occurrence:
+    """What a case keeps of an allowed event for later ``occurred`` conditions (the session
+    memory part): when it happened (the list it is in says its type). Only for the event
+    types some ``occurred ... where`` tests (``where_types``) does it keep the actor, subjects
+    and typed payload too (``WholeOccurrence``), so a live session does not hold every event
+    it was posted (issue 13: <= 20 KiB per session)."""
+
+    __slots__ = ("at",)
+    actor: Any = None
+    subjects: tuple[str, ...] | None = None
+    parsed: Any = None
+
+    def __init__(self, event: Event) -> None:
+        self.at = event.at
+
+    @property
+    def moment(self) -> dt.datetime:
+        """As ``Event.moment``: an aware Europe/Amsterdam moment, a date its start of day."""
+        at = self.at
+        if isinstance(at, dt.datetime):
+            return at.astimezone(AMSTERDAM)
+        return dt.datetime.combine(at, dt.time.min, tzinfo=AMSTERDAM)
+
+    @staticmethod
+    def of(event: Event, whole: bool) -> Occurrence:
+        return WholeOccurrence(event) if whole else Occurrence(event)
+
+
+class WholeOccurrence(Occurrence):
+    """An occurrence a ``where`` condition is tested on: the event's actor, subjects, payload."""
+
+    __slots__ = ("actor", "parsed", "subjects")
+
+    def __init__(self, event: Event) -> None:
+        self.at = event.at
+        self.actor = event.actor
+        self.subjects = event.subjects
+        self.parsed = event.parsed
+
+
+def remember(state: CaseState, event: Event, whole: bool) -> None:
+    """Record an allowed event for ``occurred`` conditions: the latest of each type, and the
+    whole history only of the types a ``where`` tests (the others are only asked whether and
+    when they last happened)."""
+    if whole:
+        kept: Occurrence = WholeOccurrence(event)
+        state.occurred.setdefault(event.type, []).append(kept)
+    else:
+        kept = Occurrence(event)
+    state.last[event.type] = kept
+
+
+def where_types(pack: Any) -> frozenset[str]:
+    """The event types an ``occurred ... where`` anywhere in ``pack`` tests: found by visiting
+    every field of the pack's models, so a condition in any section (present or future) is
+    seen, not only those a list of sections names."""
+    from mph_rules.conditions.model import Occurred
+
+    found: set[str] = set()
+    stack: list[Any] = [pack]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Occurred) and item.where is not None:
+            found.add(item.occurred)
+        if isinstance(item, BaseModel):
+            stack.extend(item.__dict__.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return frozenset(found)
+
+
 @dataclass
 class CaseState:
     """Everything the families know about one case; each family writes only its own part."""
@@ -185,10 +259,12 @@ class CaseState:
     facts: dict[str, Any]
     subjects: dict[str, Any]
     settings: Mapping[str, Any] = field(default_factory=dict)
-    occurred: dict[str, list[Event]] = field(default_factory=dict)
+    # the latest allowed event of each type; every one only of the types a `where` tests
+    last: dict[str, Occurrence] = field(default_factory=dict)
+    occurred: dict[str, list[Occurrence]] = field(default_factory=dict)
     # per (event type, condition): how many earlier events were tested, and the latest that
     # matched (see latest_match); keeps `occurred ... where` linear in the case's length
-    matched: dict[tuple[str, int], tuple[int, Event | None]] = field(default_factory=dict)
+    matched: dict[tuple[str, int], tuple[int, Occurrence | None]] = field(default_factory=dict)
     consents: dict[str, bool] = field(default_factory=dict)
     notifications: list[OpenItem] = field(default_factory=list)
     open_duties: dict[str, list[OpenItem]] = field(default_factory=dict)
@@ -203,6 +279,8 @@ class CaseState:
     counter: dict[str, int] = field(default_factory=dict)
     book: CaseBook | None = None  # v2: consent per subject, records, findings
     mandates: set[str] = field(default_factory=set)  # v2: roles given a mandate by an event
+    # v2 waiver_before_open: per duty, waivers recorded before it opened (see Duties)
+    prewaived: dict[str, list[Any]] = field(default_factory=dict)
 
 
 class Context:
@@ -210,7 +288,7 @@ class Context:
 
     __slots__ = ("event", "payload", "state")
 
-    def __init__(self, state: CaseState, event: Event | None, payload: Any) -> None:
+    def __init__(self, state: CaseState, event: Event | Occurrence | None, payload: Any) -> None:
         self.state = state
         self.event = event
         self.payload = payload
@@ -252,9 +330,9 @@ class Context:
         if since is not None:
             # v2 `occurred ... since`: only a match not before the latest `since` event counts;
             # the latest match is enough to know (an earlier one cannot be later than it)
-            marks = self.state.occurred.get(since)
-            if marks:
-                return latest.moment >= marks[-1].moment
+            mark = self.state.last.get(since)
+            if mark is not None:
+                return latest.moment >= mark.moment
         return True
 
     def has_consent(self, scope: str) -> bool:
@@ -277,15 +355,17 @@ class Context:
         return None
 
 
-def latest_match(state: CaseState, event_type: str, where: Node | None) -> Event | None:
+def latest_match(state: CaseState, event_type: str, where: Node | None) -> Occurrence | None:
     """The latest earlier allowed event of this type that meets ``where``. Where ``where``
     reads only the earlier event itself (its payload and actor) and settings, whether an
     event meets it never changes, so each event is tested once per condition (the case's
     history only grows; ``matched`` remembers how far); otherwise (marked -1) every earlier
     event is tested afresh."""
+    if where is None:
+        return state.last.get(event_type)
     earlier = state.occurred.get(event_type, ())
-    if where is None or not earlier:
-        return earlier[-1] if earlier else None
+    if not earlier:
+        return None
     key = (event_type, id(where))
     test = where.holds
     tested, latest = state.matched.get(key) or (0 if reads_event_only(where) else -1, None)

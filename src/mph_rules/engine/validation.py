@@ -75,6 +75,14 @@ class Validator:
         if event.type == "subject_request_received" and p.right not in cp.rights:
             rights = {r.value for r in cp.rights}
             bad("payload.right", "right (the pack defines no such right)", p.right.value, rights)
+        if event.type == "information_duty_waived" and p.details:
+            # v2: a waiver carries only the pack's own fields its duty names (details.<name>)
+            duty = cp.duties.get(p.duty)
+            if duty is not None:
+                allowed = duty.waiver_details
+                for key in sorted(set(p.details) - allowed):
+                    what = f"waiver detail (the waiver_requires of {duty.id} names no such)"
+                    bad(f"payload.details.{key}", what, key, allowed)
         spec = VOCABULARY.get(event.type)
         if spec is None or not spec.references:
             return out

@@ -1,0 +1,67 @@
+"""What a live session keeps of its events (issue 13, <= 20 KiB per session) and the compiled
+conditional access cells: both must answer exactly as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from mph_rules import Engine, load_case, load_pack
+from mph_rules.engine.state import Occurrence, WholeOccurrence, where_types
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_session_keeps_whole_events_only_where_a_condition_tests_them() -> None:
+    engine = Engine(load_pack("zvh_midden_nl"))
+    assert "household_informed" in engine.where_types  # `occurred ... where` in the pack
+    assert "case_registered" not in engine.where_types
+    assert where_types(engine.pack) == engine.where_types
+    case = load_case(ROOT / "examples/zvh_midden_nl/breach_and_requests.yaml")
+    session = engine.session(case.id, facts=case.facts, subjects=case.subjects)
+    for event in case.events:
+        session.post(event)
+    state = session._state
+    assert set(state.occurred) <= engine.where_types
+    assert all(type(o) is WholeOccurrence for kept in state.occurred.values() for o in kept)
+    registered = state.last["case_registered"]
+    assert type(registered) is Occurrence and registered.parsed is None
+    assert registered.moment == case.events[0].moment
+    # the same decision as an evaluation of the whole case, byte for byte
+    as_of = dt.date(2025, 6, 1)
+    assert session.decision(as_of).to_json() == engine.evaluate(case, as_of=as_of).to_json()
+
+
+def test_a_conditional_cell_reading_history_is_memoised_on_its_outcome() -> None:
+    """ZVH lets the police write police data in the discussion phase only once a partner was
+    added (an `occurred` condition): the compiled cell answers from each case's own history,
+    in any order, as a fresh engine does."""
+    engine = Engine(load_pack("zvh_midden_nl"))
+    case = load_case(ROOT / "examples/zvh_midden_nl/breach_and_requests.yaml")
+    added = next(i for i, e in enumerate(case.events) if e.type.endswith("partner_added"))
+
+    def sessions(e: Engine) -> tuple[object, object]:
+        before = e.session(case.id, facts=case.facts, subjects=case.subjects)
+        after = e.session(case.id, facts=case.facts, subjects=case.subjects)
+        for i, event in enumerate(case.events[: added + 1]):
+            if i < added:
+                before.post(event)
+            after.post(event)
+        return before, after
+
+    def ask(e: Engine, session: object) -> object:
+        return e.check_access(
+            "police_interventiespecialist",
+            "police_registrations",
+            phase="discussion",
+            action="write",
+            session=session,  # type: ignore[arg-type]
+        )
+
+    before, after = sessions(engine)
+    answers = [ask(engine, s) for s in (before, after, before, after)]
+    assert [a.allowed for a in answers] == [False, True, False, True]  # type: ignore[attr-defined]
+    assert answers[0] == answers[2] and answers[1] == answers[3]
+    fresh = Engine(engine.compiled, settings=engine.settings)
+    before, after = sessions(fresh)
+    assert [ask(fresh, after), ask(fresh, before)] == answers[1::-1]
