@@ -231,10 +231,13 @@ def remember(state: CaseState, event: Event, whole: bool) -> None:
 
 
 def where_types(pack: Any) -> frozenset[str]:
-    """The event types an ``occurred ... where`` anywhere in ``pack`` tests: found by visiting
-    every field of the pack's models, so a condition in any section (present or future) is
-    seen, not only those a list of sections names."""
+    """The event types whose earlier events a condition tests (an ``occurred ... where``, or an
+    event reference with a ``when``: ``not_before``, ``duration_from``, ``cancelled_by``, ...),
+    the types `latest_match` is asked about with a condition: found by visiting every field of
+    the pack's models, so a condition in any section (present or future) is seen, not only
+    those a list of sections names."""
     from mph_rules.conditions.model import Occurred
+    from mph_rules.schema.common import EventRef
 
     found: set[str] = set()
     stack: list[Any] = [pack]
@@ -242,6 +245,8 @@ def where_types(pack: Any) -> frozenset[str]:
         item = stack.pop()
         if isinstance(item, Occurred) and item.where is not None:
             found.add(item.occurred)
+        elif isinstance(item, EventRef) and item.when is not None:
+            found.add(item.event)
         if isinstance(item, BaseModel):
             stack.extend(item.__dict__.values())
         elif isinstance(item, list | tuple | set | frozenset):
@@ -365,6 +370,8 @@ def latest_match(state: CaseState, event_type: str, where: Node | None) -> Occur
         return state.last.get(event_type)
     earlier = state.occurred.get(event_type, ())
     if not earlier:
+        if event_type in state.last:  # its history was not kept: where_types missed a reader
+            raise AssertionError(f"the history of {event_type!r} events is not kept")
         return None
     key = (event_type, id(where))
     test = where.holds
