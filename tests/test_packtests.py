@@ -174,3 +174,20 @@ def test_a_point_query_lacking_a_field_is_a_failed_test_naming_it(tmp_path: Path
         "('category' given: did you mean 'categories'?)"
     ]
     assert second.failures == ["malformed test: check_access lacks 'role'"]
+
+
+def test_an_empty_list_expects_none(tmp_path: Path) -> None:
+    # `findings: []` used to pass whatever the decision held: a test that could not fail
+    file = tmp_path / "empty.yaml"
+    file.write_text(
+        f"pack: {CASEMODEL}\ntests:\n"
+        f"  - name: findings [] with findings raised\n{FLAGGED}"
+        "    expect: {findings: []}\n"
+        f"  - name: open_points [] with one listed\n{FLAGGED}"
+        "    expect: {open_points: []}\n"
+    )
+    findings, points = run_paths([file])
+    assert findings.failures == [
+        "findings: expected none, got ['note_before_meeting', 'rec_register']"
+    ]
+    assert points.failures == ["open_points: expected none, got ['d_triage']"]

@@ -166,6 +166,9 @@ def _compare(where: str, expected: dict[str, Any], actual: dict[str, Any]) -> li
 def _match_list(
     kind: str, key: str, expected: list[dict[str, Any]], actual: list[dict[str, Any]]
 ) -> list[str]:
+    if not expected:  # `findings: []` and the like: expects none (never a test that cannot fail)
+        have = sorted({str(a.get(key)) for a in actual})
+        return [f"{kind}: expected none, got {have}"] if actual else []
     out = []
     for want in expected:
         ident = want.get(key)
