@@ -411,8 +411,9 @@ def test_compare_cells_read_as_words_in_the_language_never_as_paths() -> None:
             assert word in cells, (lang, word)
     dutch = compare_packs(packs, lang="nl")
     rows = {(r.aspect, r.item): r for r in dutch.rows}
-    assert "de uitkomst is een van afgewezen, verwezen naar reguliere zorg" in (
-        rows[("retention", "bij triagebesluit")].values[0]
+    assert (
+        "de uitkomst is een van afgewezen, verwezen naar reguliere zorg"
+        in (rows[("retention", "bij triagebesluit")].values[0])
     )
     assert rows[("rights", "inzage")].values[0].startswith("4 weken")
 
@@ -433,3 +434,12 @@ def test_checks_are_documented_in_the_authoring_guide() -> None:
     missing = [code for code in CHECKS if f"`{code}`" not in guide]
     assert not missing
     assert {c.severity for c in CHECKS.values()} == set(Severity)
+
+
+def test_settings_the_engine_reads_are_not_unused() -> None:
+    # casemodel.yaml: working_days_calendar (read for every "werkdagen" deadline, d_triage),
+    # answer_term ({setting: ...} duration of right_objection) and reregistration_effect
+    # (on_reregistration of r_closed) are read, though by no `settings.x` condition
+    report = lint_pack(load_pack(FIXTURES / "casemodel.yaml"))
+    unused = [f for f in report.findings if f.check == "unused-setting"]
+    assert unused == [], unused

@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from mph_rules import load_pack
+from mph_rules import load_pack, load_pack_text
 from mph_rules.calendar import AMSTERDAM
 from mph_rules.casebook import CaseBook, index_case_model
 from mph_rules.consent import ConsentLedger
@@ -111,8 +111,74 @@ def test_working_days_calendar_is_an_open_point_where_the_pack_is_silent() -> No
     assert [(p.rule, p.setting, p.reading) for p in points] == [
         ("d_triage", "working_days_calendar", "holidays_package (default)")  # a v1 pack
     ]
-    # the v2 test pack defines the setting: nothing to report
-    assert book().open_points([TraceEntry("d_triage", "fired", "s", event=0)], {}) == ()
+    # the v2 test pack defines the setting: the open point is still stated, the pack's value
+    # being the decision (and its justification quoted)
+    (point,) = book().open_points(
+        [TraceEntry("d_triage", "fired", "s", event=0)],
+        {"working_days_calendar": "holidays_package"},
+    )
+    assert (point.rule, point.kind, point.setting, point.events) == (
+        "d_triage",
+        "unspecified",
+        "working_days_calendar",
+        (0,),
+    )
+    assert point.reading == "holidays_package (the pack's setting)"
+    assert "the Atw list is the statutory one" in point.note
+
+
+CASEMODEL_TEXT = (Path(__file__).parent / "fixtures" / "casemodel.yaml").read_text()
+
+
+def test_a_pack_calendar_setting_with_a_conflict_marker_is_that_conflict() -> None:
+    text = CASEMODEL_TEXT.replace(
+        '    justification: the covenant does not define "werkdagen"; the Atw list is the '
+        "statutory one\n",
+        '    justification: the covenant does not define "werkdagen"; the Atw list is the '
+        "statutory one\n"
+        '    conflict: {readings: ["Atw list", "holidays package"], chosen: "Atw list", '
+        'why: "art. 5 and annex 2 count differently"}\n',
+    )
+    assert text != CASEMODEL_TEXT
+    b = CaseBook(index_case_model(load_pack_text(text, "cm.yaml")), lambda rule: None)
+    points = b.open_points(
+        [
+            TraceEntry("d_triage", "fired", "s", event=0),
+            TraceEntry("rec_register", "fired", "s", event=0),  # also working days: listed once
+        ],
+        {"working_days_calendar": "atw"},
+    )
+    assert [(p.rule, p.kind, p.setting, p.reading) for p in points] == [
+        (
+            "working_days_calendar",
+            "conflict",
+            "working_days_calendar",
+            "'atw' (default reading: Atw list)",
+        )
+    ]
+
+
+def test_a_setting_deciding_whether_a_rule_applied_is_listed_even_if_it_did_not() -> None:
+    # retention_regime gates r_closed and r_closed_short (`trigger.when`); with a conflict
+    # marker it is an open point whenever case_closed happened, though no rule reading it is
+    # in the trace (say the chosen regime's clock was cancelled or is another pack's)
+    text = CASEMODEL_TEXT.replace(
+        '    source: {document: cv, article: "art. 15", quote: "vijf jaar"}\n',
+        '    source: {document: cv, article: "art. 15", quote: "vijf jaar"}\n'
+        '    conflict: {readings: ["five years (art. 15(1))", "one year (art. 15(5))"], '
+        'chosen: "five years (art. 15(1))", why: "art. 15(1) is the general rule"}\n',
+        1,
+    )
+    assert text != CASEMODEL_TEXT
+    b = CaseBook(index_case_model(load_pack_text(text, "cm.yaml")), lambda rule: None)
+    closed = SimpleNamespace(index=5, type="case_closed", allowed=True)
+    refused = SimpleNamespace(index=5, type="case_closed", allowed=False)
+    settings = {"retention_regime": "short"}
+    (point,) = b.open_points([], settings, [closed])  # type: ignore[list-item]
+    assert (point.rule, point.kind, point.events) == ("retention_regime", "conflict", (5,))
+    assert point.reading == "'short' (default reading: five years (art. 15(1)))"
+    assert b.open_points([], settings, [refused]) == ()  # type: ignore[list-item]
+    assert b.open_points([], settings) == ()
 
 
 def test_actor_limits_and_mandates() -> None:

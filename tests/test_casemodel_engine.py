@@ -559,3 +559,287 @@ def test_a_scope_holding_no_category_closes_nothing(engine: Engine) -> None:
     dates = {(x.subject, x.date) for x in d.deletions if x.scope == "consent_records"}
     assert ("mother", dt.date(2026, 3, 26)) in dates
     assert last(d).allowed
+
+
+def test_the_pack_calendar_setting_is_stated_as_an_open_point(engine: Engine) -> None:
+    # d_triage counts "binnen 5 werkdagen"; the test pack's setting working_days_calendar
+    # decides which holidays count: an open point with the pack's value, not a hidden one
+    d = decide(engine, REGISTER, as_of="2024-03-12")
+    (point,) = (p for p in d.open_points if p.setting == "working_days_calendar")
+    assert point.rule == "d_triage" and point.reading == "atw (the pack's setting)"
+    other = Engine(PACK, settings={"working_days_calendar": "holidays_package"})
+    (point,) = (p for p in decide(other, REGISTER).open_points if p.setting)
+    assert point.reading == "holidays_package (the pack's setting)"
+
+
+# --- per-subject representatives: age rules on a per-subject duty ------------------------------
+
+
+def test_a_child_under_16_is_informed_and_so_is_the_representative_from_the_start(
+    engine: Engine,
+) -> None:
+    # rule inform_each_of_acceptance: under 16 (the son, 11 at acceptance) the subject and the
+    # legal representative, each a notification opened at the trigger; the mother (39) herself
+    d = decide(engine, REGISTER, ACCEPT, as_of="2024-03-15")
+    opened = sorted(
+        (n.subject, n.addressee, n.status)
+        for n in d.notifications
+        if n.duty == "inform_each_of_acceptance"
+    )
+    assert opened == [
+        ("mother", "subject", "pending"),
+        ("son", "legal_representative", "pending"),
+        ("son", "subject", "pending"),
+    ]
+
+
+def test_informing_the_child_does_not_discharge_the_representatives_notification(
+    engine: Engine,
+) -> None:
+    def told(at: str, who: str, addressee: str | None = None) -> dict[str, Any]:
+        extra = {} if addressee is None else {"addressee": addressee}
+        return ev(
+            "household_informed", at, "regisseur", subjects=[who], about="acceptance", **extra
+        )
+
+    d = decide(engine, REGISTER, ACCEPT, told("2024-03-20", "son"), as_of="2024-04-30")
+    status = {
+        (n.subject, n.addressee): n.status
+        for n in d.notifications
+        if n.duty == "inform_each_of_acceptance"
+    }
+    assert status[("son", "subject")] == "done"
+    assert status[("son", "legal_representative")] == "overdue"
+    assert status[("mother", "subject")] == "overdue"
+    d = decide(
+        engine,
+        REGISTER,
+        ACCEPT,
+        told("2024-03-20", "son"),
+        told("2024-03-21", "son", "legal_representative"),
+        told("2024-03-21", "mother"),
+        as_of="2024-04-30",
+    )
+    assert {n.status for n in d.notifications if n.duty == "inform_each_of_acceptance"} == {"done"}
+
+
+def test_without_a_birth_date_the_age_rules_are_not_applied_and_the_note_says_so(
+    engine: Engine,
+) -> None:
+    case = {"id": "c", "subjects": [{"id": "x"}], "events": [REGISTER, ACCEPT]}
+    d = engine.evaluate(case, as_of=dt.date(2024, 3, 15))
+    (n,) = (n for n in d.notifications if n.duty == "inform_each_of_acceptance")
+    assert n.addressee == "subject" and n.note is not None and "no birth date for x" in n.note
+
+
+def test_representation_needs_a_per_subject_duty() -> None:
+    from mph_rules import PackError, load_pack_text
+
+    text = (Path(__file__).parent / "fixtures" / "casemodel.yaml").read_text()
+    bad = text.replace("    about: acceptance\n    per: subject\n", "    about: acceptance\n", 1)
+    assert bad != text
+    with pytest.raises(PackError) as info:
+        load_pack_text(bad, "cm.yaml")
+    assert "representation needs `per: subject`" in str(info.value)
+
+
+# --- withdrawal of consent limited to some recipients ---------------------------------------------
+
+
+def test_withdrawal_for_one_recipient_stops_provision_to_that_recipient_only(
+    engine: Engine,
+) -> None:
+    # rule s_partners: identity to housing or the police officer with consent sharing_partners
+    def consent(type_: str, at: str, **scoping: Any) -> dict[str, Any]:
+        return ev(type_, at, "regisseur", scope="sharing_partners", subject="mother", **scoping)
+
+    def give(at: str, to: str) -> dict[str, Any]:
+        return ev(
+            "data_provided",
+            at,
+            "regisseur",
+            subjects=["mother"],
+            from_role="regisseur",
+            to_role=to,
+            categories=["identity"],
+        )
+
+    given = consent("consent_given", "2024-03-26", recipients=["housing", "police_officer"])
+    withdrawn = consent("consent_withdrawn", "2024-03-27", recipients=["housing"])
+    d = decide(engine, *TO_EXECUTION, given, withdrawn, give("2024-03-28", "housing"))
+    assert not last(d).allowed
+    assert any("withdrawn for recipients housing" in r for r in last(d).reasons)
+    d = decide(engine, *TO_EXECUTION, given, withdrawn, give("2024-03-28", "police_officer"))
+    assert last(d).allowed and last(d).rules == ("s_partners",)
+    # a withdrawal naming no recipient ends both
+    everyone = consent("consent_withdrawn", "2024-03-27")
+    d = decide(engine, *TO_EXECUTION, given, everyone, give("2024-03-28", "police_officer"))
+    assert not last(d).allowed
+
+
+# --- waivers: the pack's own fields, and a waiver before the duty opens ------------------------
+
+
+def waive(at: str, duty: str, subjects: list[str] | None = None, **payload: Any) -> dict[str, Any]:
+    return ev(
+        "information_duty_waived",
+        at,
+        "regisseur",
+        subjects=subjects,
+        duty=duty,
+        ground="safety",
+        reason="risk to the child",
+        **payload,
+    )
+
+
+def test_a_waiver_before_the_duty_opens_waives_the_notifications_it_opens(
+    engine: Engine,
+) -> None:
+    # rule inform_each_of_acceptance (waiver_before_open): the son's exception is known at
+    # registration; at acceptance his notifications (his and his representative's) open waived
+    early = waive(
+        "2024-03-12", "inform_each_of_acceptance", ["son"], details={"review_frequency": "P1M"}
+    )
+    d = decide(engine, REGISTER, early, ACCEPT, as_of="2024-03-15")
+    assert d.events[1].allowed and d.events[1].rules[0] == "inform_each_of_acceptance"
+    status = {
+        (n.subject, n.addressee): (n.status, n.done_event, n.ground)
+        for n in d.notifications
+        if n.duty == "inform_each_of_acceptance"
+    }
+    assert status == {
+        ("mother", "subject"): ("pending", None, None),
+        ("son", "subject"): ("waived", 1, "safety"),
+        ("son", "legal_representative"): ("waived", 1, "safety"),
+    }
+    # the advance waiver covers one trigger: a second acceptance (after re-registration)
+    # opens the son's notifications again, not waived
+    later = [
+        HEARD,
+        PLAN,
+        ev("case_closed", "2024-09-30", "regisseur"),
+        ev("case_reregistered", "2024-10-10", "police_officer"),
+        ev("triage_decided", "2024-10-11", "triagist", outcome="accepted"),
+    ]
+    d = decide(engine, REGISTER, early, ACCEPT, *later, as_of="2024-10-12")
+    second = [
+        n.status
+        for n in d.notifications
+        if n.duty == "inform_each_of_acceptance" and n.subject == "son" and n.trigger_event == 7
+    ]
+    assert d.events[7].type == "triage_decided" and second == ["pending", "pending"]
+
+
+def test_a_waiver_before_a_duty_without_waiver_before_open_is_refused(engine: Engine) -> None:
+    # rule inform_household has no waiver_before_open: nothing open to waive before it opens
+    early = waive("2024-03-10", "inform_household", review_at="2024-06-01")
+    d = decide(engine, early, REGISTER, as_of="2024-03-15")
+    assert not d.events[0].allowed
+    assert "no open notification of inform_household" in d.events[0].reasons[0]
+
+
+def test_waiver_requires_names_the_packs_own_fields(engine: Engine) -> None:
+    from mph_rules import EventError
+
+    d = decide(engine, REGISTER, ACCEPT, waive("2024-03-15", "inform_each_of_acceptance", ["son"]))
+    assert not last(d).allowed
+    assert "must record details.review_frequency" in last(d).reasons[0]
+    ok = waive(
+        "2024-03-15", "inform_each_of_acceptance", ["son"], details={"review_frequency": "P1M"}
+    )
+    d = decide(engine, REGISTER, ACCEPT, ok, as_of="2024-03-16")
+    assert last(d).allowed
+    assert {
+        n.addressee: n.status
+        for n in d.notifications
+        if n.duty == "inform_each_of_acceptance" and n.subject == "son"
+    } == {"subject": "waived", "legal_representative": "waived"}
+    typo = waive(
+        "2024-03-15", "inform_each_of_acceptance", ["son"], details={"review_frequncy": "P1M"}
+    )
+    with pytest.raises(EventError) as info:
+        decide(engine, REGISTER, ACCEPT, typo)
+    text = str(info.value)
+    assert "payload.details.review_frequncy" in text and "review_frequency" in text
+
+
+def test_waiver_requires_refuses_a_name_that_is_no_field() -> None:
+    from mph_rules import PackError, load_pack_text
+
+    text = (Path(__file__).parent / "fixtures" / "casemodel.yaml").read_text()
+    bad = text.replace("waiver_requires: [review_at]", "waiver_requires: [review_date]", 1)
+    assert bad != text
+    with pytest.raises(PackError) as info:
+        load_pack_text(bad, "cm.yaml")
+    assert "'review_date' is neither a field of information_duty_waived" in str(info.value)
+
+
+def test_consent_for_a_child_under_16_is_given_by_the_representative(engine: Engine) -> None:
+    # rule consent_under_16_by_representative (UAVG art. 5(1) style): the son is 11
+    def consent(subject: str, given_by: str) -> dict[str, Any]:
+        return ev(
+            "consent_given",
+            "2024-03-26",
+            "regisseur",
+            scope="sharing_partners",
+            subject=subject,
+            given_by=given_by,
+        )
+
+    d = decide(engine, *TO_EXECUTION, consent("son", "subject"))
+    assert not last(d).allowed and last(d).rules == ("consent_under_16_by_representative",)
+    assert last(decide(engine, *TO_EXECUTION, consent("son", "legal_representative"))).allowed
+    assert last(decide(engine, *TO_EXECUTION, consent("mother", "subject"))).allowed
+    # the refused consent counts for nothing: no provision of the son's data on it
+    give = ev(
+        "data_provided",
+        "2024-03-27",
+        "regisseur",
+        subjects=["son"],
+        from_role="regisseur",
+        to_role="housing",
+        categories=["identity"],
+    )
+    assert not last(decide(engine, *TO_EXECUTION, consent("son", "subject"), give)).allowed
+    d = decide(engine, *TO_EXECUTION, consent("son", "legal_representative"), give)
+    assert last(d).allowed and last(d).rules == ("s_partners",)
+
+
+def test_a_waiver_for_one_subject_never_waives_another_subjects_notification(
+    engine: Engine,
+) -> None:
+    # inform_each_of_acceptance: the son and his representative are informed; a later waiver
+    # for the son finds none of his open and must not waive the mother's instead
+    def told(addressee: str) -> dict[str, Any]:
+        return ev(
+            "household_informed",
+            "2024-03-20",
+            "regisseur",
+            subjects=["son"],
+            about="acceptance",
+            addressee=addressee,
+        )
+
+    late = waive(
+        "2024-03-21", "inform_each_of_acceptance", ["son"], details={"review_frequency": "P1M"}
+    )
+    d = decide(
+        engine,
+        REGISTER,
+        ACCEPT,
+        told("subject"),
+        told("legal_representative"),
+        late,
+        as_of="2024-03-22",
+    )
+    status = {
+        (n.subject, n.addressee): n.status
+        for n in d.notifications
+        if n.duty == "inform_each_of_acceptance"
+    }
+    assert status == {
+        ("mother", "subject"): "pending",
+        ("son", "subject"): "done",
+        ("son", "legal_representative"): "done",
+    }

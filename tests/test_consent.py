@@ -83,3 +83,34 @@ def test_upheld_objection_concerns_that_subject_only() -> None:
     copy = ledger.copy()
     copy.uphold_objection(4, "mother", "r2", "right_objection")
     assert ledger.objected(["mother"]) is None
+
+
+def test_withdrawal_limited_to_recipients_is_honoured_for_those_only() -> None:
+    ledger = ConsentLedger(subjects=("mother", "son"))
+    partners = ("housing", "police_officer")
+    ledger.record(0, "consent_given", consent("sharing", "mother", recipients=partners))
+    ledger.record(1, "consent_given", consent("sharing", "son", recipients=partners))
+    ledger.record(2, "consent_withdrawn", consent("sharing", "mother", recipients=("housing",)))
+    assert not ledger.covers("sharing", ["mother"], recipient="housing")
+    assert ledger.missing("sharing", ["mother"], recipient="housing") == (
+        "consent for sharing of mother was withdrawn for recipients housing (event #2)"
+    )
+    assert ledger.covers("sharing", ["mother"], recipient="police_officer")
+    assert ledger.covers("sharing", ["son"], recipient="housing")  # his own consent stands
+    assert ledger.covers("sharing", ["mother"])  # an act to no recipient (a recording)
+    # a later consent for housing covers it again
+    ledger.record(3, "consent_given", consent("sharing", "mother", recipients=("housing",)))
+    assert ledger.covers("sharing", ["mother"], recipient="housing")
+    # a withdrawal without recipients ends every recipient
+    ledger.record(4, "consent_withdrawn", consent("sharing", "mother"))
+    assert not ledger.covers("sharing", ["mother"], recipient="police_officer")
+    # and the ledger's copy decides the same
+    assert not ledger.copy().covers("sharing", ["mother"], recipient="police_officer")
+
+
+def test_household_withdrawal_limited_to_a_recipient_reaches_every_member() -> None:
+    ledger = ConsentLedger(subjects=("mother", "son"))
+    ledger.record(0, "consent_given", consent("sharing"))
+    ledger.record(1, "consent_withdrawn", consent("sharing", recipients=("housing",)))
+    assert not ledger.covers("sharing", ["son"], recipient="housing")
+    assert ledger.covers("sharing", ["son"], recipient="police_officer")

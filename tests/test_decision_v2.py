@@ -25,7 +25,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # decision (produced by the v1 engine from the same pack and case).
 NEW_DECISION_KEYS = {"records", "findings", "open_points", "owner"}
 NEW_EVENT_KEYS = {"verdict", "subjects"}
-NEW_NOTIFICATION_KEYS = {"subject"}
+NEW_NOTIFICATION_KEYS = {"subject", "addressee"}
 NEW_DELETION_KEYS = {"subject", "surviving_fields"}
 
 
@@ -64,6 +64,7 @@ def test_v1_case_decision_is_byte_identical_except_for_the_new_fields() -> None:
     ]
     assert all(e["subjects"] is None for e in mine["events"])
     assert all(n["subject"] is None for n in mine["notifications"])
+    assert all(n["addressee"] is None for n in mine["notifications"])
 
 
 def test_verdict_defaults_from_allowed_and_keeps_unspecified() -> None:

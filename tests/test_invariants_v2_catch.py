@@ -110,6 +110,33 @@ def test_processing_after_an_upheld_objection_is_caught() -> None:
         invariants.objection_and_withdrawal_honoured(ENGINE, case, flip(decision, -1))
 
 
+def test_a_refusal_beyond_a_recipient_limited_withdrawal_is_caught() -> None:
+    scoping = {"scope": "sharing_partners", "subject": "mother"}
+    give = {"from_role": "regisseur", "categories": ["identity"], "subjects": ["mother"]}
+    case = {
+        "id": "c",
+        "subjects": SUBJECTS,
+        "events": [
+            *START,
+            ev("consent_given", "2024-03-26", "regisseur", **scoping),
+            ev("consent_withdrawn", "2024-03-27", "regisseur", recipients=["housing"], **scoping),
+            ev("data_provided", "2024-03-28", "regisseur", to_role="police_officer", **give),
+            ev("data_provided", "2024-03-28", "regisseur", to_role="housing", **give),
+        ],
+    }
+    decision = ENGINE.evaluate(case, as_of=dt.date(2024, 4, 1))
+    assert decision.events[-2].allowed and not decision.events[-1].allowed
+    invariants.objection_and_withdrawal_honoured(ENGINE, case, decision)
+    # the refusal of the provision to housing, pinned on the provision to the police officer
+    events = list(decision.events)
+    events[-2] = dataclasses.replace(
+        events[-1], index=events[-2].index, allowed=False, verdict="denied"
+    )
+    bad = dataclasses.replace(decision, events=tuple(events))
+    with pytest.raises(invariants.InvariantViolation, match="limited to other recipients"):
+        invariants.objection_and_withdrawal_honoured(ENGINE, case, bad)
+
+
 def test_an_uncited_finding_is_caught() -> None:
     case = {"id": "c", "subjects": SUBJECTS, "events": START[:1]}
     decision = ENGINE.evaluate(case, as_of=dt.date(2024, 4, 1))

@@ -146,3 +146,17 @@ def test_special_files_are_not_read(tmp_path: Path) -> None:
         load_pack(fifo)
     with pytest.raises(PackError, match="not a regular file"):
         load_pack(Path("/dev/zero"))
+
+
+def test_a_pack_extending_a_pack_with_its_own_events_loads(tmp_path: Path) -> None:
+    """Regression: the baseline ids of an extended pack with ``events`` (which have a type,
+    not an id) raised AttributeError, a traceback instead of a loaded pack."""
+    pack = tmp_path / "my-pack.yaml"
+    pack.write_text(
+        "pack:\n  id: my_pack\n  title: Mine\n  version: '1'\n  language: en\n"
+        "  extends: [hilversum]\n  effective: {valid_from: 2024-01-01}\n"
+        "  sources: [{id: cv, title: Mine, kind: covenant}]\n"
+    )
+    loaded = load_pack(str(pack))
+    assert loaded.pack.id == "my_pack"
+    assert any(e.type.startswith("hilversum.") for e in loaded.events)

@@ -22,6 +22,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from mph_rules.calendar import WORKING_DAYS_CALENDAR_SETTING
+from mph_rules.casebook import index_case_model
 from mph_rules.conditions import (
     AllOf,
     AnyOf,
@@ -889,6 +891,12 @@ class _Linter:
             for c in _walk(cond)
             if isinstance(c, FieldTest) and c.field.startswith("settings.")
         }
+        # v2: `{setting: id}` (durations, on_reregistration) and the "werkdagen" calendar the
+        # engine reads for every rule counting working days
+        index = index_case_model(pack)
+        used_settings.update(s for reads in index.rule_settings.values() for s in reads)
+        if index.working_day_rules:
+            used_settings.add(WORKING_DAYS_CALENDAR_SETTING)
         for setting in pack.settings:
             if setting.id not in used_settings and self.own("settings", setting.id):
                 self.add(

@@ -11,6 +11,7 @@ decision; the engine's rule families call it and never reach into it otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,16 @@ from pydantic import BaseModel
 
 from mph_rules.calendar import WORKING_DAYS_CALENDAR_SETTING, Counting, WorkingDayCalendar
 from mph_rules.consent import HOUSEHOLD, ConsentLedger
-from mph_rules.decision import Finding, OpenPoint, RecordStatus, TraceEntry
+from mph_rules.decision import (
+    EventVerdict,
+    Finding,
+    OpenPoint,
+    RecordStatus,
+    TraceEntry,
+    new_finding,
+    new_open_point,
+    new_record_status,
+)
 from mph_rules.schema import Pack, RecordDuty, Unspecified
 from mph_rules.schema.common import EventRef
 from mph_rules.schema.pack import RULE_SECTIONS
@@ -51,6 +61,28 @@ class CaseModelIndex:
     pack_defines_working_days: bool
     rule_settings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     working_days_default: str = WorkingDayCalendar.ATW.value
+    # event type -> (rule, settings its gating `when` reads): the setting decided whether the
+    # rule applied each time such an event happened, whether or not the rule then fired
+    gates: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
+    working_days_note: str | None = None  # the pack's own justification of its calendar
+
+    @functools.cached_property
+    def reported_rules(self) -> frozenset[str]:
+        """The rules `open_points` can report (a marker, a marked setting, werkdagen): the
+        trace's other entries are skipped without being looked at twice."""
+        marked = {
+            rule
+            for rule, reads in self.rule_settings.items()
+            if any(setting in self.setting_markers for setting in reads)
+        }
+        # the werkdagen point is stated even where the pack sets the calendar (its value is
+        # then the decision), so every working-day rule can report
+        return frozenset(self.markers) | marked | self.working_day_rules
+
+    @functools.cached_property
+    def record_events(self) -> frozenset[str]:
+        """The event types that can breach, discharge or require a record by type."""
+        return frozenset((*self.by_before, *self.by_discharge, *self.by_trigger))
 
 
 def _settings_read(value: Any) -> set[str]:
@@ -82,6 +114,20 @@ def _unspecified_notes(model: BaseModel) -> list[str]:
             elif isinstance(item, BaseModel) and name not in ("source", "conflict"):
                 notes.extend(f"{name}.{n}" for n in _unspecified_notes(item))
     return notes
+
+
+def _gates(rule: Any) -> list[tuple[str, Any]]:
+    """(event type, condition) pairs that decide whether ``rule`` applies to an event."""
+    out: list[tuple[str, Any]] = []
+    for name in ("trigger", "start"):
+        ref = getattr(rule, name, None)
+        if isinstance(ref, EventRef) and ref.when is not None:
+            out.append((ref.event, ref.when))
+    when = getattr(rule, "when", None)
+    on = getattr(rule, "on", None) or getattr(rule, "event", None)
+    if isinstance(on, str) and isinstance(when, BaseModel):
+        out.append((on, when))
+    return out
 
 
 def _rules(pack: Pack) -> Iterable[Any]:
@@ -117,10 +163,15 @@ def index_case_model(pack: Pack) -> CaseModelIndex:
     markers: dict[str, tuple[Marker, ...]] = {}
     working: set[str] = set()
     rule_settings: dict[str, tuple[str, ...]] = {}
+    gates: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     for rule in _rules(pack):
         reads = tuple(sorted(_settings_read(rule.model_dump(mode="json", by_alias=True))))
         if reads:
             rule_settings[rule.id] = reads
+            for event_type, when in _gates(rule):
+                gated = tuple(sorted(_settings_read(when.model_dump(mode="json", by_alias=True))))
+                if gated:
+                    gates.setdefault(event_type, []).append((rule.id, gated))
         found: list[Marker] = []
         if rule.conflict is not None:
             c = rule.conflict
@@ -137,6 +188,7 @@ def index_case_model(pack: Pack) -> CaseModelIndex:
         for s in pack.settings
         if s.conflict is not None
     }
+    calendar = next((s for s in pack.settings if s.id == WORKING_DAYS_CALENDAR_SETTING), None)
     return CaseModelIndex(
         records={r.id: r for r in pack.records},
         by_trigger={k: tuple(v) for k, v in by_trigger.items()},
@@ -145,8 +197,10 @@ def index_case_model(pack: Pack) -> CaseModelIndex:
         markers=markers,
         setting_markers=setting_markers,
         working_day_rules=frozenset(working),
-        pack_defines_working_days=any(s.id == WORKING_DAYS_CALENDAR_SETTING for s in pack.settings),
+        pack_defines_working_days=calendar is not None,
         rule_settings=rule_settings,
+        gates={k: tuple(v) for k, v in gates.items()},
+        working_days_note=calendar.justification if calendar is not None else None,
         # design.md v2: the Atw list where the source is silent; a v1 pack keeps the
         # `holidays` package's list it was written (and tested) against
         working_days_default=(
@@ -172,6 +226,15 @@ class OpenRecord:
 
 EventMatch = Callable[[EventRef], bool]
 """Whether an event (the one being applied) matches a reference, `when` included."""
+
+
+def _fires(refs: Iterable[EventRef], event_type: str, matches: EventMatch) -> bool:
+    """Whether one of ``refs`` names this event type and matches it (a loop, not any() over
+    a generator: this runs for every allowed event)."""
+    for ref in refs:  # noqa: SIM110 (see the docstring)
+        if ref.event == event_type and matches(ref):
+            return True
+    return False
 
 
 @dataclass
@@ -201,7 +264,7 @@ class CaseBook:
         event: int | None,
         subject: str | None = None,
     ) -> Finding:
-        finding = Finding(code, rule, message, self.cite(rule), event, subject)
+        finding = new_finding(code, rule, message, self.cite(rule), event, subject)
         self.findings.append(finding)
         return finding
 
@@ -219,7 +282,7 @@ class CaseBook:
         """An allowed event: it may breach a `before`, discharge records and require new
         ones (in that order, so an event never discharges the record it requires)."""
         for rule in self.index.by_before.get(event_type, ()):
-            if not any(ref.event == event_type and matches(ref) for ref in rule.before):
+            if not _fires(rule.before, event_type, matches):
                 continue
             for open_ in self.records:
                 if open_.rule is rule and open_.done is None and open_.breached_by is None:
@@ -233,19 +296,22 @@ class CaseBook:
                         i,
                         open_.subject,
                     )
-        concerned = set(self.consent.concerned(subjects))
         discharging: list[RecordDuty] = []
         if event_type == "data_recorded" and record_id is not None:
             named = self.index.records.get(record_id)
             if named is not None:
                 discharging.append(named)
         for rule in self.index.by_discharge.get(event_type, ()):
-            if any(ref.event == event_type and matches(ref) for ref in rule.discharged_by):
+            if _fires(rule.discharged_by, event_type, matches):
                 discharging.append(rule)
+        concerned = set(self.consent.concerned(subjects)) if discharging else set()
         for rule in discharging:
             for open_ in self.records:
-                mine = open_.subject is None or open_.subject in concerned
-                if open_.rule is rule and open_.done is None and mine:
+                if (
+                    open_.rule is rule
+                    and open_.done is None
+                    and (open_.subject is None or open_.subject in concerned)
+                ):
                     open_.done = i
         for rule in self.index.by_trigger.get(event_type, ()):
             if not matches(rule.trigger):
@@ -277,7 +343,7 @@ class CaseBook:
                 reason = f"not recorded by {r.due}"
                 who = f" for {r.subject}" if r.subject else ""
                 late.append(
-                    Finding(
+                    new_finding(
                         "record_missing",
                         r.rule.id,
                         f"{r.rule.label}{who} was not recorded by {r.due} ({r.rule.what})",
@@ -289,7 +355,7 @@ class CaseBook:
             else:
                 status = "required"
             out.append(
-                RecordStatus(
+                new_record_status(
                     id=f"{r.rule.id}#{r.trigger}" + (f"@{r.subject}" if r.subject else ""),
                     rule=r.rule.id,
                     what=r.rule.what,
@@ -308,74 +374,127 @@ class CaseBook:
     # open points ---------------------------------------------------------------------------
 
     def open_points(
-        self, trace: Iterable[TraceEntry], settings: Mapping[str, Any]
+        self,
+        trace: Iterable[TraceEntry],
+        settings: Mapping[str, Any],
+        events: Iterable[EventVerdict] = (),
     ) -> tuple[OpenPoint, ...]:
         """Every marker on a rule the case touched (the rule appears in the trace), each with
-        the settings that decide it, in the order first touched."""
+        the settings that decide it, in the order first touched; and every setting with a
+        marker that shaped the decision: read by a touched rule, by the `when` deciding whether
+        a rule applied to an allowed event (``events``) even where it then did not, or (the
+        "werkdagen" calendar) used to count a touched rule's working days."""
         touched: dict[str, list[int]] = {}
+        reported = self.index.reported_rules
         for entry in trace:
-            events = touched.setdefault(entry.rule, [])
-            if entry.event is not None and entry.event not in events:
-                events.append(entry.event)
+            if entry.rule not in reported:
+                continue
+            events_of = touched.setdefault(entry.rule, [])
+            if entry.event is not None and entry.event not in events_of:
+                events_of.append(entry.event)
         for finding in self.findings:
-            events = touched.setdefault(finding.rule, [])
-            if finding.event is not None and finding.event not in events:
-                events.append(finding.event)
+            if finding.rule not in reported:
+                continue
+            events_of = touched.setdefault(finding.rule, [])
+            if finding.event is not None and finding.event not in events_of:
+                events_of.append(finding.event)
+        gated: dict[str, tuple[list[int], set[str]]] = {}
+        for verdict in events:
+            if not verdict.allowed:
+                continue
+            for rule, reads in self.index.gates.get(verdict.type, ()):
+                indices, ids = gated.setdefault(rule, ([], set()))
+                if verdict.index not in indices:
+                    indices.append(verdict.index)
+                ids.update(reads)
         out: list[OpenPoint] = []
         seen_settings: set[str] = set()
-        for rule, events in touched.items():
+
+        def setting_point(setting_id: str, events_of: list[int]) -> None:
+            marker = self.index.setting_markers.get(setting_id)
+            if marker is None or setting_id in seen_settings:
+                return
+            seen_settings.add(setting_id)
+            out.append(
+                OpenPoint(
+                    setting_id,
+                    "conflict",
+                    marker.note,
+                    self.cite(setting_id),
+                    setting_id,
+                    f"{settings.get(setting_id)!r} (default reading: {marker.reading})",
+                    tuple(events_of),
+                )
+            )
+
+        for rule, events_of in touched.items():
             for marker in self.index.markers.get(rule, ()):
                 setting = marker.settings[0] if marker.settings else None
                 reading = marker.reading
                 if setting is not None and reading is None:
                     reading = f"setting {setting} = {settings.get(setting)!r}"
                 out.append(
-                    OpenPoint(
+                    new_open_point(
                         rule,
                         marker.kind,
                         marker.note,
                         self.cite(rule),
                         setting,
                         reading,
-                        tuple(events),
+                        tuple(events_of),
                     )
                 )
                 seen_settings.update(marker.settings)
-            for setting_id, setting_marker in self.index.setting_markers.items():
-                if setting_id in seen_settings:
-                    continue
-                if setting_id in self.index.rule_settings.get(rule, ()):
-                    seen_settings.add(setting_id)
-                    out.append(
-                        OpenPoint(
-                            setting_id,
-                            "conflict",
-                            setting_marker.note,
-                            self.cite(setting_id),
-                            setting_id,
-                            f"{settings.get(setting_id)!r} (default reading: "
-                            f"{setting_marker.reading})",
-                            tuple(events),
-                        )
-                    )
-            if rule in self.index.working_day_rules and not self.index.pack_defines_working_days:
-                if WORKING_DAYS_CALENDAR_SETTING in seen_settings:
-                    continue
-                seen_settings.add(WORKING_DAYS_CALENDAR_SETTING)
-                out.append(
-                    OpenPoint(
-                        rule,
-                        "unspecified",
-                        "the source does not define which days are 'werkdagen'; the setting "
-                        "working_days_calendar chooses the holiday list (atw: 5 May every year "
-                        "and Good Friday; holidays_package: 5 May in lustrum years)",
-                        self.cite(rule),
-                        WORKING_DAYS_CALENDAR_SETTING,
-                        f"{self.index.working_days_default} (default)",
-                        tuple(events),
-                    )
-                )
+            for setting_id in self.index.rule_settings.get(rule, ()):
+                setting_point(setting_id, events_of)
+            if rule in self.index.working_day_rules:
+                self._working_days_point(rule, events_of, settings, seen_settings, out)
+        for gate_events, gate_reads in gated.values():
+            for setting_id in sorted(gate_reads):
+                setting_point(setting_id, gate_events)
         return tuple(out)
+
+    def _working_days_point(
+        self,
+        rule: str,
+        events: list[int],
+        settings: Mapping[str, Any],
+        seen: set[str],
+        out: list[OpenPoint],
+    ) -> None:
+        """The "werkdagen" calendar a touched rule counted with: the source never defines it,
+        so it is an open point; a pack's own setting is the decision, not a reason to hide it."""
+        setting_id = WORKING_DAYS_CALENDAR_SETTING
+        if setting_id in seen:
+            return
+        seen.add(setting_id)
+        marker = self.index.setting_markers.get(setting_id)
+        if marker is not None:  # the pack marked its own reading as a conflict
+            reading = f"{settings.get(setting_id)!r} (default reading: {marker.reading})"
+            cite = self.cite(setting_id)
+            out.append(
+                OpenPoint(
+                    setting_id, "conflict", marker.note, cite, setting_id, reading, tuple(events)
+                )
+            )
+            return
+        note = (
+            "the source does not define which days are 'werkdagen'; the setting "
+            "working_days_calendar chooses the holiday list (atw: 5 May every year "
+            "and Good Friday; holidays_package: 5 May in lustrum years)"
+        )
+        if self.index.pack_defines_working_days:
+            value = settings.get(setting_id, self.index.working_days_default)
+            reading = f"{value} (the pack's setting)"
+            if self.index.working_days_note:
+                note += f"; the pack: {self.index.working_days_note}"
+        else:
+            reading = f"{self.index.working_days_default} (default)"
+        out.append(
+            OpenPoint(
+                rule, "unspecified", note, self.cite(rule), setting_id, reading, tuple(events)
+            )
+        )
 
 
 __all__ = ["CaseBook", "CaseModelIndex", "Marker", "OpenRecord", "index_case_model"]

@@ -72,6 +72,8 @@ class CompiledPack:
     overridden: dict[str, str] = field(default_factory=dict)
     # compiled conditions by the identity of the pack's condition objects (see node())
     nodes: dict[int, tuple[Condition, Node]] = field(default_factory=dict)
+    # access cells fixed_access found conditional: not looked at again
+    access_open: set[Cell] = field(default_factory=set)
 
     def node(self, condition: Condition) -> Node:
         """The compiled form of one of this pack's conditions, built once and kept."""
@@ -91,6 +93,8 @@ class CompiledPack:
         verdict = self.access_fixed.get(cell)
         if verdict is not None:
             return verdict
+        if cell in self.access_open:
+            return None
         role, category, phase, action = cell
         if (
             role not in self.roles
@@ -101,6 +105,8 @@ class CompiledPack:
             return None
         rules = self.access_cells.get(cell, ())
         if any(r.when is not None or r.purposes is not None for r in rules):
+            if len(self.access_open) < 65536:  # bounded: cells of known names only
+                self.access_open.add(cell)
             return None
         cat = self.categories[category]
         verdict = decide_access(

@@ -60,12 +60,23 @@ class Grant:
 
 @dataclass(frozen=True, slots=True)
 class Ending:
-    """A consent_withdrawn or consent_refused event: ends a scope for one subject (or all)."""
+    """A consent_withdrawn or consent_refused event: ends a scope for one subject (or all);
+    v2: with `recipients`, only as far as the consent reaches those recipients."""
 
     event: int
     kind: str
     scope: str
     subject: str | None
+    recipients: tuple[str, ...] | None = None
+
+    def reaches(self, recipient: str | None) -> bool:
+        """Whether this ending stops an act to ``recipient`` (an act to no recipient, such
+        as a recording, is not stopped by a withdrawal limited to recipients)."""
+        return self.recipients is None or (recipient is not None and recipient in self.recipients)
+
+    def describe(self, who: str) -> str:
+        towards = f" for recipients {', '.join(self.recipients)}" if self.recipients else ""
+        return f"consent for {self.scope}{who} was {self.kind}{towards} (event #{self.event})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +102,7 @@ class ConsentLedger:
     # costs the distinct consents of the scope, not grants times endings (issue 12 #10)
     _by_scope: dict[str, dict[tuple[Any, ...], Grant]] = field(default_factory=dict, repr=False)
     _ended: dict[tuple[str, str | None], int] = field(default_factory=dict, repr=False)
+    _partial: dict[str, list[Ending]] = field(default_factory=dict, repr=False)
     _indexed: tuple[int, int] = (0, 0)
 
     def record(self, index: int, event_type: str, payload: Any) -> None:
@@ -109,7 +121,9 @@ class ConsentLedger:
             )
         elif event_type in ("consent_withdrawn", "consent_refused"):
             kind = "withdrawn" if event_type == "consent_withdrawn" else "refused"
-            self.endings.append(Ending(index, kind, payload.scope, payload.subject))
+            recipients = getattr(payload, "recipients", None)
+            end = Ending(index, kind, payload.scope, payload.subject, recipients)
+            self.endings.append(end)
 
     def _index(self) -> None:
         """Bring the indexes up to date with grants and endings appended since."""
@@ -121,6 +135,9 @@ class ConsentLedger:
             shapes.pop((*shape, grant.given_by), None)
             shapes[(*shape, grant.given_by)] = grant
         for end in self.endings[seen_endings:]:
+            if end.recipients is not None:  # limited to recipients: checked per act
+                self._partial.setdefault(end.scope, []).append(end)
+                continue
             for key in ((end.scope, end.subject), (end.scope, HOUSEHOLD)):
                 self._ended[key] = max(self._ended.get(key, -1), end.event)
         self._indexed = (len(self.grants), len(self.endings))
@@ -174,19 +191,26 @@ class ConsentLedger:
         withdrawal, so a denial can cite it)."""
         for subject in self.concerned(subjects):
             active = self._active(scope, subject)
-            if any(g.matches(category, recipient, purpose) for g in active):
+            partial = [
+                e
+                for e in self._partial.get(scope, ())
+                if (subject == HOUSEHOLD or e.subject in (None, subject)) and e.reaches(recipient)
+            ]
+            live = [g for g in active if not any(e.event > g.event for e in partial)]
+            if any(g.matches(category, recipient, purpose) for g in live):
                 continue
             who = f" of {subject}" if subject else ""
             ended = [
                 e
                 for e in self.endings
-                if e.scope == scope and (subject == HOUSEHOLD or e.subject in (None, subject))
+                if e.scope == scope
+                and (subject == HOUSEHOLD or e.subject in (None, subject))
+                and e.reaches(recipient)
             ]
-            if ended and not active:
-                last = ended[-1]
-                return f"consent for {scope}{who} was {last.kind} (event #{last.event})"
-            if active:
-                scoped = "; ".join(g.describe() for g in active)
+            if ended and not live:
+                return ended[-1].describe(who)
+            if live:
+                scoped = "; ".join(g.describe() for g in live)
                 return (
                     f"consent for {scope}{who} does not extend to "
                     f"{_act(category, recipient, purpose)} ({scoped})"

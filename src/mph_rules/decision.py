@@ -10,8 +10,9 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -206,6 +207,7 @@ class Notification(_Serialisable):
     outcome: str | None = None
     note: str | None = None
     subject: str | None = None  # v2: the data subject of a per-subject duty
+    addressee: str | None = None  # v2 representation: subject | legal_representative
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,3 +350,54 @@ class DueItems(_Serialisable):
     notifications: tuple[Notification, ...]
     deadlines: tuple[ProcessDeadlineStatus, ...]
     deletions: tuple[Deletion, ...]
+
+
+_T = TypeVar("_T")
+
+
+def builder(cls: type[_T]) -> Callable[..., _T]:
+    """A constructor for the frozen result class ``cls``: same signature, and what it returns
+    equals ``cls(...)`` (same type, same fields, still frozen), at the cost of a plain slots
+    class. A frozen dataclass's ``__init__`` sets every field through ``object.__setattr__``,
+    about three times the cost of a plain attribute store, and the engine builds a hundred of
+    these per evaluation. The instance is built as a private twin with the same slots and then
+    given ``cls`` as its class (the layouts are identical, so Python allows it)."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    names = [f.name for f in fields]
+    slots = getattr(cls, "__slots__", ())
+    if tuple(slots) != tuple(names) or len(cls.__bases__) != 1:
+        raise TypeError(f"{cls.__name__}: not a frozen slots result class")
+    twin = type(f"_{cls.__name__}Builder", cls.__bases__, {"__slots__": tuple(slots)})
+    scope: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
+    params = []
+    for f in fields:
+        assert f.name.isidentifier() and f.default_factory is dataclasses.MISSING
+        if f.default is dataclasses.MISSING:
+            params.append(f.name)
+        else:
+            scope[f"_d_{f.name}"] = f.default
+            params.append(f"{f.name}=_d_{f.name}")
+    body = [f"    o.{name} = {name}" for name in names]
+    post = getattr(cls, "__post_init__", None)
+    if post is not None:
+        scope["_post"] = post
+        body.append("    _post(o)")
+    head = [f"def make({', '.join(params)}):", "    o = _new(_twin)"]
+    source = "\n".join([*head, *body, "    o.__class__ = _cls", "    return o"])
+    exec(source, scope)  # field names only, checked above
+    make: Callable[..., _T] = scope["make"]
+    make.__doc__ = f"Build a {cls.__name__} (see decision.builder)."
+    return make
+
+
+new_trace_entry = builder(TraceEntry)
+new_verdict = builder(Verdict)
+new_event_verdict = builder(EventVerdict)
+new_notification = builder(Notification)
+new_deadline_status = builder(ProcessDeadlineStatus)
+new_deletion = builder(Deletion)
+new_record_status = builder(RecordStatus)
+new_finding = builder(Finding)
+new_open_point = builder(OpenPoint)
+new_allowed_action = builder(AllowedAction)
+new_case_decision = builder(CaseDecision)

@@ -286,7 +286,7 @@ def _merge(
     problems: list[Problem] = []
     update: dict[str, Any] = {}
     own_id = pack.pack.id
-    base_ids = {item.id for b in bases for s in LIST_SECTIONS for item in _items(b, s)}
+    base_ids = {_key(item) for b in bases for s in LIST_SECTIONS for item in _items(b, s)}
     for section in LIST_SECTIONS:
         items: dict[str, Any] = {}
         for base in bases:

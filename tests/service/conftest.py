@@ -118,10 +118,13 @@ class Server:
         self.thread.join(10)
 
 
-def start_server(database: str, engines: dict[str, Engine], **config: Any) -> Server:
-    """The service on a free loopback port, in a thread of this process."""
+def start_server(
+    database: str, engines: dict[str, Engine], log_key: bytes | None = None, **config: Any
+) -> Server:
+    """The service on a free loopback port, in a thread of this process (its decision log
+    keyed with ``log_key`` if given)."""
     cfg = ServiceConfig(database=database, tokens=TOKENS, **config)
-    app = create_app(cfg, store=Store(database), engines=engines)
+    app = create_app(cfg, store=Store(database, log_key=log_key), engines=engines)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
     )

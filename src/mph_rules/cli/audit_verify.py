@@ -1,7 +1,9 @@
 """`mph-rules audit verify`: check the service's decision log (extra ``service``).
 
 Exit 0 when the chain is whole and every stored event matches it, 1 when anything was
-edited, removed, added or reordered (each finding printed), 2 on bad input.
+edited, removed, added or reordered (each finding printed), 2 on bad input. A keyed (HMAC)
+log is verified with its key, from ``--key-file`` or the environment
+(``$MPH_RULES_LOG_KEY_FILE``, ``$MPH_RULES_LOG_KEY``), never from an argument.
 """
 
 from __future__ import annotations
@@ -25,6 +27,21 @@ def add_parser(actions: Any) -> None:
         help="a head printed by an earlier verify: that entry must still be there, unchanged",
     )
     p.add_argument(
+        "--key-file",
+        default=None,
+        metavar="FILE",
+        help="the decision log's HMAC key (default: $MPH_RULES_LOG_KEY_FILE or "
+        "$MPH_RULES_LOG_KEY); with a key every entry must be keyed and match",
+    )
+    p.add_argument(
+        "--keyed-from",
+        type=int,
+        default=1,
+        metavar="SEQ",
+        help="with a key: the entry from which the log is keyed (the service logs it when "
+        "it starts with a key on an unkeyed log); entries before it may be plain",
+    )
+    p.add_argument(
         "--replay",
         action="store_true",
         help="also evaluate every logged decision again and compare it byte for byte",
@@ -38,6 +55,8 @@ def add_parser(actions: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        from mph_rules.service.chain import is_keyed
+        from mph_rules.service.logkey import KEY_ENV, KEY_FILE_ENV, log_key
         from mph_rules.service.store import Store
         from mph_rules.service.verify import verify
     except ImportError as exc:
@@ -51,13 +70,25 @@ def run(args: argparse.Namespace) -> int:
             ]
         ) from None
     expect = _head(args.expect_head) if args.expect_head else None
+    key = log_key(args.key_file)
     store = Store(args.database)
     try:
         if store.schema_version() == 0:
             raise MphRulesError(
                 [Problem("no decision log in this database", args.database, code="MPH-S002")]
             )
-        report = verify(store, expect)
+        if key is None and is_keyed(store.head()[1]):
+            raise MphRulesError(
+                [
+                    Problem(
+                        "the decision log is keyed (HMAC): verifying it needs its key",
+                        args.database,
+                        hint=f"--key-file FILE, or set ${KEY_FILE_ENV} or ${KEY_ENV}",
+                        code="MPH-S004",
+                    )
+                ]
+            )
+        report = verify(store, expect, key=key, keyed_from=args.keyed_from)
         if args.replay:
             from mph_rules.service.app import load_engines
             from mph_rules.service.config import ServiceConfig, load_config

@@ -74,18 +74,18 @@ def field_getter(path: str) -> Callable[[ConditionContext], Any]:
     head, _, rest = path.partition(".")
     parts = tuple(rest.split(".")) if rest else ()
 
-    def step(value: Any, part: str) -> Any:
-        if isinstance(value, BaseModel):
-            return getattr(value, part, MISSING)
-        if isinstance(value, Mapping):
-            return value.get(part, MISSING)
-        return MISSING
-
+    step = _step
     if len(parts) == 1:
         (only,) = parts
 
         def get_one(ctx: ConditionContext) -> Any:
             value = ctx.root(head)
+            if type(value) is dict:
+                return value.get(only, MISSING)
+            if isinstance(value, BaseModel):
+                # a field is in the model's __dict__; anything else through getattr, as _step
+                fields = value.__dict__
+                return fields[only] if only in fields else getattr(value, only, MISSING)
             return MISSING if value is MISSING else step(value, only)
 
         return get_one
@@ -99,6 +99,37 @@ def field_getter(path: str) -> Callable[[ConditionContext], Any]:
         return value
 
     return get
+
+
+def _step(value: Any, part: str) -> Any:
+    if isinstance(value, BaseModel):
+        return getattr(value, part, MISSING)
+    if isinstance(value, Mapping):
+        return value.get(part, MISSING)
+    return MISSING
+
+
+def _leaf(path: str, pred: Callable[[Any], bool]) -> Callable[[ConditionContext], bool]:
+    """``pred`` of the value at ``path``: for a one-step path (``payload.outcome``, the
+    usual case) the step is inlined, so a test costs one call less (it is the innermost
+    loop of memo keys)."""
+    head, _, rest = path.partition(".")
+    if not rest or "." in rest:
+        get = field_getter(path)
+        return lambda ctx: pred(get(ctx))
+    only = rest
+    step = _step
+
+    def holds(ctx: ConditionContext) -> bool:
+        value = ctx.root(head)
+        if type(value) is dict:
+            return pred(value.get(only, MISSING))
+        if isinstance(value, BaseModel):
+            fields = value.__dict__
+            return pred(fields[only] if only in fields else getattr(value, only, MISSING))
+        return pred(MISSING if value is MISSING else step(value, only))
+
+    return holds
 
 
 def _count(value: Any) -> int | None:
@@ -130,12 +161,17 @@ def _field_predicate(test: FieldTest) -> Callable[[Any], bool]:
         return lambda v: (v is not MISSING and v is not None) == want
     if test.equals is not None:
         eq = test.equals
+        if isinstance(eq, bool):
+            return lambda v: v is eq  # same(): only the boolean itself (MISSING, None never)
         return lambda v: v is not MISSING and v is not None and same(v, eq)
     if test.in_ is not None:
         choices = test.in_
-        return lambda v: (
-            v is not MISSING and v is not None and any(same(v, c) for c in choices)
-        )
+        if all(type(c) is str for c in choices):
+            # same() with text choices: no boolean matches, anything else by ==
+            return lambda v: (
+                v is not MISSING and v is not None and not isinstance(v, bool) and v in choices
+            )
+        return lambda v: v is not MISSING and v is not None and any(same(v, c) for c in choices)
     if test.at_least is not None:
         low = test.at_least
         return lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= low
@@ -251,7 +287,7 @@ def compile_condition(condition: Condition) -> Node:
             return _node(lambda ctx: compare(get(ctx), get_other(ctx)), both, text)
         pred = _field_predicate(condition)
         reads = frozenset({("field", condition.field)})
-        return _node(lambda ctx: pred(get(ctx)), reads, _field_text(condition))
+        return _node(_leaf(condition.field, pred), reads, _field_text(condition))
     if isinstance(condition, Occurred):
         where = compile_condition(condition.where) if condition.where is not None else None
         kind = condition.occurred

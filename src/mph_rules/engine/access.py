@@ -66,12 +66,20 @@ class Access(RuleFamily):
         p = event.parsed
         action = "read" if event.type == "file_accessed" else "write"
         role = event.actor.role if event.actor else ""
+        seen: dict[Any, bool] = {}  # test outcomes on this event, shared by its cells
         verdicts = [
-            self.access((role, cat, state.phase, action), p.purpose, ctx) for cat in p.categories
+            self.access((role, cat, state.phase, action), p.purpose, ctx, seen)
+            for cat in p.categories
         ]
         return self.memo.combined(verdicts, combine)
 
-    def access(self, cell: Cell, purpose: str | None, ctx: Context) -> Verdict:
+    def access(
+        self,
+        cell: Cell,
+        purpose: str | None,
+        ctx: Context,
+        seen: dict[Any, bool] | None = None,  # unused: a cell's closure tests its rules itself
+    ) -> Verdict:
         found = self.cell(cell)
         if found is None:  # e.g. an event without an actor: default deny, nothing kept
             found = self._conditional(cell)
@@ -111,7 +119,7 @@ class Access(RuleFamily):
         if state is None:
             empty = cast(dict[Any, Any], MappingProxyType({}))
             state = CaseState(phase, empty, empty, MappingProxyType(dict(self.engine.settings)))
-            state.occurred = state.matched = state.consents = state.requests = empty
+            state.occurred = state.last = state.matched = state.consents = state.requests = empty
             state.open_duties = state.open_deadlines = state.clocks = empty
             state.request_rights = state.counter = empty
             state.notifications = state.deadlines = state.trace = cast(list[Any], ())

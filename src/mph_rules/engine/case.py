@@ -20,6 +20,9 @@ class CaseFacts(RuleFamily):
         }
     )
 
+    def reaches(self, step: Step) -> bool:
+        return step.event_type in self.reacts_to
+
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         kind = event.type
         if kind in ("case_registered", "case_reregistered"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mph_rules import __version__
@@ -18,12 +18,16 @@ from mph_rules.calendar import WORKING_DAYS_CALENDAR_SETTING, DurationError, Wor
 from mph_rules.casebook import index_case_model
 from mph_rules.compile import CompiledPack, compile_pack
 from mph_rules.decision import (
+    ALLOWED,
+    DENIED,
     CaseDecision,
     EventVerdict,
     IntakeVerdict,
     PackRef,
     TraceEntry,
     Verdict,
+    new_case_decision,
+    new_event_verdict,
 )
 from mph_rules.engine.access import Access
 from mph_rules.engine.case import CaseFacts
@@ -117,6 +121,9 @@ class Engine:
             self.retention,
             self.records,
         )
+        # per plan step, by identity (the plan keeps its steps, so an id is never reused;
+        # bounded by types x phases): the families whose effects the step can reach
+        self._planned_effects: dict[int, tuple[RuleFamily, ...]] = {}
 
     # point queries ----------------------------------------------------------------------
 
@@ -234,10 +241,16 @@ class Engine:
         """The decision on ``case`` as of ``as_of``; events after ``as_of`` are ignored."""
         case = self.validate_case(case)
         limit = cutoff(as_of)
-        events = [e for e in case.events if e.moment <= limit]
+        events: Sequence[Event] = case.events  # in time order (validate_case checks it)
+        if events and events[-1].moment > limit:
+            events = [e for e in events if e.moment <= limit]
         session = CaseSession(self, case.id, case.facts, case.subjects)
-        for event in events:
-            session._apply(event, None)
+        # CaseSession._apply per event, unrolled (the events are checked and in order)
+        apply, state, verdicts = self.apply, session._state, session._verdicts
+        for i, event in enumerate(events):
+            verdicts.append(apply(i, event, state))
+        if events:
+            session._last = events[-1].moment
         return session.decision(as_of, ignored=len(case.events) - len(events))
 
     def session(
@@ -281,8 +294,8 @@ class Engine:
         if state.book is not None:
             records, late = state.book.record_statuses(limit)
             findings = (*state.book.findings, *late)
-            points = state.book.open_points(state.trace, self.settings)
-        return CaseDecision(
+            points = state.book.open_points(state.trace, self.settings, verdicts)
+        return new_case_decision(
             pack=self.ref,
             case_id=case_id,
             as_of=as_of,
@@ -332,6 +345,10 @@ class Engine:
 
     # one event ------------------------------------------------------------------------------
 
+    def _effects_of(self, step: Step) -> tuple[RuleFamily, ...]:
+        """The effect families (in their order) that can do something for this step."""
+        return tuple(family for family in self._effects if family.reaches(step))
+
     def apply(
         self, i: int, event: Event, state: CaseState, step: Step | None = None
     ) -> EventVerdict:
@@ -339,23 +356,30 @@ class Engine:
         the event's type and phase unless a caller narrows it)."""
         if step is None:
             step = self.plan.step(event.type, state.phase)
+            effects = self._planned_effects.get(id(step))
+            if effects is None:
+                effects = self._planned_effects[id(step)] = self._effects_of(step)
+        else:  # a narrowed step (durable backend): decided afresh
+            effects = self._effects_of(step)
         before = state.phase
-        ctx = Context(state, event, event.parsed)
+        kind = event.type
+        parsed = event.parsed
+        ctx = Context(state, event, parsed)
         rules: list[str] = []
         reasons: list[str] = []
         life = self.lifecycle
         allowed, target = life.transition(i, event, state, ctx, step, rules, reasons)
-        if event.type == "subject_request_received":
+        if kind == "subject_request_received":
             # known even when a precondition refuses the receipt, so that a later answer is
             # denied citing its right (_not_open) instead of failing on an unknown request
-            state.request_rights.setdefault(event.parsed.request_id, event.parsed.right)
+            state.request_rights.setdefault(parsed.request_id, parsed.right)
         word = ""  # v2: "unspecified" where a deciding rule leaves the outcome open
         if allowed and step.preconditions:
             allowed, word = life.preconditions(i, event, state, ctx, step, rules, reasons)
-        judge = self._judges.get(event.type)
+        judge = self._judges.get(kind)
         if allowed and judge is not None:
             verdict = judge.check(i, event, state, ctx)
-            if verdict is not None and event.type in DATA_EVENTS:
+            if verdict is not None and kind in DATA_EVENTS:
                 verdict = self.findings.matrix(i, event, state, ctx, verdict)
                 if verdict.verdict == UNSPECIFIED:
                     word = UNSPECIFIED
@@ -379,7 +403,7 @@ class Engine:
         if allowed:
             if target is not None:
                 state.phase = target
-            for family in self._effects:
+            for family in effects:
                 family.apply(i, event, state, ctx, step)
             remember(state, event, event.type in self.where_types)
         else:
@@ -389,9 +413,9 @@ class Engine:
             why = life.not_in_force(event)
             reasons.append(why)
             life.trace(state, "pack.effective", "not_applicable", why, i, "pack effective")
-        return EventVerdict(
+        return new_event_verdict(
             i,
-            event.type,
+            kind,
             event.at,
             allowed,
             before,
@@ -400,7 +424,7 @@ class Engine:
             tuple(reasons),
             event.id,
             in_force,
-            word,
+            word or (ALLOWED if allowed else DENIED),  # what EventVerdict defaults it to
             event.subjects,
         )
 

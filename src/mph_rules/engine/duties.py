@@ -5,16 +5,56 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 from mph_rules.consent import HOUSEHOLD
-from mph_rules.decision import Notification, Verdict
+from mph_rules.decision import Notification, Verdict, new_notification
 from mph_rules.engine.family import RuleFamily, denied, fired
 from mph_rules.engine.plan import Step
-from mph_rules.engine.state import CaseState, Context, OpenItem, field_of
+from mph_rules.engine.state import CaseState, Context, OpenItem, day, field_of
 from mph_rules.events import Event
 from mph_rules.findings import actor_problem, informing_problems
 from mph_rules.schema import Deadline, InformationDuty, Unspecified
+
+
+@dataclass
+class PreWaiver:
+    """v2 `waiver_before_open`: a waiver recorded before its duty opened. It waives the
+    notifications the duty opens for its subjects (None: all), each subject at one trigger."""
+
+    event: int
+    subjects: tuple[str, ...] | None
+    ground: str
+    reason: str
+    used: dict[str | None, int] = field(default_factory=dict)  # subject -> trigger event
+
+
+def _waived_in_advance(waivers: Any, subject: str | None, trigger: int) -> PreWaiver | None:
+    for w in waivers:
+        covers = w.subjects is None or (subject is not None and subject in w.subjects)
+        if covers and w.used.setdefault(subject, trigger) == trigger:
+            return w  # type: ignore[no-any-return]
+    return None
+
+
+def _waivable(waiting: list[OpenItem] | None, subjects: tuple[str, ...] | None) -> list[OpenItem]:
+    """The open notifications a waiver waives: the first one open; v2, of a per-subject duty,
+    those of the subjects the waiver names (none if none of theirs is open)."""
+    if not waiting:
+        return []
+    if subjects is not None and waiting[0].subject is not None:
+        return [n for n in waiting if n.subject in subjects]
+    return [waiting[0]]
+
+
+def _absent(payload: Any, name: str) -> bool:
+    """Whether a waiver lacks a field its duty requires (core, or the pack's `details.x`)."""
+    if name.startswith("details."):
+        return payload.details.get(name.split(".", 1)[1]) in (None, "")
+    return getattr(payload, name) is None
 
 
 class Duties(RuleFamily):
@@ -32,31 +72,47 @@ class Duties(RuleFamily):
             allowed = ", ".join(duty.exception_grounds) or "none"
             reason = f"{p.ground!r} is not a ground on which {duty.id} may be waived ({allowed})"
             return denied(cp, duty.id, reason)
-        missing = [f for f in duty.waiver_requires if getattr(p, f) is None]
+        missing = [f for f in duty.waiver_requires if _absent(p, f)]
         if missing:
             return denied(cp, duty.id, f"a waiver of {duty.id} must record {', '.join(missing)}")
-        if not state.open_duties.get(duty.id):
-            return denied(cp, duty.id, f"no open notification of {duty.id} to waive")
+        if not _waivable(state.open_duties.get(duty.id), event.subjects):
+            if duty.waiver_before_open:
+                who = ", ".join(event.subjects) if event.subjects is not None else "every subject"
+                reason = (
+                    f"{duty.id} waived before it opens on ground {p.ground} "
+                    f"({cp.cite(p.ground)}): its notifications for {who} open waived"
+                )
+                return fired(cp, (duty.id, p.ground), reason)
+            whose = f" for {', '.join(event.subjects)}" if event.subjects is not None else ""
+            return denied(cp, duty.id, f"no open notification of {duty.id}{whose} to waive")
         reason = f"{duty.id} waived on ground {p.ground} ({cp.cite(p.ground)})"
         return fired(cp, (duty.id, p.ground), reason)
 
+    def reaches(self, step: Step) -> bool:
+        return step.event_type == "information_duty_waived" or step.fulfils or bool(step.duties)
+
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         if event.type == "information_duty_waived":
-            p = event.parsed
-            waiting = state.open_duties[p.duty]
-            targets = [waiting[0]]
-            if event.subjects is not None and waiting[0].subject is not None:
-                # v2: a waiver for some subjects waives their notifications only
-                targets = [n for n in waiting if n.subject in event.subjects] or targets
-            for target in targets:
-                waiting.remove(target)
-                target.ground, target.reason = p.ground, p.reason
-                target.done = i
+            self._waive(i, event, state)
         if step.fulfils:
             self._fulfil(i, event, state, ctx)
         for duty in step.duties:
             if duty.trigger.when is None or self.holds(duty.trigger.when, ctx):
                 self._open(i, event, duty, state)
+
+    @staticmethod
+    def _waive(i: int, event: Event, state: CaseState) -> None:
+        p = event.parsed
+        waiting = state.open_duties.get(p.duty) or []
+        targets = _waivable(waiting, event.subjects)
+        if not targets:  # v2 waiver_before_open (the check allowed it): kept for later
+            advance = PreWaiver(i, event.subjects, p.ground, p.reason)
+            state.prewaived.setdefault(p.duty, []).append(advance)
+            return
+        for target in targets:
+            waiting.remove(target)
+            target.ground, target.reason = p.ground, p.reason
+            target.done = i
 
     def _fulfil(self, i: int, event: Event, state: CaseState, ctx: Context) -> None:
         """Discharge open notifications of the duties this event can fulfil (one event
@@ -88,9 +144,13 @@ class Duties(RuleFamily):
                 self.trace(state, duty.id, "not_applicable", why, i)
                 continue
             keep: list[OpenItem] = []
+            addressee = field_of(p, "addressee") or "subject"
             for n in state.open_duties.pop(duty_id):
                 if n.subject is not None and concerned is not None and n.subject not in concerned:
                     keep.append(n)
+                    continue
+                if n.addressee is not None and n.addressee != addressee:
+                    keep.append(n)  # v2: informing the child is not informing the parent
                     continue
                 n.done = i
                 n.late = n.due_at is not None and event.moment > n.due_at
@@ -119,8 +179,9 @@ class Duties(RuleFamily):
                 s if s != HOUSEHOLD else None for s in state.book.consent.concerned(event.subjects)
             ]
         for recipient in (duty.recipient, *duty.recipients):
-            for subject in subjects:
+            for subject, addressee, age_note in self._addressees(duty, subjects, event, state):
                 n = state.counter[duty.id] = state.counter.get(duty.id, 0) + 1
+                advance = _waived_in_advance(state.prewaived.get(duty.id, ()), subject, i)
                 opened = OpenItem(
                     id=f"{duty.id}#{n}",
                     duty=duty.id,
@@ -134,15 +195,47 @@ class Duties(RuleFamily):
                     counting=counting,
                     source=cp.cite(duty.id) or "",
                     origin=cp.origins.get(duty.id, ""),
-                    note=note,
+                    note="; ".join(x for x in (note, age_note) if x) or None,
                     subject=subject,
                     missed_of=duty.opened_by_missed,
+                    addressee=addressee,
                 )
                 state.notifications.append(opened)
-                state.open_duties.setdefault(duty.id, []).append(opened)
                 who = f" about {subject}" if subject else ""
+                who += f" (to the {addressee.replace('_', ' ')})" if addressee else ""
+                if advance is not None:
+                    opened.ground, opened.reason = advance.ground, advance.reason
+                    opened.done = advance.event
+                    why = f"notification to {recipient}{who} waived by event {advance.event}"
+                    self.trace(state, duty.id, "fired", why, i)
+                    continue
+                state.open_duties.setdefault(duty.id, []).append(opened)
                 why = f"notification to {recipient}{who} required"
                 self.trace(state, duty.id, "fired", why, i)
+
+    @staticmethod
+    def _addressees(
+        duty: InformationDuty, subjects: list[str | None], event: Event, state: CaseState
+    ) -> list[tuple[str | None, str | None, str | None]]:
+        """(subject, addressee, note) per notification to open. v2 `representation`: by the
+        subject's age at the trigger, the subject and/or the legal representative, each a
+        notification of its own; without a birth date the age rules cannot apply (said in
+        the note) and the subject is informed."""
+        if not duty.representation:
+            return [(s, None, None) for s in subjects]
+        out: list[tuple[str | None, str | None, str | None]] = []
+        for subject in subjects:
+            person = state.subjects.get(subject) if subject is not None else None
+            born = person.birth_date if person is not None else None
+            if born is None:
+                note = f"no birth date for {subject or 'the household'}: age rules not applied"
+                out.append((subject, "subject", note))
+                continue
+            age = relativedelta(day(event.at), born).years
+            line = next((r for r in duty.representation if r.covers(age)), None)
+            informed = line.informed if line is not None else ("subject",)
+            out.extend((subject, who, None) for who in informed)
+        return out
 
     def notifications(self, state: CaseState, cutoff: dt.datetime) -> tuple[Notification, ...]:
         """Every notification as of ``cutoff``; a v2 `opened_by_missed` one only once the
@@ -188,7 +281,7 @@ class Duties(RuleFamily):
             status = "overdue"
         else:
             status = "pending"
-        return Notification(
+        return new_notification(
             id=n.id,
             duty=n.duty,
             recipient=n.recipient,
@@ -209,6 +302,7 @@ class Duties(RuleFamily):
             outcome=n.outcome,
             note=n.note,
             subject=n.subject,
+            addressee=n.addressee,
         )
 
 

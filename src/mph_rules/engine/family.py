@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from mph_rules.conditions import Condition, Node
-from mph_rules.decision import TraceEntry, Verdict
+from mph_rules.decision import Verdict, new_trace_entry, new_verdict
 from mph_rules.engine.plan import Step
 from mph_rules.engine.state import CaseState, Context
 from mph_rules.events import Event
@@ -39,7 +39,11 @@ class RuleFamily:
         return self.engine.compiled.node(condition)
 
     def holds(self, condition: Condition, ctx: Context) -> bool:
-        return self.engine.compiled.node(condition).holds(ctx)
+        compiled = self.engine.compiled
+        found = compiled.nodes.get(id(condition))  # CompiledPack.node, without its call
+        if found is not None and found[0] is condition:
+            return found[1].holds(ctx)
+        return compiled.node(condition).holds(ctx)
 
     def check(self, i: int, event: Event, state: CaseState, ctx: Context) -> Verdict | None:
         """May the event happen, as far as this family is concerned (None: no opinion)?"""
@@ -47,6 +51,11 @@ class RuleFamily:
 
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         """The effects of an allowed event."""
+
+    def reaches(self, step: Step) -> bool:
+        """Whether ``apply`` can have an effect for an event of this step (the engine skips
+        the family for the others; the answer must be exact, never a guess)."""
+        return True
 
     def trace(
         self,
@@ -59,21 +68,23 @@ class RuleFamily:
     ) -> None:
         cp = self.engine.compiled
         state.trace.append(
-            TraceEntry(rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event)
+            new_trace_entry(
+                rule, outcome, reason, source or cp.sources.get(rule), cp.origins.get(rule), event
+            )
         )
 
 
 def denied(cp: CompiledPack, rule_id: str, reason: str) -> Verdict:
     """A one-rule denial, cited."""
-    entry = TraceEntry(rule_id, "denied", reason, cp.cite(rule_id), cp.origins.get(rule_id))
-    return Verdict(False, (rule_id,), (reason,), (entry,))
+    entry = new_trace_entry(rule_id, "denied", reason, cp.cite(rule_id), cp.origins.get(rule_id))
+    return new_verdict(False, (rule_id,), (reason,), (entry,))
 
 
 def fired(cp: CompiledPack, rule_ids: tuple[str, ...], reason: str) -> Verdict:
     """A one-rule allowance, cited (the first id is the rule that fired)."""
     rule_id = rule_ids[0]
-    entry = TraceEntry(rule_id, "fired", reason, cp.cite(rule_id), cp.origins.get(rule_id))
-    return Verdict(True, rule_ids, (reason,), (entry,))
+    entry = new_trace_entry(rule_id, "fired", reason, cp.cite(rule_id), cp.origins.get(rule_id))
+    return new_verdict(True, rule_ids, (reason,), (entry,))
 
 
 __all__ = ["RuleFamily", "denied", "fired"]

@@ -56,7 +56,7 @@ class Findings(RuleFamily):
     ) -> Verdict:
         """An access or sharing verdict with `on_violation: flag` and `outcome: unspecified`
         applied, and, for a refusal, any consent the rules needed that was withdrawn."""
-        verdict, flagged = flagged_verdict(verdict, self.matrix_rules)
+        verdict, flagged = self.engine.memo.derived("flagged", verdict, self._flagged)
         book = state.book
         if book is not None:
             for rule_id in flagged:
@@ -72,6 +72,10 @@ class Findings(RuleFamily):
                         False, verdict.rules, (*verdict.reasons, *extra), verdict.trace
                     )
         return verdict
+
+    def _flagged(self, verdict: Verdict) -> tuple[Verdict, tuple[str, ...]]:
+        found, flagged = flagged_verdict(verdict, self.matrix_rules)
+        return found, tuple(flagged)
 
     def guard(
         self, i: int, event: Event, state: CaseState, rules: list[str], reasons: list[str]
@@ -115,6 +119,9 @@ class Findings(RuleFamily):
         return False
 
     # effects ----------------------------------------------------------------------------------
+
+    def reaches(self, step: Step) -> bool:
+        return step.event_type in self.mandate_events
 
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         mandate = self.mandate_events.get(event.type)

@@ -6,7 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from mph_rules.decision import AllowedAction, ProcessDeadlineStatus
+from mph_rules.decision import (
+    AllowedAction,
+    ProcessDeadlineStatus,
+    new_allowed_action,
+    new_deadline_status,
+)
 from mph_rules.engine.family import RuleFamily
 from mph_rules.engine.plan import Step
 from mph_rules.engine.state import CaseState, Context, day, within
@@ -42,6 +47,9 @@ class Lifecycle(RuleFamily):
         self._valid_from = eff.valid_from if isinstance(eff.valid_from, dt.date) else None
         self._valid_until = eff.valid_until if isinstance(eff.valid_until, dt.date) else None
         self._blocking: dict[str, tuple[Any, ...]] = {}
+        self._cancellers: frozenset[str] | None = None  # event types that cancel a deadline
+        self._rows: dict[str, Any] = {}  # per phase, see _action_rows
+        self._actions: dict[tuple[str, tuple[str | None, ...]], tuple[AllowedAction, ...]] = {}
 
     # may it happen ----------------------------------------------------------------------
 
@@ -130,6 +138,8 @@ class Lifecycle(RuleFamily):
         return allowed, word
 
     def in_force(self, event: Event) -> bool:
+        if self._valid_from is None and self._valid_until is None:
+            return True
         when = event.moment.date()  # the Amsterdam day (a plain date is its own day)
         if self._valid_from is not None and when < self._valid_from:
             return False
@@ -144,6 +154,15 @@ class Lifecycle(RuleFamily):
         )
 
     # effects: process deadlines ---------------------------------------------------------
+
+    def reaches(self, step: Step) -> bool:
+        if step.deadlines_until or step.deadlines_start:
+            return True
+        if self._cancellers is None:
+            lifecycle = self.engine.pack.lifecycle
+            deadlines = lifecycle.deadlines if lifecycle is not None else ()
+            self._cancellers = frozenset(r.event for d in deadlines for r in d.cancelled_by)
+        return step.event_type in self._cancellers
 
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         kind = event.type
@@ -204,7 +223,7 @@ class Lifecycle(RuleFamily):
         else:
             status = "pending"
         note = rule.deadline.note if isinstance(rule.deadline, Unspecified) else None
-        return ProcessDeadlineStatus(
+        return new_deadline_status(
             id=d["id"],
             rule=rule.id,
             label=rule.label,
@@ -220,41 +239,57 @@ class Lifecycle(RuleFamily):
         )
 
     def allowed_actions(self, state: CaseState) -> tuple[AllowedAction, ...]:
-        cp = self.cp
-        out: list[AllowedAction] = []
-        seen: set[str] = set()
+        """What the case allows next. The rows depend on the case only through the phase and
+        which preconditions already block, so they are built once per such pair and kept
+        (a pure function of the two: a used engine answers as a fresh one)."""
+        phase = state.phase
+        rows = self._rows.get(phase)
+        if rows is None:
+            rows = self._rows[phase] = self._action_rows(phase)
         ctx = Context(state, None, {})
-        for ev, transitions in self._transitions_from(state.phase):
-            for tr in transitions:
-                roles: tuple[str, ...] | str = tr.by if tr.by is not None else "any"
-                blocked = self._blocked(ev, ctx)
-                out.append(
-                    AllowedAction(
-                        ev,
-                        roles,
-                        blocked is None,
-                        blocked or f"{tr.id}: moves the case to {tr.to}",
-                        tr.id,
-                    )
-                )
-                seen.add(ev)
-        for ev in sorted(cp.accepts.get(state.phase, frozenset())):
-            if ev not in seen:
-                blocked = self._blocked(ev, ctx)
-                out.append(
-                    AllowedAction(
-                        ev,
-                        "any",
-                        blocked is None,
-                        blocked or f"accepted in phase {state.phase}",
-                        state.phase,
-                    )
-                )
-        return tuple(out)
+        blocked = tuple(self._blocked(ev, ctx) for ev in rows[0])
+        key = (phase, blocked)
+        found = self._actions.get(key)
+        if found is None:
+            found = self._actions[key] = self._build_actions(
+                phase, rows, dict(zip(rows[0], blocked, strict=True))
+            )
+        return found
 
-    def _transitions_from(self, phase: str) -> list[tuple[str, Any]]:
+    def _action_rows(
+        self, phase: str
+    ) -> tuple[tuple[str, ...], tuple[tuple[str, Any], ...], tuple[str, ...]]:
+        """Per phase: the event types in question, the transitions from the phase (in
+        (event type) order), and the event types accepted without one."""
         cp = self.cp
-        return [(ev, trs) for (src, ev), trs in sorted(cp.transitions.items()) if src == phase]
+        moves = tuple(
+            (ev, tr)
+            for (src, ev), trs in sorted(cp.transitions.items())
+            if src == phase
+            for tr in trs
+        )
+        seen = {ev for ev, _ in moves}
+        accepted = tuple(ev for ev in sorted(cp.accepts.get(phase, frozenset())) if ev not in seen)
+        events = tuple(dict.fromkeys([*(ev for ev, _ in moves), *accepted]))
+        return events, moves, accepted
+
+    def _build_actions(
+        self,
+        phase: str,
+        rows: tuple[tuple[str, ...], tuple[tuple[str, Any], ...], tuple[str, ...]],
+        blocked: dict[str, str | None],
+    ) -> tuple[AllowedAction, ...]:
+        out: list[AllowedAction] = []
+        for ev, tr in rows[1]:
+            roles: tuple[str, ...] | str = tr.by if tr.by is not None else "any"
+            why = blocked[ev]
+            reason = why or f"{tr.id}: moves the case to {tr.to}"
+            out.append(new_allowed_action(ev, roles, why is None, reason, tr.id))
+        for ev in rows[2]:
+            why = blocked[ev]
+            reason = why or f"accepted in phase {phase}"
+            out.append(new_allowed_action(ev, "any", why is None, reason, phase))
+        return tuple(out)
 
     def _blocked(self, event_type: str, ctx: Context) -> str | None:
         """A precondition that already fails on the case as it stands (one that tests the

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from mph_rules.conditions import Node
-from mph_rules.decision import TraceEntry, Verdict
+from mph_rules.decision import TraceEntry, Verdict, new_trace_entry
 from mph_rules.engine.state import Context
 
 # The memo's budget: the estimated size of its keys and verdicts (sys.getsizeof of the
@@ -23,6 +23,7 @@ MEMO_BYTES = 16 * 1024 * 1024
 _DERIVED = 20_000  # verdicts kept as recurring, their combinations and re-indexed traces
 
 Test = Callable[[Context], bool]
+_R = TypeVar("_R")
 
 
 def tests_of(conditions: Iterable[Node | None]) -> tuple[Test, ...] | None:
@@ -59,6 +60,7 @@ class Memo:
 
         self._kept: dict[int, Verdict] = {}  # verdicts that recur: memoised or fixed
         self._combined: dict[tuple[int, ...], Verdict] = {}
+        self._derived: dict[tuple[str, int], Any] = {}
 
     def keep(self, verdict: Verdict) -> Verdict:
         """Mark a verdict that recurs (a precomputed cell's), so its derivations are kept."""
@@ -71,10 +73,14 @@ class Memo:
         return self._kept.get(id(verdict)) is verdict
 
     def _room(self) -> None:
-        if len(self._kept) + len(self._indexed) + len(self._combined) >= _DERIVED:
+        if (
+            len(self._kept) + len(self._indexed) + len(self._combined) + len(self._derived)
+            >= _DERIVED
+        ):
             self._kept.clear()
             self._indexed.clear()
             self._combined.clear()
+            self._derived.clear()
 
     def combined(
         self, verdicts: list[Verdict], combine: Callable[[list[Verdict]], Verdict]
@@ -92,6 +98,20 @@ class Memo:
             self._kept.update((id(v), v) for v in verdicts)  # the key's ids stay theirs
         return found
 
+    def derived(self, kind: str, verdict: Verdict, make: Callable[[Verdict], _R]) -> _R:
+        """``make(verdict)`` for a pure ``make`` named ``kind``, kept for verdicts that recur
+        (the result must be immutable: it is handed out again)."""
+        if not self._recurs(verdict):
+            return make(verdict)
+        key = (kind, id(verdict))
+        found = self._derived.get(key)
+        if found is None:
+            found = make(verdict)
+            self._room()
+            self._derived[key] = found
+            self._kept[id(verdict)] = verdict
+        return found
+
     def indexed(self, verdict: Verdict, event: int) -> tuple[TraceEntry, ...]:
         """The verdict's trace entries for event ``event`` (a pure function of the two; kept
         for verdicts that recur)."""
@@ -101,7 +121,7 @@ class Memo:
             if found is not None:
                 return found
         entries = tuple(
-            TraceEntry(t.rule, t.outcome, t.reason, t.source, t.origin, event)
+            new_trace_entry(t.rule, t.outcome, t.reason, t.source, t.origin, event)
             for t in verdict.trace
         )
         if recurs:
@@ -116,8 +136,13 @@ class Memo:
         conditions: Callable[[], Iterable[Node | None]],
         ctx: Context,
         extra: Any = None,
+        seen: dict[Test, bool] | None = None,
     ) -> Any:
-        """The key of ``cell`` in ``ctx``, or None when the verdict must be decided afresh."""
+        """The key of ``cell`` in ``ctx``, or None when the verdict must be decided afresh.
+
+        ``seen``: outcomes of tests already made on this same ``ctx`` (an event's several
+        cells share many rules; the caller passes one dict per judged event, never across
+        a change of the case)."""
         if cell in self._tests:
             tests = self._tests[cell]
         else:
@@ -125,7 +150,16 @@ class Memo:
         if tests is None or not (extra is None or type(extra) is str):
             return None
         try:
-            outcomes = tuple([bool(test(ctx)) for test in tests])
+            if seen is None:
+                outcomes = tuple([bool(test(ctx)) for test in tests])
+            else:
+                found = []
+                for test in tests:
+                    outcome = seen.get(test)
+                    if outcome is None:
+                        outcome = seen[test] = bool(test(ctx))
+                    found.append(outcome)
+                outcomes = tuple(found)
         except Exception:  # an odd value: decided afresh, where it may raise
             return None
         return (cell, extra, outcomes)

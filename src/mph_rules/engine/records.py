@@ -21,14 +21,24 @@ from mph_rules.schema import EventRef
 class Records(RuleFamily):
     name = "records"
 
+    def reaches(self, step: Step) -> bool:
+        kind = step.event_type
+        return kind == "data_recorded" or kind in self.engine.casemodel.record_events
+
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         book = state.book
         if book is None:
             return
+        record = field_of(event.parsed, "record") if event.type == "data_recorded" else None
+        if record is None and event.type not in book.index.record_events:
+            return  # nothing this event can breach, discharge or require
         p = event.parsed
 
+        holds = self.holds
+
         def matches(ref: EventRef) -> bool:
-            return ref.when is None or self.holds(ref.when, ctx)
+            when = ref.when
+            return when is None or holds(when, ctx)
 
         def due(rule: Any) -> tuple[dt.date | None, dt.datetime | None]:
             if rule.deadline is None:
@@ -36,7 +46,6 @@ class Records(RuleFamily):
             when, when_at, _ = self.engine.due(rule.deadline, event.at, p)
             return when, when_at
 
-        record = field_of(p, "record") if event.type == "data_recorded" else None
         book.on_allowed(i, event.type, record, event.subjects, matches, due)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from mph_rules.calendar import WorkingDayCalendar, anchor_date
 from mph_rules.consent import HOUSEHOLD
-from mph_rules.decision import Deletion
+from mph_rules.decision import Deletion, new_deletion
 from mph_rules.engine.family import RuleFamily
 from mph_rules.engine.plan import Step
 from mph_rules.engine.state import (
@@ -30,6 +30,17 @@ from mph_rules.schema import EventRef, RetentionClock, Unspecified
 class Retention(RuleFamily):
     name = "retention"
     reacts_to = frozenset({"legal_hold_started", "legal_hold_ended"})
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self._idle: dict[str, Deletion] = {}  # per scope: the deletion when no clock ran
+
+    def reaches(self, step: Step) -> bool:
+        return (
+            step.event_type in ("legal_hold_started", "legal_hold_ended", "case_reregistered")
+            or bool(step.clocks_cancel)
+            or bool(step.clocks_trigger)
+        )
 
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         kind = event.type
@@ -125,16 +136,21 @@ class Retention(RuleFamily):
         """v2 invariant: nothing in a scope is read, recorded or shared after its deletion
         date (outside a legal hold), save the fields that survive anonymisation. Only the
         data in the clock's scope: an event naming none of its `categories` is not refused."""
-        if state.hold is not None:
+        if state.hold is not None or not state.clocks:
             return None
         when = day(event.at)
+        passed = [
+            clock
+            for clock in state.clocks.values()
+            if clock.date is not None and clock.cancelled_by is None and when > clock.date
+        ]
+        if not passed:
+            return None  # (the usual case: what follows is only needed past a date)
         fields = set(field_of(event.parsed, "fields") or ())
         named = set(field_of(event.parsed, "categories") or ())
         book = state.book
         concerned = set(book.consent.concerned(event.subjects)) if book is not None else set()
-        for clock in list(state.clocks.values()):
-            if clock.date is None or clock.cancelled_by is not None or when <= clock.date:
-                continue
+        for clock in passed:
             if clock.subject is not None and clock.subject not in concerned:
                 continue
             held = clock.rule.categories
@@ -170,6 +186,15 @@ class Retention(RuleFamily):
         return tuple(out)
 
     def _deletion(self, scope: str, clock: Clock | None, state: CaseState) -> Deletion:
+        if clock is None:
+            # a pure function of the scope (and the pack): built once, handed out again
+            idle = self._idle.get(scope)
+            if idle is None:
+                idle = self._idle[scope] = self._deletion_of(scope, None, state)
+            return idle
+        return self._deletion_of(scope, clock, state)
+
+    def _deletion_of(self, scope: str, clock: Clock | None, state: CaseState) -> Deletion:
         cp = self.cp
         subject = clock.subject if clock is not None else None
         if clock is None or clock.cancelled_by is not None:
@@ -183,12 +208,12 @@ class Retention(RuleFamily):
                 reason = (
                     f"clock {clock.rule.id} was cancelled by event {clock.cancelled_by}; " + reason
                 )
-            return Deletion(scope, None, None, reason, subject=subject)
+            return new_deletion(scope, None, None, reason, subject=subject)
         rule = clock.rule
         exceptions = tuple(f"{e.id}: {e.label} ({e.source.cite()})" for e in rule.exceptions)
         if state.hold is not None:
             start, why = state.hold
-            return Deletion(
+            return new_deletion(
                 scope,
                 None,
                 rule.id,
@@ -204,7 +229,7 @@ class Retention(RuleFamily):
             )
         if clock.date is None:
             note = rule.duration.note if isinstance(rule.duration, Unspecified) else ""
-            return Deletion(
+            return new_deletion(
                 scope,
                 None,
                 rule.id,
@@ -220,7 +245,7 @@ class Retention(RuleFamily):
         alert = None
         if rule.alert_before is not None:
             alert = clock.date - duration(rule.alert_before).calendar_delta()
-        return Deletion(
+        return new_deletion(
             scope,
             clock.date,
             rule.id,

@@ -97,6 +97,9 @@ class Rights(RuleFamily):
 
     # effects --------------------------------------------------------------------------------
 
+    def reaches(self, step: Step) -> bool:
+        return step.event_type in _REQUESTS
+
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         p = event.parsed
         if event.type == "subject_request_received":

@@ -42,7 +42,8 @@ class Sharing(RuleFamily):
     def sharing(
         self, from_role: str, to_role: str, categories: Any, phase: str, ctx: Context
     ) -> Verdict:
-        verdicts = [self.share_one(cat, from_role, to_role, phase, ctx) for cat in categories]
+        seen: dict[Any, bool] = {}  # test outcomes on this context, shared by its cells
+        verdicts = [self.share_one(cat, from_role, to_role, phase, ctx, seen) for cat in categories]
         return self.memo.combined(verdicts, combine)
 
     def _rules(self, cell: SharingCell) -> tuple[tuple[SharingRule, bool], ...]:
@@ -57,7 +58,13 @@ class Sharing(RuleFamily):
         return found
 
     def share_one(
-        self, cat: str, from_role: str, to_role: str, phase: str, ctx: Context
+        self,
+        cat: str,
+        from_role: str,
+        to_role: str,
+        phase: str,
+        ctx: Context,
+        seen: dict[Any, bool] | None = None,
     ) -> Verdict:
         cp = self.cp
         category = cp.categories.get(cat)
@@ -71,6 +78,7 @@ class Sharing(RuleFamily):
             lambda: [self.node(r.when) for r, in_phase in rules if in_phase and r.when],
             ctx,
             purpose,
+            seen,
         )
         memo = self.memo.get(key)
         if memo is not None:

@@ -23,7 +23,7 @@ from mph_rules.calendar import (
 )
 from mph_rules.casebook import CaseBook
 from mph_rules.conditions import MISSING, Node
-from mph_rules.decision import TraceEntry
+from mph_rules.decision import TraceEntry, new_trace_entry
 from mph_rules.error_codes import validation_code
 from mph_rules.errors import EventError, Problem
 from mph_rules.events import Event
@@ -107,10 +107,29 @@ def due(
     if isinstance(rule_deadline, Unspecified) or rule_deadline.duration is None:
         counting = rule_deadline.counting.value if isinstance(rule_deadline, Deadline) else None
         return None, None, counting
+    key: tuple[int, dt.date, Any] | None = None
+    if rule_deadline.counting is not Counting.ELAPSED_HOURS:
+        # a day-based deadline depends only on the Amsterdam day it starts (see deadline())
+        start = at.astimezone(AMSTERDAM).date() if isinstance(at, dt.datetime) else at
+        calendar = working if rule_deadline.counting is Counting.WORKING_DAYS else None
+        key = (id(rule_deadline), start, calendar)
+        found = _DUE.get(key)
+        if found is not None and found[0] is rule_deadline:
+            return found[1]
     result = deadline(
         at, duration(rule_deadline.duration), rule_deadline.counting, rule_deadline.anchor, working
     )
-    return result.due, result.due_at, rule_deadline.counting.value
+    answer = result.due, result.due_at, rule_deadline.counting.value
+    if key is not None:
+        if len(_DUE) >= 4096:
+            _DUE.clear()
+        _DUE[key] = (rule_deadline, answer)  # the rule kept alive: its id is not reused
+    return answer
+
+
+# due(), memoised for day-based deadlines by (the deadline rule, start day, calendar): a pure
+# function, so this table is invisible (keys hold the rule's identity, checked on a hit)
+_DUE: dict[tuple[int, dt.date, Any], tuple[Any, tuple[Any, Any, str]]] = {}
 
 
 @dataclass
@@ -142,6 +161,7 @@ class OpenItem:
     request: dict[str, Any] = field(default_factory=dict)
     subject: str | None = None  # v2: the data subject of a per-subject duty
     missed_of: str | None = None  # v2 opened_by_missed: open once this deadline is missed
+    addressee: str | None = None  # v2 representation: subject | legal_representative
 
 
 @dataclass
@@ -211,10 +231,13 @@ def remember(state: CaseState, event: Event, whole: bool) -> None:
 
 
 def where_types(pack: Any) -> frozenset[str]:
-    """The event types an ``occurred ... where`` anywhere in ``pack`` tests: found by visiting
-    every field of the pack's models, so a condition in any section (present or future) is
-    seen, not only those a list of sections names."""
+    """The event types whose earlier events a condition tests (an ``occurred ... where``, or an
+    event reference with a ``when``: ``not_before``, ``duration_from``, ``cancelled_by``, ...),
+    the types `latest_match` is asked about with a condition: found by visiting every field of
+    the pack's models, so a condition in any section (present or future) is seen, not only
+    those a list of sections names."""
     from mph_rules.conditions.model import Occurred
+    from mph_rules.schema.common import EventRef
 
     found: set[str] = set()
     stack: list[Any] = [pack]
@@ -222,6 +245,8 @@ def where_types(pack: Any) -> frozenset[str]:
         item = stack.pop()
         if isinstance(item, Occurred) and item.where is not None:
             found.add(item.occurred)
+        elif isinstance(item, EventRef) and item.when is not None:
+            found.add(item.event)
         if isinstance(item, BaseModel):
             stack.extend(item.__dict__.values())
         elif isinstance(item, list | tuple | set | frozenset):
@@ -259,6 +284,8 @@ class CaseState:
     counter: dict[str, int] = field(default_factory=dict)
     book: CaseBook | None = None  # v2: consent per subject, records, findings
     mandates: set[str] = field(default_factory=set)  # v2: roles given a mandate by an event
+    # v2 waiver_before_open: per duty, waivers recorded before it opened (see Duties)
+    prewaived: dict[str, list[Any]] = field(default_factory=dict)
 
 
 class Context:
@@ -343,6 +370,8 @@ def latest_match(state: CaseState, event_type: str, where: Node | None) -> Occur
         return state.last.get(event_type)
     earlier = state.occurred.get(event_type, ())
     if not earlier:
+        if event_type in state.last:  # its history was not kept: where_types missed a reader
+            raise AssertionError(f"the history of {event_type!r} events is not kept")
         return None
     key = (event_type, id(where))
     test = where.holds
@@ -387,7 +416,9 @@ def field_of(payload: Any, name: str) -> Any:
 def trace_entry(
     cp: Any, rule: str, outcome: str, reason: str, event: int, source: str | None = None
 ) -> TraceEntry:
-    return TraceEntry(rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event)
+    return new_trace_entry(
+        rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event
+    )
 
 
 _M = TypeVar("_M", bound=BaseModel)

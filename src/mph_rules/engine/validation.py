@@ -21,6 +21,7 @@ class Validator:
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
+        self._names: dict[str, tuple[frozenset[str], str]] | None = None  # see _known
 
     def check_case(self, case: Case) -> None:
         problems: list[Problem] = []
@@ -74,6 +75,14 @@ class Validator:
         if event.type == "subject_request_received" and p.right not in cp.rights:
             rights = {r.value for r in cp.rights}
             bad("payload.right", "right (the pack defines no such right)", p.right.value, rights)
+        if event.type == "information_duty_waived" and p.details:
+            # v2: a waiver carries only the pack's own fields its duty names (details.<name>)
+            duty = cp.duties.get(p.duty)
+            if duty is not None:
+                allowed = duty.waiver_details
+                for key in sorted(set(p.details) - allowed):
+                    what = f"waiver detail (the waiver_requires of {duty.id} names no such)"
+                    bad(f"payload.details.{key}", what, key, allowed)
         spec = VOCABULARY.get(event.type)
         if spec is None or not spec.references:
             return out
@@ -92,14 +101,17 @@ class Validator:
         return out
 
     def _known(self, kind: str) -> tuple[frozenset[str], str]:
-        cp = self.engine.compiled
-        return {
-            "role": (cp.roles, "role"),
-            "party": (cp.parties, "party"),
-            "category": (cp.category_ids, "data category"),
-            "duty": (cp.duty_ids, "information duty"),
-            "ground": (cp.grounds, "exception ground"),
-        }[kind]
+        known = self._names
+        if known is None:
+            cp = self.engine.compiled
+            known = self._names = {
+                "role": (cp.roles, "role"),
+                "party": (cp.parties, "party"),
+                "category": (cp.category_ids, "data category"),
+                "duty": (cp.duty_ids, "information duty"),
+                "ground": (cp.grounds, "exception ground"),
+            }
+        return known[kind]
 
     def check_names(
         self, *, role: str | None = None, category: str | None = None, phase: str | None = None

@@ -87,12 +87,19 @@ class Messages:
         pattern is returned as it is."""
         if self.lang == "en":
             return text
+
         for pattern, templates in reason_patterns():
             match = pattern.match(text)
             if match:
-                parts = {
-                    k: self.reason(v) if k.startswith("r_") else v
-                    for k, v in match.groupdict().items()
-                }
+                parts = {k: self._part(k, v) for k, v in match.groupdict().items()}
                 return templates[self.lang].format(**parts)
         return text
+
+    def _part(self, name: str, value: str) -> str:
+        """A matched group: ``r_`` a sentence, ``l_`` a "; "-separated list of sentences,
+        both translated in turn; any other group (ids, dates, quoted text) as it is."""
+        if name.startswith("r_"):
+            return self.reason(value)
+        if name.startswith("l_"):
+            return "; ".join(self.reason(item) for item in value.split("; "))
+        return value

@@ -449,7 +449,7 @@ def problems(found: Iterable[Problem], *, lang: str | None = None) -> list[str]:
 
 def finding(f: Finding, m: Messages) -> str:
     """One lint finding: place, severity and check in the language; the check's own message
-    (with the names it found) as the check wrote it."""
+    and hint through the reason catalogue (a sentence it does not know stays as written)."""
     if m.lang == "en":
         return str(f)
     where = place(f.file or "<pack>", f.line, f.column)
@@ -459,7 +459,7 @@ def finding(f: Finding, m: Messages) -> str:
         text += f"{summary}: "
     if f.path:
         text += f"{f.path}: "
-    return text + f.message + "\n    " + m("lint.hint", hint=f.hint)
+    return text + m.reason(f.message) + "\n    " + m("lint.hint", hint=m.reason(f.hint))
 
 
 def lint(

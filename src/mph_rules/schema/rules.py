@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Literal
 
@@ -155,6 +156,39 @@ class ActorLimit(Model):
     )
 
 
+class InformedBy(Model):
+    """v2: who is informed about a subject of a given age (a line of `representation`)."""
+
+    age_from: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        description="Lowest age (inclusive) this line applies to.",
+        examples=[12],
+    )
+    age_below: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        description="Age (exclusive) from which this line no longer applies.",
+        examples=[16],
+    )
+    informed: tuple[Literal["subject", "legal_representative"], ...] = Field(
+        min_length=1,
+        description="Who is informed: the subject and/or the legal representative, each a "
+        "notification of its own",
+        examples=[["subject", "legal_representative"]],
+    )
+    note: str | None = Field(
+        default=None,
+        description="Free text: how an unclear source is read.",
+        examples=["PR art. 9(5): the legal representative of a child under 16 as well"],
+    )
+
+    def covers(self, age: int) -> bool:
+        return (self.age_from is None or age >= self.age_from) and (
+            self.age_below is None or age < self.age_below
+        )
+
+
 class InformationDuty(Rule):
     label: str = Field(
         description="Human-readable name, in the covenant's own words.",
@@ -247,14 +281,59 @@ class InformationDuty(Rule):
         examples=["triage_in_time"],
         json_schema_extra=V2,
     )
-    waiver_requires: tuple[WaiverField, ...] = Field(
+    waiver_requires: tuple[str, ...] = Field(
         default=(),
-        description="fields an information_duty_waived event must carry",
-        examples=[["review_at"]],
+        description="fields an information_duty_waived event must carry: core fields "
+        "(expected_until, review_at, conditions, inform_how) or, v2, the pack's own "
+        "`details.<name>` (the waiver's `payload.details.<name>`; a waiver of this duty may "
+        "carry only the details named here)",
+        examples=[["review_at"], ["expected_until", "details.review_frequency"]],
+    )
+    waiver_before_open: StrictBool = Field(
+        default=False,
+        description="v2: a waiver may be recorded before the duty opens (the exception is "
+        "known beforehand); the notifications the duty then opens for the subjects the "
+        "waiver names are born waived",
+        examples=[True],
+        json_schema_extra=V2,
+    )
+    representation: tuple[InformedBy, ...] = Field(
+        default=(),
+        description="v2, with `per: subject`: who is informed about a subject of a given age "
+        "(age at the trigger, from the subject's birth_date), e.g. under 16 the subject and "
+        "the legal representative; each one is a notification of its own (`addressee`). The "
+        "first line matching the age applies; none matching, or no birth date: the subject",
+        examples=[[{"age_below": 16, "informed": ["subject", "legal_representative"]}]],
+        json_schema_extra=V2,
     )
 
+    @field_validator("waiver_requires")
+    @classmethod
+    def _waiver_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name not in WAIVER_FIELDS and not _DETAIL.fullmatch(name):
+                raise ValueError(
+                    f"waiver_requires: {name!r} is neither a field of information_duty_waived "
+                    f"({', '.join(WAIVER_FIELDS)}) nor a pack's own `details.<name>`"
+                )
+        return value
 
-WaiverField = Literal["expected_until", "review_at", "conditions", "inform_how"]
+    @property
+    def waiver_details(self) -> frozenset[str]:
+        """The pack's own waiver fields (``details.<name>``) of this duty."""
+        return frozenset(
+            n.split(".", 1)[1] for n in self.waiver_requires if n.startswith("details.")
+        )
+
+    @model_validator(mode="after")
+    def _representation_per_subject(self) -> InformationDuty:
+        if self.representation and self.per != "subject":
+            raise ValueError("representation needs `per: subject` (an age is a subject's)")
+        return self
+
+
+WAIVER_FIELDS = ("expected_until", "review_at", "conditions", "inform_how")
+_DETAIL = re.compile(r"details\.[a-z][a-z0-9_]*")
 
 
 class Effect(StrEnum):

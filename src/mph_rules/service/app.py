@@ -42,7 +42,7 @@ from mph_rules.service.cases import LiveCases, NotFound, WrongPack
 from mph_rules.service.chain import canonical, digest
 from mph_rules.service.config import ServiceConfig, token_digest
 from mph_rules.service.http import Guard
-from mph_rules.service.problems import error_body, from_validation, problem_dict
+from mph_rules.service.problems import error_body, from_validation, problem_dict, relocated
 from mph_rules.service.store import SCHEMA_VERSION as STORE_SCHEMA
 from mph_rules.service.store import Conflict, Store
 
@@ -142,11 +142,25 @@ class AppendRequest(BaseModel):
     subjects: list[Subject] | None = Field(default=None, description="only when creating")
 
 
+class ProblemDetail(BaseModel):
+    code: str = Field(description="the problem's stable code, e.g. MPH-V001")
+    help: str | None = Field(description="the page of the code: meaning, example, fix")
+    path: str | None = Field(description="where in the request body")
+    message: str
+    hint: str | None
+    line: int | None
+    column: int | None
+
+
 class ErrorDetail(BaseModel):
+    type: str = Field(
+        description="RFC 9457 type: the page of the problems' code when they share one, "
+        "else about:blank"
+    )
     status: int
     code: str
     message: str
-    problems: list[dict[str, Any]]
+    problems: list[ProblemDetail]
 
 
 class ErrorResponse(BaseModel):
@@ -206,8 +220,13 @@ def create_app(
 ) -> FastAPI:
     """The ASGI application for ``config`` (the store is migrated to the newest schema)."""
     engines = dict(engines) if engines is not None else load_engines(config)
-    store = store or Store(config.database)
+    if store is None:
+        from mph_rules.service.logkey import log_key
+
+        store = Store(config.database, log_key=log_key(config.log_key_file))
     store.migrate()
+    if store.keyed:
+        logger.info("decision log keyed (HMAC) from entry %d on", store.keyed_from())
     live = LiveCases(store, engines, config.max_cached_cases)
     tokens = {
         t.digest: Caller(
@@ -295,7 +314,10 @@ def create_app(
         """The decision on a whole case as of a moment (nothing is stored but the log entry)."""
         engine = engine_for(who, pack)
         as_of = parse_moment(body.as_of, "as_of")
-        text = engine.evaluate(body.case, as_of=as_of).to_json(indent=None)
+        try:
+            text = engine.evaluate(body.case, as_of=as_of).to_json(indent=None)
+        except EventError as exc:
+            raise relocated(exc, "case") from None
         request = {"case": body.case.model_dump(mode="json"), "as_of": as_of.isoformat()}
         return logged(who, "evaluate", engine, request, text)
 

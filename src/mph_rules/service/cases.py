@@ -22,7 +22,7 @@ from mph_rules.engine import CaseSession, Engine
 from mph_rules.errors import EventError
 from mph_rules.events import Case, Event
 from mph_rules.service.chain import canonical, case_next_hash, case_start_hash, digest
-from mph_rules.service.problems import validated
+from mph_rules.service.problems import relocated, validated
 from mph_rules.service.store import Conflict, Store, StoredCase
 
 logger = logging.getLogger("mph_rules.service")
@@ -151,7 +151,10 @@ class LiveCases:
             if live.version != expected:
                 raise Conflict(live.version)
             event_json = canonical(event.model_dump(mode="json"))
-            consequences = live.session.post(event)  # EventError: nothing changed
+            try:
+                consequences = live.session.post(event)  # EventError: nothing changed
+            except EventError as exc:
+                raise relocated(exc, "event", event=True) from None
             version = expected + 1
             body = answer_text(case_id, version, consequences)
             case_hash = case_next_hash(live.case_hash, event_json)

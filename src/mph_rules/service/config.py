@@ -75,6 +75,11 @@ class ServiceConfig(BaseModel):
     max_body_bytes: int = Field(default=1_000_000, ge=1_000, le=100_000_000)
     max_cached_cases: int = Field(default=10_000, ge=1)
     playground: bool = Field(default=False, description="mount the playground page if installed")
+    log_key_file: str | None = Field(
+        default=None,
+        description="file holding the decision log's HMAC key (else $MPH_RULES_LOG_KEY_FILE "
+        "or $MPH_RULES_LOG_KEY; none: an unkeyed chain)",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -8,6 +8,8 @@ code (``MPH-V001``) with ``help``, the link to the code's page.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -59,6 +61,20 @@ def validated(model: type[_M], data: Any, prefix: str = "") -> _M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise EventError(from_validation(exc.errors(include_url=False), prefix)) from None
+
+
+def relocated(error: EventError, prefix: str, event: bool = False) -> EventError:
+    """The engine's problems placed in the request body: under ``prefix`` (``case``), or,
+    for one posted event, ``events[n]`` read as the body's ``event``."""
+    moved = []
+    for p in error.problems:
+        path = p.path
+        if event and path is not None:
+            path = re.sub(r"^events\[\d+\]", "event", path)
+        elif path is not None:
+            path = f"{prefix}.{path}"
+        moved.append(dataclasses.replace(p, path=path))
+    return EventError(moved)
 
 
 def problem_code(problem: Problem, error: MphRulesError | None) -> str:

@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from mph_rules.service.chain import GENESIS, entry_hash
+from mph_rules.service.chain import GENESIS, KEYED, entry_hash, is_keyed
 
 _T = TypeVar("_T")
 metadata = MetaData()
@@ -221,8 +221,9 @@ def database_url(text: str) -> str:
 class Store:
     """The database: cases, their events and the chained decision log."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, log_key: bytes | None = None) -> None:
         self.url = database_url(url)
+        self._log_key = log_key  # the decision log's HMAC key (never logged nor shown)
         self.sqlite = self.url.startswith("sqlite")
         self.engine: Engine = self._connect()
         self._committer = GroupCommit(self._write)
@@ -396,7 +397,7 @@ class Store:
         ).one()
         seq = int(head.seq) + 1
         row = {**entry, "seq": seq, "prev_hash": head.entry_hash}
-        row["entry_hash"] = entry_hash(row)
+        row["entry_hash"] = entry_hash(row, self._log_key)
         conn.execute(insert(log).values(**row))
         conn.execute(
             update(log_head).where(log_head.c.id == 1).values(seq=seq, entry_hash=row["entry_hash"])
@@ -411,6 +412,26 @@ class Store:
             )
             for row in result:
                 yield dict(row._mapping)
+
+    @property
+    def keyed(self) -> bool:
+        return self._log_key is not None
+
+    def keyed_from(self) -> int:
+        """The first entry written under a key: after the head's entry if that one is not
+        keyed (an operator turning the key on notes this number; see ``verify``)."""
+        seq, hash_ = self.head()
+        return seq + 1 if not is_keyed(hash_) else self._first_keyed(seq)
+
+    def _first_keyed(self, head: int) -> int:
+        with self.read() as conn:
+            last_plain = conn.execute(
+                select(log.c.seq)
+                .where(~log.c.entry_hash.startswith(KEYED))
+                .order_by(log.c.seq.desc())
+                .limit(1)
+            ).scalar()
+        return int(last_plain or 0) + 1
 
     def head(self) -> tuple[int, str]:
         with self.read() as conn:

@@ -10,16 +10,26 @@ Checks, in one pass over the log and one over the events:
 - every stored event, and the answer given for it, still hashes to what its log entry says,
   and every event entry has its event (an edited, removed or added event).
 
-What a hash chain cannot show on its own: someone able to write the database may rewrite
-the whole chain from some point on. Noting the head elsewhere (a ticket, a mail, another
-system) at intervals closes that gap up to the noted entry.
+What a plain hash chain cannot show on its own: someone able to write the database may
+rewrite the whole chain from some point on. Two things close that gap: noting the head
+elsewhere (a ticket, a mail, another system) at intervals, which fixes the chain up to the
+noted entry, and a log key (HMAC chain): verified with the key, every entry from
+``keyed_from`` on must be keyed and match under the key, so a rewrite by someone without
+the key (keyed with a guess, or as a plain chain) is found.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mph_rules.service.chain import GENESIS, case_next_hash, case_start_hash, digest, entry_hash
+from mph_rules.service.chain import (
+    GENESIS,
+    case_next_hash,
+    case_start_hash,
+    digest,
+    entry_hash,
+    is_keyed,
+)
 from mph_rules.service.store import Store, cases
 
 MAX_SHOWN = 50
@@ -31,6 +41,7 @@ class Report:
     events: int = 0
     head: tuple[int, str] = (0, GENESIS)
     problems: list[str] = field(default_factory=list)
+    keyed: int = 0  # entries checked under the key
 
     @property
     def ok(self) -> bool:
@@ -39,6 +50,8 @@ class Report:
     def summary(self) -> str:
         seq, hash_ = self.head
         head = f"{self.entries} log entries, {self.events} events; head {seq}:{hash_}"
+        if self.keyed:
+            head += f"; {self.keyed} entries keyed (HMAC) and checked under the key"
         if self.ok:
             return f"decision log intact: {head}"
         shown = self.problems[:MAX_SHOWN]
@@ -50,12 +63,21 @@ class Report:
         return "\n".join(lines)
 
 
-def verify(store: Store, expect_head: tuple[int, str] | None = None) -> Report:
+def verify(
+    store: Store,
+    expect_head: tuple[int, str] | None = None,
+    *,
+    key: bytes | None = None,
+    keyed_from: int = 1,
+) -> Report:
+    """Check the log; with ``key``, every entry from ``keyed_from`` on must be keyed."""
     report = Report()
     problems = report.problems
     prev, expected_seq = GENESIS, 1
     event_entries: dict[tuple[str, int], tuple[str, str]] = {}
     noted_seen = False
+    unchecked = 0  # keyed entries seen without the key
+    wrong_under_key: list[str] = []
     for row in store.log_entries():
         seq = row["seq"]
         report.entries += 1
@@ -68,8 +90,24 @@ def verify(store: Store, expect_head: tuple[int, str] | None = None) -> Report:
             problems.append(
                 f"entry {seq}: does not follow the entry before it (removed, inserted or moved)"
             )
-        if entry_hash(row) != row["entry_hash"]:
-            problems.append(f"entry {seq}: its content does not match its hash (edited)")
+        own = row["entry_hash"]
+        if is_keyed(own):
+            if key is None:
+                unchecked += 1
+            else:
+                report.keyed += 1
+                if entry_hash(row, key) != own:
+                    wrong_under_key.append(
+                        f"entry {seq}: its content does not match its keyed hash (edited)"
+                    )
+        else:
+            if key is not None and seq >= keyed_from:
+                problems.append(
+                    f"entry {seq}: not keyed, but the log is keyed from entry {keyed_from} on "
+                    "(rewritten without the key?)"
+                )
+            if entry_hash(row) != own:
+                problems.append(f"entry {seq}: its content does not match its hash (edited)")
         if row["input"] is not None and digest(row["input"]) != row["input_hash"]:
             problems.append(f"entry {seq}: the stored input does not match its hash (edited)")
         if row["kind"] == "event":
@@ -79,9 +117,20 @@ def verify(store: Store, expect_head: tuple[int, str] | None = None) -> Report:
             )
         if expect_head is not None and seq == expect_head[0]:
             noted_seen = True
-            if row["entry_hash"] != expect_head[1]:
+            if own != expect_head[1]:
                 problems.append(f"entry {seq}: differs from the head noted earlier (rewritten)")
-        prev, expected_seq = row["entry_hash"], seq + 1
+        prev, expected_seq = own, seq + 1
+    if wrong_under_key and len(wrong_under_key) == report.keyed > 1:
+        problems.append(
+            f"none of the {report.keyed} keyed entries matches under this key: the key is "
+            "not the log's key (or every keyed entry was rewritten)"
+        )
+    else:
+        problems += wrong_under_key
+    if unchecked:
+        problems.append(
+            f"{unchecked} entries are keyed (HMAC) and cannot be checked without the log's key"
+        )
     head = store.head()
     report.head = head
     if head != (expected_seq - 1, prev):

@@ -807,8 +807,9 @@ def nothing_processed_after_deletion(
 def objection_and_withdrawal_honoured(
     engine: Engine, case: CaseInput, decision: CaseDecision
 ) -> None:
-    """After an upheld objection by subject s, no allowed data event concerns s; and no event
-    that does not concern s is refused on s's objection or withdrawal."""
+    """After an upheld objection by subject s, no allowed data event concerns s; no event
+    that does not concern s is refused on s's objection or withdrawal; and no provision is
+    refused on a withdrawal limited to recipients it does not go to."""
     model = _case(engine, case)
     ids = [s.id for s in model.subjects]
     events = _evaluated(model, decision)
@@ -841,6 +842,13 @@ def objection_and_withdrawal_honoured(
                     )
             if not verdict.allowed:
                 for reason in verdict.reasons:
+                    limited = re.search(r"withdrawn for recipients (.+?) \(event #", reason)
+                    to_role = getattr(p, "to_role", None)
+                    if limited and to_role not in limited.group(1).split(", "):
+                        problems.append(
+                            f"event {verdict.index} provides to {to_role} but is denied on a "
+                            f"withdrawal limited to other recipients: {reason}"
+                        )
                     for who in ids:
                         cited = f"objection of {who} " in reason or (
                             f"of {who} was withdrawn" in reason

@@ -827,6 +827,14 @@ def _waiver(draw: st.DrawFn, vocab: Vocabulary, tr: _Tracker) -> dict[str, Any]:
     for name in ("expected_until", "review_at", "conditions", "inform_how"):
         if name in vocab.waiver_fields.get(duty, ()) or draw(st.booleans()):
             payload[name] = day if name in ("expected_until", "review_at") else draw(_TEXT)
+    # v2: the pack's own waiver fields (details.<name>) the duty names
+    details = {
+        name.split(".", 1)[1]: draw(_TEXT)
+        for name in vocab.waiver_fields.get(duty, ())
+        if name.startswith("details.")
+    }
+    if details:
+        payload["details"] = details
     return payload
 
 
