@@ -153,3 +153,24 @@ def test_owner_is_an_expectation(tmp_path: Path) -> None:
     outcomes = run_paths([file])
     assert [o.passed for o in outcomes] == [True, False, True], [o.failures for o in outcomes]
     assert "owner: expected 'triagist', got 'regisseur'" in outcomes[1].failures[0]
+
+
+def test_a_point_query_lacking_a_field_is_a_failed_test_naming_it(tmp_path: Path) -> None:
+    # written with `category` for `categories` (as a pack author did): a failure that says so,
+    # never a KeyError traceback out of `mph-rules test`
+    file = tmp_path / "misspelt.yaml"
+    file.write_text(
+        f"pack: {CASEMODEL}\ntests:\n"
+        f"  - name: category for categories\n{HOUSING_CASE}"
+        f"{TO_HOUSING.replace('categories:', 'category:')}    expect: {{allowed: true}}\n"
+        "  - name: no role\n"
+        "    check_access: {category: identity, phase: triage}\n"
+        "    expect: {allowed: false}\n"
+    )
+    first, second = run_paths([file])
+    assert not first.passed and not second.passed
+    assert first.failures == [
+        "malformed test: check_sharing lacks 'categories' "
+        "('category' given: did you mean 'categories'?)"
+    ]
+    assert second.failures == ["malformed test: check_access lacks 'role'"]

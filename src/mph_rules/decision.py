@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -40,8 +41,41 @@ def _encoder(cls: type) -> Any:
     per class as one dict display (orjson sorts dicts, not dataclass fields)."""
     names = sorted(f.name for f in dataclasses.fields(cls))
     assert all(name.isidentifier() for name in names)
-    body = ", ".join(f"{name!r}: obj.{name}" for name in names)
-    encode: Any = eval(f"lambda obj: {{{body}}}")  # field names, checked above
+    hints = typing.get_type_hints(cls)
+    dated = {
+        name
+        for name in names
+        if {dt.date, dt.datetime} & set(typing.get_args(hints[name]) or (hints[name],))
+    }
+    scope: dict[str, Any] = {"_DATES": (dt.date, dt.datetime)}
+    parts = []
+    for name in names:
+        value = f"obj.{name}"
+        args = typing.get_args(hints[name])
+        if name in dated:
+            # a date written here as _default would (its isoformat): one call back less
+            value = f"({value}.isoformat() if {value}.__class__ in _DATES else {value})"
+        elif (
+            typing.get_origin(hints[name]) is tuple
+            and len(args) == 2
+            and args[1] is Ellipsis
+            and isinstance(args[0], type)
+            and dataclasses.is_dataclass(args[0])
+        ):
+            # a tuple of result objects (the trace, the verdicts): each one encoded here by
+            # its own class's encoder, as _default would; anything else the general way
+            scope[f"_c_{name}"], scope[f"_e_{name}"] = args[0], _encoder_of(args[0])
+            value = f"[_e_{name}(x) if x.__class__ is _c_{name} else x for x in {value}]"
+        parts.append(f"{name!r}: {value}")
+    source = f"lambda obj: {{{', '.join(parts)}}}"
+    encode: Any = eval(source, scope)  # field names and annotations, checked above
+    return encode
+
+
+def _encoder_of(cls: type) -> Any:
+    encode = _ENCODERS.get(cls)
+    if encode is None:
+        encode = _ENCODERS[cls] = _encoder(cls)
     return encode
 
 

@@ -565,28 +565,3 @@ FIRST_BIRTH_YEAR = 1870
 
 def _day_of(at: dt.date) -> dt.date:
     return at.astimezone(AMSTERDAM).date() if isinstance(at, dt.datetime) else at
-
-
-def _plain_private_init(model: type[BaseModel]) -> None:
-    """Give ``model`` a cheaper private-attribute set-up with the same result. pydantic sets
-    up private attributes per instance through a generic routine (a deep copy of each
-    default); every private default here is None, so a fresh dict of Nones is the same
-    thing at a fraction of the cost (it is a third of validating an event)."""
-    from pydantic._internal._model_construction import init_private_attributes
-
-    private = model.__private_attributes__
-    if model.model_post_init is not init_private_attributes or any(
-        attr.default is not None or attr.default_factory is not None for attr in private.values()
-    ):
-        return  # another post-init or a real default: keep pydantic's
-    names = tuple(private)
-
-    def init(self: BaseModel, context: Any, /) -> None:
-        if getattr(self, "__pydantic_private__", None) is None:
-            object.__setattr__(self, "__pydantic_private__", dict.fromkeys(names))
-
-    setattr(model, "model_post_init", init)  # noqa: B010 (a method assigned after the class)
-
-
-_plain_private_init(Event)
-_plain_private_init(Case)

@@ -53,8 +53,9 @@ class RuleFamily:
         """The effects of an allowed event."""
 
     def reaches(self, step: Step) -> bool:
-        """Whether ``apply`` can have an effect for an event of this step (the engine skips
-        the family for the others; the answer must be exact, never a guess)."""
+        """Whether ``apply`` can have an effect for an event of this step: the engine skips the
+        family for the others, so this may say yes where apply then does nothing, never no
+        where it would act. A family whose apply reacts to more must widen it."""
         return True
 
     def trace(

@@ -32,14 +32,13 @@ class Findings(RuleFamily):
         self.matrix_rules: dict[str, Any] = {r.id: r for r in matrix}
         limits = [d.actor for d in pack.information_duties] + [r.actor for r in pack.rights]
         self.mandate_events = {a.mandate.event: a.mandate for a in limits if a and a.mandate}
-        self.consent_scopes = sorted(
-            {
-                scope
-                for rule in matrix
-                if rule.when is not None
-                for scope in consent_scopes(rule.when)
-            }
-        )
+        # rule id -> the consent scopes its condition tests: a refusal names a withdrawn or
+        # refused consent only where a rule it considered needed that consent
+        self.rule_scopes: dict[str, tuple[str, ...]] = {
+            rule.id: tuple(sorted(consent_scopes(rule.when)))
+            for rule in matrix
+            if rule.when is not None and consent_scopes(rule.when)
+        }
 
     # may it happen --------------------------------------------------------------------------
 
@@ -63,7 +62,9 @@ class Findings(RuleFamily):
                 book.flag("rule_breached", rule_id, "; ".join(verdict.reasons), i)
             if not verdict.allowed:
                 extra = []
-                for scope in self.consent_scopes:
+                scopes = self.rule_scopes
+                needed = {s for t in verdict.trace for s in scopes.get(t.rule, ())}
+                for scope in sorted(needed):
                     why = ctx.consent_missing(scope)
                     if why is not None and (" was withdrawn " in why or " was refused " in why):
                         extra.append(why)

@@ -78,7 +78,7 @@ class Retention(RuleFamily):
                     # v2: one clock per data subject the trigger concerns
                     keys = [
                         (f"{clock.scope}@{who}", who) if who != HOUSEHOLD else (clock.scope, None)
-                        for who in book.consent.concerned(event.subjects)
+                        for who in book.consent.concerned(self._concerns(event, state))
                     ]
                 for key, subject in keys:
                     current = state.clocks.get(key)
@@ -165,6 +165,20 @@ class Retention(RuleFamily):
                 f"({clock.rule.id}): it may no longer be read, recorded or shared",
             )
         return None
+
+    @staticmethod
+    def _concerns(event: Event, state: CaseState) -> tuple[str, ...] | None:
+        """The subjects a trigger concerns: those it names; for the answer to a data subject's
+        request that names none, the subject the request was made for (AVG art. 15-21: the
+        rights concern "persoonsgegevens die op hem betrekking hebben"), so a granted erasure
+        starts that subject's clock and not every subject's."""
+        if event.subjects is not None or event.type != "subject_request_answered":
+            return event.subjects
+        request = state.requests.get(field_of(event.parsed, "request_id"))
+        subject = (
+            request.request.get("subject") if request is not None and request.request else None
+        )
+        return (subject,) if isinstance(subject, str) else None
 
     def _counted_from(self, ref: EventRef, state: CaseState, event: Event) -> tuple[Moment, str]:
         """The moment of the latest earlier allowed event ``ref`` names; the trigger if none."""

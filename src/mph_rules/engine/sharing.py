@@ -34,6 +34,7 @@ class Sharing(RuleFamily):
         # per cell: the rules for this giver and recipient (in pack order), with whether
         # each covers the phase
         self._cells: dict[SharingCell, tuple[tuple[SharingRule, bool], ...]] = {}
+        self._prepared: dict[SharingCell, Any] = {}  # see _prepare
 
     def check(self, i: int, event: Event, state: CaseState, ctx: Context) -> Verdict:
         p = event.parsed
@@ -57,6 +58,17 @@ class Sharing(RuleFamily):
             )
         return found
 
+    def _prepare(
+        self, cell: SharingCell
+    ) -> tuple[Verdict | None, tuple[tuple[SharingRule, bool], ...], tuple[str, SharingCell]]:
+        """Per cell, once: the verdict if its category is forbidden (whatever the case), its
+        rules, and its memo cell."""
+        category = self.cp.categories.get(cell[0])
+        forbidden = None
+        if category is not None and category.forbidden:
+            forbidden = self.memo.keep(_forbidden_shared(self.cp, category))
+        return forbidden, self._rules(cell), ("sharing", cell)
+
     def share_one(
         self,
         cat: str,
@@ -67,14 +79,16 @@ class Sharing(RuleFamily):
         seen: dict[Any, bool] | None = None,
     ) -> Verdict:
         cp = self.cp
-        category = cp.categories.get(cat)
-        if category is not None and category.forbidden:
-            return _forbidden_shared(cp, category)
         cell = (cat, from_role, to_role, phase)
-        rules = self._rules(cell)
+        prepared = self._prepared.get(cell)
+        if prepared is None:
+            prepared = self._prepared[cell] = self._prepare(cell)
+        forbidden, rules, memo_cell = prepared
+        if forbidden is not None:
+            return forbidden
         purpose = field_of(ctx.payload, "purpose")
         key = self.memo.key(
-            ("sharing", cell),
+            memo_cell,
             lambda: [self.node(r.when) for r, in_phase in rules if in_phase and r.when],
             ctx,
             purpose,

@@ -28,6 +28,7 @@ Expectations are partial: only the keys written are compared. Run with
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -260,11 +261,12 @@ def run_test(engine: Engine, test: PackTest) -> Outcome:
             failures = [] if "error" not in expect else ["expected an error, got a decision"]
             failures += check_decision({k: v for k, v in expect.items() if k != "error"}, result)
         elif test.kind == "check_access":
-            q = _with_case(engine, spec, dict(spec["check_access"]))
+            q = _with_case(engine, spec, _query(spec, "check_access", ("role", "category")))
             result = engine.check_access(q.pop("role"), q.pop("category"), **q)
             failures = _compare("check_access", expect, result.to_dict())
         elif test.kind == "check_sharing":
-            q = _with_case(engine, spec, dict(spec["check_sharing"]))
+            q = _query(spec, "check_sharing", ("from_role", "to_role", "categories"))
+            q = _with_case(engine, spec, q)
             result = engine.check_sharing(
                 q.pop("from_role"), q.pop("to_role"), q.pop("categories"), **q
             )
@@ -278,9 +280,33 @@ def run_test(engine: Engine, test: PackTest) -> Outcome:
         if want is not None and str(want) in text:
             return Outcome(test, [])
         return Outcome(test, [f"error: {text}"])
-    except TypeError as exc:
+    except (TypeError, MalformedQuery) as exc:
         return Outcome(test, [f"malformed test: {exc}"])
     return Outcome(test, failures, exercised_by(result))
+
+
+class MalformedQuery(ValueError):
+    """A point query in a pack test lacks a field its query needs."""
+
+
+def _query(spec: dict[str, Any], kind: str, required: tuple[str, ...]) -> dict[str, Any]:
+    """The point query of a test as keyword arguments: a missing field is a failure of that
+    test naming the field (and the near-miss the author wrote), never a KeyError traceback."""
+    query = spec[kind]
+    if not isinstance(query, dict):
+        raise MalformedQuery(f"{kind} must be a mapping, found {type(query).__name__}")
+    missing = [key for key in required if key not in query]
+    if missing:
+        hints = [
+            f"{close[0]!r} given: did you mean {key!r}?"
+            for key in missing
+            if (close := difflib.get_close_matches(key, [str(k) for k in query], n=1))
+        ]
+        raise MalformedQuery(
+            f"{kind} lacks {', '.join(repr(k) for k in missing)}"
+            + (f" ({'; '.join(hints)})" if hints else "")
+        )
+    return dict(query)
 
 
 def _with_case(engine: Engine, spec: dict[str, Any], query: dict[str, Any]) -> dict[str, Any]:
