@@ -18,6 +18,9 @@ from mph_rules.engine.state import CaseState, Context
 from mph_rules.events import Event
 from mph_rules.schema import Effect
 
+_BLANK_PURPOSES = 4  # verdicts a conditional cell keeps for queries without context
+_NOTHING: Any = MappingProxyType({})  # the payload of a query without context: read-only
+
 
 def combine(verdicts: list[Verdict]) -> Verdict:
     """Several verdicts on one event: all must allow; a denial lists only the deniers."""
@@ -31,6 +34,21 @@ def combine(verdicts: list[Verdict]) -> Verdict:
     return Verdict(allowed, rules, reasons, trace)
 
 
+class ConditionalCell:
+    """An access cell whose verdict depends on the query: ``decide(purpose, context)``, and
+    ``blank(purpose)`` for a query without context or session."""
+
+    __slots__ = ("blank", "decide")
+
+    def __init__(
+        self,
+        decide: Callable[[str | None, Context], Verdict],
+        blank: Callable[[str | None], Verdict],
+    ) -> None:
+        self.decide = decide
+        self.blank = blank
+
+
 class Access(RuleFamily):
     name = "access"
     checks = frozenset({"file_accessed", "data_recorded"})
@@ -40,8 +58,9 @@ class Access(RuleFamily):
         super().__init__(engine)
         self.memo = memo
         self._summary: dict[str, tuple[RoleAccess, ...]] = {}
-        self._cells: dict[Cell, Verdict | Callable[[str | None, Context], Verdict]] = {}
+        self._cells: dict[Cell, Verdict | ConditionalCell] = {}
         self._blank: dict[str, CaseState] = {}
+        self._blank_ctx: dict[str, Context] = {}
 
     def check(self, i: int, event: Event, state: CaseState, ctx: Context) -> Verdict:
         p = event.parsed
@@ -66,9 +85,9 @@ class Access(RuleFamily):
             found = self._conditional(cell)
         if isinstance(found, Verdict):
             return self.memo.keep(found)
-        return found(purpose, ctx)
+        return found.decide(purpose, ctx)
 
-    def cell(self, cell: Cell) -> Verdict | Callable[[str | None, Context], Verdict] | None:
+    def cell(self, cell: Cell) -> Verdict | ConditionalCell | None:
         """A cell as compiled on first use and kept: its verdict when no condition or purpose
         can change it, else a function of (purpose, context); None for an unknown name."""
         found = self._cells.get(cell)
@@ -83,6 +102,13 @@ class Access(RuleFamily):
                 found = self._conditional(cell)
             self._cells[cell] = found
         return found
+
+    def blank_context(self, phase: str) -> Context:
+        """The context of a point query without context or session (see ``blank_state``)."""
+        ctx = self._blank_ctx.get(phase)
+        if ctx is None:
+            ctx = self._blank_ctx[phase] = Context(self.blank_state(phase), None, _NOTHING)
+        return ctx
 
     def blank_state(self, phase: str) -> CaseState:
         """The state a point query without context or session reads: an empty case in
@@ -102,7 +128,7 @@ class Access(RuleFamily):
             self._blank[phase] = state
         return state
 
-    def _conditional(self, cell: Cell) -> Verdict | Callable[[str | None, Context], Verdict]:
+    def _conditional(self, cell: Cell) -> Verdict | ConditionalCell:
         """A conditional cell compiled to a closure. Its verdict depends on the context only
         through each rule's outcome (its purposes exclude the query's, its condition is not
         met, or it applies), so it is memoised under those outcomes and the purpose:
@@ -115,34 +141,27 @@ class Access(RuleFamily):
         sources, origins = cp.sources, cp.origins
         if forbidden is not None and cell[3] == "write":
             return decide_access(cell, rules, forbidden, sources, origins, None)
-        tests = tuple(
-            (rule.purposes, None if rule.when is None else self.node(rule.when).holds)
-            for rule in rules
+        # only the rules whose outcome can vary are tested; the others always apply
+        varying = tuple(
+            (i, rule.purposes, None if rule.when is None else self.node(rule.when).holds)
+            for i, rule in enumerate(rules)
+            if rule.purposes is not None or rule.when is not None
         )
+        tests = tuple((purposes, holds) for _, purposes, holds in varying)
+        where = tuple(i for i, _, _ in varying)
         unmet = {
             id(rule): f"condition not met: {self.node(rule.when).text}"
             for rule in rules
             if rule.when is not None
         }
         memo = self.memo
-        name = ("access", cell)
+        name = f"access {cell}"  # a string: its hash is computed once
         applies = (True, "")
 
-        def decide(purpose: str | None, ctx: Context) -> Verdict:
-            outcomes = tuple(
-                [
-                    1
-                    if purposes is not None and purpose not in purposes
-                    else 2
-                    if holds is not None and not holds(ctx)
-                    else 0
-                    for purposes, holds in tests
-                ]
-            )
-            key = (name, purpose, outcomes) if purpose is None or type(purpose) is str else None
-            found = memo.get(key)
-            if found is not None:
-                return found
+        def fresh(purpose: str | None, varied: tuple[int, ...]) -> Verdict:
+            outcomes = [0] * len(rules)
+            for i, outcome in zip(where, varied, strict=True):
+                outcomes[i] = outcome
             why = {}
             for rule, outcome in zip(rules, outcomes, strict=True):
                 if outcome == 1:
@@ -152,11 +171,59 @@ class Access(RuleFamily):
                     )
                 else:
                     why[id(rule)] = (False, unmet[id(rule)]) if outcome == 2 else applies
-            verdict = decide_access(cell, rules, None, sources, origins, lambda r: why[id(r)])
-            memo.put(key, verdict)
-            return verdict
+            return decide_access(cell, rules, None, sources, origins, lambda r: why[id(r)])
 
-        return decide
+        def verdict(purpose: str | None, varied: tuple[int, ...]) -> Verdict:
+            key = (name, purpose, varied) if purpose is None or type(purpose) is str else None
+            found = memo.get(key)
+            if found is None:
+                found = fresh(purpose, varied)
+                memo.put(key, found)
+            return found
+
+        def decide(purpose: str | None, ctx: Context) -> Verdict:
+            varied = tuple(
+                [
+                    1
+                    if purposes is not None and purpose not in purposes
+                    else 2
+                    if holds is not None and not holds(ctx)
+                    else 0
+                    for purposes, holds in tests
+                ]
+            )
+            return verdict(purpose, varied)
+
+        met: tuple[bool, ...] | None = None  # each condition's outcome in the blank context
+
+        answers: dict[str | None, Verdict] = {}  # blank queries: the verdict per purpose
+
+        def blank(purpose: str | None) -> Verdict:
+            """A query without context or session: the blank context is read-only and the
+            conditions pure, so each condition's outcome there is computed once and kept, and
+            the verdict of the first few purposes asked (a pure function of the purpose)."""
+            nonlocal met
+            found = answers.get(purpose) if purpose is None or type(purpose) is str else None
+            if found is not None:
+                return found
+            ctx = self.blank_context(cell[2])
+            if met is None:
+                try:
+                    met = tuple(holds is None or bool(holds(ctx)) for _, holds in tests)
+                except Exception:  # an odd value: decided afresh each time, where it may raise
+                    return decide(purpose, ctx)
+            varied = tuple(
+                [
+                    1 if purposes is not None and purpose not in purposes else 0 if ok else 2
+                    for (purposes, _), ok in zip(tests, met, strict=True)
+                ]
+            )
+            found = verdict(purpose, varied)
+            if (purpose is None or type(purpose) is str) and len(answers) < _BLANK_PURPOSES:
+                answers[purpose] = found
+            return found
+
+        return ConditionalCell(decide, blank)
 
     # reporting ----------------------------------------------------------------------------
 
@@ -206,4 +273,4 @@ class Access(RuleFamily):
         return allowed
 
 
-__all__ = ["Access", "combine"]
+__all__ = ["Access", "ConditionalCell", "combine"]

@@ -150,13 +150,14 @@ class Engine:
             self.validator.check_names(role=role, category=category, phase=phase)
             raise AssertionError("unreachable: an unknown name raises")
         if context is None and session is None:
-            return found(purpose, Context(self.access.blank_state(phase), None, {}))
+            return found.blank(purpose)
         payload = dict((context or {}).get("payload", {}))
         if session is not None:
             payload = {"categories": [category], **payload}
             if purpose is not None:
                 payload.setdefault("purpose", purpose)
-        return found(purpose, Context(self._query_state(phase, context, session), None, payload))
+        ctx = Context(self._query_state(phase, context, session), None, payload)
+        return found.decide(purpose, ctx)
 
     def check_sharing(
         self,
