@@ -422,25 +422,9 @@ def evaluate_many(
     remote = executor is not None or processes != 1
     default = summary if remote else None
     keep: Callable[[CaseDecision], Any] | None = default if isinstance(reduce, _Default) else reduce
-    if executor is not None:
-        spec = PackSpec.of(pack, settings)
-        window = in_flight or 4 + 2 * (os.cpu_count() or 1)
-        chunks = _chunks(cases, chunksize)
-        yield from _on_executor(executor, spec, chunks, as_of, keep, window, evaluate_chunk)
-        return
-    if processes is None:
-        processes = os.cpu_count() or 1
-    if processes < 1:
-        raise ValueError("processes must be at least 1")
-    if processes == 1:
-        engine = _local_engine(pack, settings)
-        for chunk in _chunks(cases, chunksize):
-            yield from _evaluate(engine, chunk, as_of, keep)
-        return
-    with _pool(pack, settings, processes) as pool:
-        jobs = ((chunk, as_of, keep) for chunk in _chunks(cases, chunksize))
-        for results in pool.imap(_chunk, jobs):
-            yield from results
+    chunks = _chunks(cases, chunksize)
+    tasks = (evaluate_chunk, _chunk, _evaluate)
+    yield from _dispatch(pack, settings, chunks, as_of, keep, processes, executor, in_flight, tasks)
 
 
 def evaluate_jsonl(
@@ -469,10 +453,30 @@ def evaluate_jsonl(
     """
     name = file or (str(source) if isinstance(source, str | Path) else "<lines>")
     chunks = _line_chunks(source, name, chunksize)
+    tasks = (evaluate_lines_chunk, _lines_chunk, _evaluate_lines)
+    yield from _dispatch(
+        pack, settings, chunks, as_of, reduce, processes, executor, in_flight, tasks
+    )
+
+
+def _dispatch(
+    pack: Pack | Engine | str | Path,
+    settings: Mapping[str, Any] | None,
+    chunks: Iterator[Any],
+    as_of: Moment,
+    keep: Callable[[CaseDecision], Any] | None,
+    processes: int | None,
+    executor: Executor | None,
+    in_flight: int | None,
+    tasks: tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]],
+) -> Iterator[Any]:
+    """Where a batch's chunks run: on ``executor``, here (``processes=1``) or in a pool;
+    ``tasks`` are the chunk's work for each (on an executor, in a pool, here)."""
+    on_executor, in_pool, here = tasks
     if executor is not None:
         spec = PackSpec.of(pack, settings)
         window = in_flight or 4 + 2 * (os.cpu_count() or 1)
-        yield from _on_executor(executor, spec, chunks, as_of, reduce, window, evaluate_lines_chunk)
+        yield from _on_executor(executor, spec, chunks, as_of, keep, window, on_executor)
         return
     if processes is None:
         processes = os.cpu_count() or 1
@@ -481,11 +485,10 @@ def evaluate_jsonl(
     if processes == 1:
         engine = _local_engine(pack, settings)
         for chunk in chunks:
-            yield from _evaluate_lines(engine, chunk, as_of, reduce)
+            yield from here(engine, chunk, as_of, keep)
         return
     with _pool(pack, settings, processes) as pool:
-        jobs = ((chunk, as_of, reduce) for chunk in chunks)
-        for results in pool.imap(_lines_chunk, jobs):
+        for results in pool.imap(in_pool, ((chunk, as_of, keep) for chunk in chunks)):
             yield from results
 
 
