@@ -156,8 +156,8 @@ class ActorLimit(Model):
     )
 
 
-class InformedBy(Model):
-    """v2: who is informed about a subject of a given age (a line of `representation`)."""
+class AgeRange(Model):
+    """The ages a line applies to: ``age_from`` up to, not including, ``age_below``."""
 
     age_from: StrictInt | None = Field(
         default=None,
@@ -171,6 +171,11 @@ class InformedBy(Model):
         description="Age (exclusive) from which this line no longer applies.",
         examples=[16],
     )
+
+
+class InformedBy(AgeRange):
+    """v2: who is informed about a subject of a given age (a line of `representation`)."""
+
     informed: tuple[Literal["subject", "legal_representative"], ...] = Field(
         min_length=1,
         description="Who is informed: the subject and/or the legal representative, each a "
@@ -648,21 +653,9 @@ class RightKind(StrEnum):
     OWN_STATEMENT = "own_statement"
 
 
-class Representation(Model):
+class Representation(AgeRange):
     """Who exercises a right for a subject of a given age (e.g. under 12: the representative)."""
 
-    age_from: StrictInt | None = Field(
-        default=None,
-        ge=0,
-        description="Lowest age (inclusive) this line applies to.",
-        examples=[12],
-    )
-    age_below: StrictInt | None = Field(
-        default=None,
-        ge=1,
-        description="Age (exclusive) from which this line no longer applies.",
-        examples=[16],
-    )
     requires_incompetence: StrictBool = Field(
         default=False,
         description=("Applies only when the subject is incompetent (wilsonbekwaam)."),
