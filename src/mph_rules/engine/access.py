@@ -66,20 +66,13 @@ class Access(RuleFamily):
         p = event.parsed
         action = "read" if event.type == "file_accessed" else "write"
         role = event.actor.role if event.actor else ""
-        seen: dict[Any, bool] = {}  # test outcomes on this event, shared by its cells
         verdicts = [
-            self.access((role, cat, state.phase, action), p.purpose, ctx, seen)
+            self.access((role, cat, state.phase, action), p.purpose, ctx)
             for cat in p.categories
         ]
         return self.memo.combined(verdicts, combine)
 
-    def access(
-        self,
-        cell: Cell,
-        purpose: str | None,
-        ctx: Context,
-        seen: dict[Any, bool] | None = None,  # unused: a cell's closure tests its rules itself
-    ) -> Verdict:
+    def access(self, cell: Cell, purpose: str | None, ctx: Context) -> Verdict:
         found = self.cell(cell)
         if found is None:  # e.g. an event without an actor: default deny, nothing kept
             found = self._conditional(cell)

@@ -34,11 +34,8 @@ class Findings(RuleFamily):
         self.mandate_events = {a.mandate.event: a.mandate for a in limits if a and a.mandate}
         # rule id -> the consent scopes its condition tests: a refusal names a withdrawn or
         # refused consent only where a rule it considered needed that consent
-        self.rule_scopes: dict[str, tuple[str, ...]] = {
-            rule.id: tuple(sorted(consent_scopes(rule.when)))
-            for rule in matrix
-            if rule.when is not None and consent_scopes(rule.when)
-        }
+        scopes = {r.id: sorted(consent_scopes(r.when)) for r in matrix if r.when is not None}
+        self.rule_scopes: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in scopes.items() if v}
 
     # may it happen --------------------------------------------------------------------------
 

@@ -117,29 +117,16 @@ class Validator:
         self, *, role: str | None = None, category: str | None = None, phase: str | None = None
     ) -> None:
         cp = self.engine.compiled
-        problems = []
-        if role is not None and role not in cp.roles:
-            problems.append(
-                Problem(
-                    f"unknown role {role!r}", hint=did_you_mean(role, cp.roles), code="MPH-C002"
-                )
-            )
-        if category is not None and category not in cp.categories:
-            problems.append(
-                Problem(
-                    f"unknown data category {category!r}",
-                    hint=did_you_mean(category, set(cp.categories)),
-                    code="MPH-C002",
-                )
-            )
-        if phase is not None and phase not in cp.phases:
-            problems.append(
-                Problem(
-                    f"unknown phase {phase!r}",
-                    hint=did_you_mean(phase, set(cp.phases)),
-                    code="MPH-C002",
-                )
-            )
+        asked = (
+            ("role", role, cp.roles),
+            ("data category", category, cp.categories),
+            ("phase", phase, cp.phases),
+        )
+        problems = [
+            Problem(f"unknown {kind} {name!r}", hint=did_you_mean(name, known), code="MPH-C002")
+            for kind, name, known in asked
+            if name is not None and name not in known
+        ]
         if problems:
             raise EventError(problems)
 
