@@ -151,8 +151,10 @@ class Engine:
         if found is None:
             self.validator.check_names(role=role, category=category, phase=phase)
             raise AssertionError("unreachable: an unknown name raises")
-        if context is None and session is None:
-            return found.blank(purpose)
+        if session is None:
+            if context is None:
+                return found.blank(purpose)
+            return found.query(purpose, context)
         payload = dict((context or {}).get("payload", {}))
         if session is not None:
             payload = {"categories": [category], **payload}
