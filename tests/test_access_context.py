@@ -28,6 +28,8 @@ CONTEXTS: list[dict[str, Any]] = [
     {"payload": {"purpose": "triage", "record": True}},
     {"payload": {"purpose": "triage", "record": 1}},
     {"consents": ["special_data"], "payload": {"purpose": "triage"}},
+    {"consents": [], "payload": {"purpose": "triage"}},
+    {"consents": ("special_data", "other"), "payload": {"purpose": "execution"}},
     {"facts": {"bsn_known": True}, "payload": {"to_role": "police"}},
 ]
 PURPOSES = [None, "triage", "execution", "not-a-purpose"]
@@ -77,7 +79,13 @@ def test_a_key_holds_each_value_with_its_type_and_only_plain_values() -> None:
     assert values_key(plan, None, {"facts": None}) is None  # not a dict: the full path
     assert values_key(plan, 3, {"facts": {"age": 1}}) is None  # type: ignore[arg-type]
     assert values_key(plan, None, {}) != values_key(plan, None, {"facts": {"age": None}})
-    assert context_plan([frozenset({("consent", "special_data")})]) is None
+    consent = context_plan([frozenset({("consent", "special_data")})])
+    assert consent == (("consents", "special_data"),)
+    given = values_key(consent, None, {"consents": ["special_data"]})
+    assert given != values_key(consent, None, {"consents": ["other"]})
+    assert values_key(consent, None, {"consents": []}) == values_key(consent, None, {})
+    assert values_key(consent, None, {"consents": "special_data"}) is None  # a string: not kept
+    assert values_key(consent, None, {"consents": [["special_data"]]}) is None  # as before
     assert context_plan([frozenset({("field", "subject.age")})]) is None
 
 
@@ -91,8 +99,9 @@ def test_a_malformed_context_fails_as_before() -> None:
         )
         if isinstance(engine.access.cell(c), ConditionalCell)
     )
-    for bad in ({"facts": None}, {"payload": 3}):
+    engine.check_access(cell[0], cell[1], phase=cell[2], action=cell[3], context={"consents": []})
+    for bad in ({"facts": None}, {"payload": 3}, {"consents": [["x"]]}):
         with pytest.raises(TypeError):
-            engine._query_state(cell[2], bad) if "facts" in bad else dict(bad["payload"])  # type: ignore[call-overload]
+            engine._query_state(cell[2], bad) if "payload" not in bad else dict(bad["payload"])  # type: ignore[call-overload]
         with pytest.raises(TypeError):
             engine.check_access(cell[0], cell[1], phase=cell[2], action=cell[3], context=bad)

@@ -72,17 +72,21 @@ def reads_context(reads: frozenset[tuple[str, str]]) -> bool:
 _QUERY_VALUES = 256  # verdicts a conditional cell keeps per plain context (query())
 _ROOTS_BY_VALUE = ("facts", "payload")  # the context's parts a key can be read from
 _PLAIN = frozenset({str, int, float, bool, type(None)})
+_SCOPES = frozenset({list, tuple, set, frozenset})
 _ABSENT: Any = object()
 
 
 def context_plan(reads: list[frozenset[tuple[str, str]]]) -> tuple[tuple[str, str], ...] | None:
     """The (part of the context, field) pairs these conditions read, e.g. ``("facts",
-    "age")``; None where they read something a key cannot hold (consent, a whole part, a
-    subject or request, a kind not known here)."""
+    "age")``, and ``("consents", scope)`` per consent tested; None where they read something a
+    key cannot hold (a whole part, a subject or request, a kind not known here)."""
     plan: set[tuple[str, str]] = set()
     for read in reads:
         for kind, name in read:
             if kind in ("history", "earlier"):
+                continue
+            if kind == "consent":
+                plan.add(("consents", name))
                 continue
             head, _, rest = name.partition(".")
             if kind != "field" or head == "settings":
@@ -95,17 +99,37 @@ def context_plan(reads: list[frozenset[tuple[str, str]]]) -> tuple[tuple[str, st
     return tuple(sorted(plan))
 
 
+def plain_context(context: Mapping[str, Any]) -> bool:
+    """Whether a query's facts and payload are dicts and its consents a list or set of scope
+    names (or absent): the form the shortcuts of ``query`` read. Any other form is read as it
+    always was (converted, or refused with the same error), whatever was asked before."""
+    for part in (context.get("facts", _ABSENT), context.get("payload", _ABSENT)):
+        if part is not _ABSENT and type(part) is not dict:
+            return False
+    scopes = context.get("consents", _ABSENT)
+    return scopes is _ABSENT or (type(scopes) in _SCOPES and all(type(s) is str for s in scopes))
+
+
 def values_key(
     plan: tuple[tuple[str, str], ...] | None, purpose: str | None, context: Mapping[str, Any]
 ) -> tuple[Any, ...] | None:
     """The purpose and each planned value of the context with its exact type (so 1, 1.0 and
-    true differ), or None where a value is not plain text, number, boolean or null (a list,
-    a mapping, a subclass: then nothing is kept) or a part is not a dict."""
+    true differ) and whether each planned consent is given, or None where a value is not
+    plain text, number, boolean or null (a list, a mapping, a subclass: then nothing is
+    kept), a part is not a dict or the consents not a list or set."""
     if plan is None or not (purpose is None or type(purpose) is str):
         return None
     key: list[Any] = [purpose]
     for root, name in plan:
         part = context.get(root, _ABSENT)
+        if root == "consents":  # given or not: none, or a list or set of scopes
+            if part is _ABSENT:
+                key.append(False)
+            elif type(part) in _SCOPES and all(type(s) is str for s in part):
+                key.append(name in part)  # (anything else is read, or refused, as before)
+            else:
+                return None
+            continue
         if part is _ABSENT:
             key.append(_ABSENT)
             continue
@@ -341,6 +365,8 @@ class Access(RuleFamily):
             condition the answer is the blank query's. Where the context's values those
             conditions read are all plain (``values_key``), the verdict is a pure function of
             them and the purpose, and is kept per cell under them (bounded)."""
+            if not plain_context(context):  # read as before: every condition tested
+                return decide(purpose, self.query_context(cell[2], context))
             if True not in contextual:
                 return blank(purpose)
             key = values_key(plan, purpose, context)
