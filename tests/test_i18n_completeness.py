@@ -38,7 +38,6 @@ STILL_TO_TRANSLATE = {
     "hilversum",
     "mda_plus",
     "nieuwegein",
-    "nijmegen",
     "zvh_midden_nl",
 }
 
