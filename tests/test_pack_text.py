@@ -221,3 +221,15 @@ def test_the_reference_page_shows_its_language(lang: str) -> None:
     for dutch, english in pairs:
         shown, hidden = (dutch, english) if lang == "nl" else (english, dutch)
         assert shown in page and hidden not in page, shown
+
+
+def test_the_html_report_shows_its_language(capsys: pytest.CaptureFixture[str]) -> None:
+    import html
+
+    argv = ["evaluate", "--pack", str(FIXTURE), str(CASE), "--as-of", AS_OF, "--format", "html"]
+    for lang in ("nl", "en"):
+        main([*argv, "--lang", lang])
+        page = html.unescape(capsys.readouterr().out)
+        for dutch, english in SHOWN[:7]:
+            shown, hidden = (dutch, english) if lang == "nl" else (english, dutch)
+            assert shown in page and hidden not in page, (lang, shown)
