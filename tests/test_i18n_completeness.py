@@ -35,7 +35,6 @@ PACKS = sorted(n for n in bundled_names() if n != "avg")
 # Packs whose case-worker-facing texts are still (partly) English plain strings: each pack's
 # translator removes its own line once its texts are `{nl, en}` and its Dutch output is Dutch.
 STILL_TO_TRANSLATE = {
-    "mda_plus",
     "zvh_midden_nl",
 }
 
