@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mph_rules import Engine, load_pack
-from mph_rules.engine.access import ConditionalCell, context_plan, values_key
+from mph_rules.engine.access import NOT_PLAIN, ConditionalCell, context_plan, values_key
 from mph_rules.engine.state import Context
 
 CONTEXTS: list[dict[str, Any]] = [
@@ -76,7 +76,7 @@ def test_a_key_holds_each_value_with_its_type_and_only_plain_values() -> None:
     keys = {values_key(plan, None, {"facts": {"age": v}}) for v in (1, 1.0, True, "1")}
     assert len(keys) == 4
     assert values_key(plan, None, {"facts": {"age": [1]}}) is None  # not plain: not kept
-    assert values_key(plan, None, {"facts": None}) is None  # not a dict: the full path
+    assert values_key(plan, None, {"facts": None}) is NOT_PLAIN  # not a dict: the full path
     assert values_key(plan, 3, {"facts": {"age": 1}}) is None  # type: ignore[arg-type]
     assert values_key(plan, None, {}) != values_key(plan, None, {"facts": {"age": None}})
     consent = context_plan([frozenset({("consent", "special_data")})])
@@ -84,8 +84,8 @@ def test_a_key_holds_each_value_with_its_type_and_only_plain_values() -> None:
     given = values_key(consent, None, {"consents": ["special_data"]})
     assert given != values_key(consent, None, {"consents": ["other"]})
     assert values_key(consent, None, {"consents": []}) == values_key(consent, None, {})
-    assert values_key(consent, None, {"consents": "special_data"}) is None  # a string: not kept
-    assert values_key(consent, None, {"consents": [["special_data"]]}) is None  # as before
+    assert values_key(consent, None, {"consents": "special_data"}) is NOT_PLAIN  # a string
+    assert values_key(consent, None, {"consents": [["special_data"]]}) is NOT_PLAIN
     assert context_plan([frozenset({("field", "subject.age")})]) is None
 
 

@@ -99,42 +99,42 @@ def context_plan(reads: list[frozenset[tuple[str, str]]]) -> tuple[tuple[str, st
     return tuple(sorted(plan))
 
 
-def plain_context(context: Mapping[str, Any]) -> bool:
-    """Whether a query's facts and payload are dicts and its consents a list or set of scope
-    names (or absent): the form the shortcuts of ``query`` read. Any other form is read as it
-    always was (converted, or refused with the same error), whatever was asked before."""
-    for part in (context.get("facts", _ABSENT), context.get("payload", _ABSENT)):
-        if part is not _ABSENT and type(part) is not dict:
-            return False
-    scopes = context.get("consents", _ABSENT)
-    return scopes is _ABSENT or (type(scopes) in _SCOPES and all(type(s) is str for s in scopes))
+NOT_PLAIN: Any = object()  # values_key: a context not in the plain form
 
 
 def values_key(
     plan: tuple[tuple[str, str], ...] | None, purpose: str | None, context: Mapping[str, Any]
-) -> tuple[Any, ...] | None:
-    """The purpose and each planned value of the context with its exact type (so 1, 1.0 and
-    true differ) and whether each planned consent is given, or None where a value is not
-    plain text, number, boolean or null (a list, a mapping, a subclass: then nothing is
-    kept), a part is not a dict or the consents not a list or set."""
+) -> Any:
+    """The key a cell keeps a context query's verdict under: the purpose and each planned
+    value of the context with its exact type (so 1, 1.0 and true differ) and whether each
+    planned consent is given. None where nothing can be kept (a value that is not plain text,
+    number, boolean or null: a list, a mapping, a subclass; no plan; a purpose not text).
+    ``NOT_PLAIN`` where the context's facts or payload are not dicts or its consents not a
+    list or set of scope names: such a context is read as it always was (converted, or
+    refused with the same error), whatever was asked before."""
+    facts = context.get("facts", _ABSENT)
+    payload = context.get("payload", _ABSENT)
+    scopes = context.get("consents", _ABSENT)
+    if (
+        (facts is not _ABSENT and type(facts) is not dict)
+        or (payload is not _ABSENT and type(payload) is not dict)
+        or (
+            scopes is not _ABSENT
+            and not (type(scopes) in _SCOPES and all(type(s) is str for s in scopes))
+        )
+    ):
+        return NOT_PLAIN
     if plan is None or not (purpose is None or type(purpose) is str):
         return None
     key: list[Any] = [purpose]
     for root, name in plan:
-        part = context.get(root, _ABSENT)
-        if root == "consents":  # given or not: none, or a list or set of scopes
-            if part is _ABSENT:
-                key.append(False)
-            elif type(part) in _SCOPES and all(type(s) is str for s in part):
-                key.append(name in part)  # (anything else is read, or refused, as before)
-            else:
-                return None
+        if root == "consents":
+            key.append(scopes is not _ABSENT and name in scopes)
             continue
+        part = facts if root == "facts" else payload
         if part is _ABSENT:
             key.append(_ABSENT)
             continue
-        if type(part) is not dict:
-            return None
         value = part.get(name, _ABSENT)
         if value is not _ABSENT and type(value) not in _PLAIN:
             return None
@@ -280,6 +280,7 @@ class Access(RuleFamily):
         read = [self.node(rules[i].when).reads for i, _, _ in varying if rules[i].when is not None]
         plan = context_plan([reads for reads in read if reads_context(reads)])
         by_values: dict[tuple[Any, ...], Verdict] = {}  # query(): see there
+        varies = True in contextual
         memo = self.memo
         name = f"access {cell}"  # a string: its hash is computed once
         applies = (True, "")
@@ -365,20 +366,19 @@ class Access(RuleFamily):
             condition the answer is the blank query's. Where the context's values those
             conditions read are all plain (``values_key``), the verdict is a pure function of
             them and the purpose, and is kept per cell under them (bounded)."""
-            if not plain_context(context):  # read as before: every condition tested
-                return decide(purpose, self.query_context(cell[2], context))
-            if True not in contextual:
-                return blank(purpose)
             key = values_key(plan, purpose, context)
+            if key is NOT_PLAIN:  # read as before: every condition tested
+                return decide(purpose, self.query_context(cell[2], context))
             if key is not None:
                 found = by_values.get(key)
-                if found is None:
-                    found = contextual_query(purpose, context)
-                    if len(by_values) >= _QUERY_VALUES:
-                        by_values.clear()
-                    by_values[key] = found
-                return found
-            return contextual_query(purpose, context)
+                if found is not None:
+                    return found
+            found = contextual_query(purpose, context) if varies else blank(purpose)
+            if key is not None:
+                if len(by_values) >= _QUERY_VALUES:
+                    by_values.clear()
+                by_values[key] = found
+            return found
 
         def contextual_query(purpose: str | None, context: Mapping[str, Any]) -> Verdict:
             outcomes = blank_met()
@@ -390,9 +390,9 @@ class Access(RuleFamily):
                     1
                     if purposes is not None and purpose not in purposes
                     else (0 if holds(ctx) else 2)
-                    if varies and holds is not None
+                    if reads and holds is not None
                     else (0 if ok else 2)
-                    for (purposes, holds), varies, ok in zip(
+                    for (purposes, holds), reads, ok in zip(
                         tests, contextual, outcomes, strict=True
                     )
                 ]
