@@ -228,10 +228,16 @@ def bench_access(pack: str, rounds: int) -> None:
                 times.append((time.process_time() - start) / number / len(conditional_cells))
             return statistics.median(times)
 
+        def lookup_conditional() -> None:
+            for c in conditional_cells:
+                table[c]
+
         t = p50(conditional_only, 20, rounds) / len(conditional_cells)
+        c_dict, c_blank = cpu(lookup_conditional, 50), cpu(conditional_only, 20)
         row(
             f"check_access, conditional cells only, no context ({pack}: {len(conditional_cells)})",
-            f"{t * ns:.0f} ns = {t / t_dict:.1f}x a dict lookup",
+            f"{t * ns:.0f} ns = {t / t_dict:.1f}x a dict lookup; CPU {c_blank * ns:.0f} ns = "
+            f"{c_blank / c_dict:.1f}x a dict lookup's CPU ({c_dict * ns:.0f} ns)",
             "<= 2 µs",
             t <= 2e-6,
         )
@@ -241,10 +247,10 @@ def bench_access(pack: str, rounds: int) -> None:
         c_ctx, c_var = cpu(with_context, 5), cpu(with_varied, 5)
         row(
             f"check_access, conditional cells with a context of facts ({pack})",
-            f"{t_ctx * ns:.0f} ns = {t_ctx / t_dict:.1f}x a dict lookup, CPU {c_ctx * ns:.0f} ns; "
-            f"contexts differing per call {t_var * ns:.0f} ns = {t_var / t_dict:.1f}x, CPU "
-            f"{c_var * ns:.0f} ns; a value not kept (a list) {t_unkept * ns:.0f} ns = "
-            f"{t_unkept / t_dict:.1f}x",
+            f"{t_ctx * ns:.0f} ns = {t_ctx / t_dict:.1f}x a dict lookup, CPU {c_ctx * ns:.0f} ns "
+            f"= {c_ctx / c_dict:.1f}x; contexts differing per call {t_var * ns:.0f} ns = "
+            f"{t_var / t_dict:.1f}x, CPU {c_var * ns:.0f} ns = {c_var / c_dict:.1f}x; a value "
+            f"not kept (a list) {t_unkept * ns:.0f} ns = {t_unkept / t_dict:.1f}x",
             "<= 2 µs, <= 10x dict",
             max(t_ctx, t_var) <= 2e-6 and max(t_ctx, t_var) / t_dict <= 10,
         )
