@@ -1476,7 +1476,7 @@ class _Describer:
         lines = []
         for c in intake.criteria:
             cond = (
-                m("docs.period_open", note=_short(c.condition.note, 50))
+                m("docs.period_open", note=_short(m.text(c.condition.note), 50))
                 if isinstance(c.condition, Unspecified)
                 else _short(self.describe(c.condition), 120)
             )
@@ -1501,7 +1501,7 @@ class _Describer:
         out: dict[str, list[str]] = defaultdict(list)
         for clock in self.pack.retention:
             if isinstance(clock.duration, Unspecified):
-                period = m("docs.period_open", note=_short(clock.duration.note, 50))
+                period = m("docs.period_open", note=_short(m.text(clock.duration.note), 50))
             else:
                 period = periods.duration(clock.duration, clock.counting.value, m)
                 period += periods.anchor(clock.anchor.value, m)

@@ -17,6 +17,7 @@ from mph_rules.analysis import AccessMatrix, CellVerdict
 from mph_rules.decision import CaseDecision
 from mph_rules.render.i18n import Messages, language
 from mph_rules.schema import Pack
+from mph_rules.schema.text import dutch_of
 
 FONT = "font-family:system-ui,'Segoe UI',Arial,sans-serif"
 COLOURS = {
@@ -70,7 +71,11 @@ def _items(d: CaseDecision, m: Messages) -> list[_Item]:
                 ev.at,
                 f"#{ev.index}",
                 f"#{ev.index} {ev.at} {what}"
-                + ("" if ev.allowed else " — " + m("svg.denied") + ": " + "; ".join(ev.reasons)),
+                + (
+                    ""
+                    if ev.allowed
+                    else " — " + m("svg.denied") + ": " + "; ".join(m.reason(r) for r in ev.reasons)
+                ),
                 "event" if ev.allowed else "denied",
                 "circle" if ev.allowed else "cross",
             )
@@ -104,7 +109,7 @@ def _items(d: CaseDecision, m: Messages) -> list[_Item]:
                 2,
                 pd.due_at or pd.due,
                 pd.rule,
-                f"{pd.label}: {m('svg.due')} {pd.due} ({m('status.' + pd.status)})",
+                f"{m.text(pd.label)}: {m('svg.due')} {pd.due} ({m('status.' + pd.status)})",
                 pd.status if pd.status in COLOURS else "pending",
                 "diamond",
                 late,
@@ -143,7 +148,7 @@ def timeline(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = No
     """The case on a time axis: events (denied ones crossed), notifications and process
     deadlines at their due dates (late ones ringed in red), deletion dates, and the as-of
     line. Deletion dates far beyond the case sit in a compressed "later" zone on the right."""
-    m = Messages(language(lang, pack))
+    m = Messages(language(lang, pack), dutch_of(pack) if pack is not None else None)
     items = _items(d, m)
     lanes = [m("svg.lane_events"), m("svg.lane_notifications"), m("svg.lane_deadlines")]
     lanes.append(m("svg.lane_deletions"))

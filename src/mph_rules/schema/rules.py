@@ -109,7 +109,7 @@ class LegalBasis(Rule):
         ),
         examples=["public_task", "consent"],
     )
-    law: str = Field(
+    law: PackText = Field(
         description="The law or article the basis rests on.",
         examples=["Wet maatschappelijke ondersteuning 2015"],
     )
