@@ -42,6 +42,9 @@ SHOWN = [
     ("het advies en wie het heeft vastgesteld", "the plan and who established it"),
     ("Vastleggen van het advies", "Recording the plan"),
     ("art. 15(1) is de hoofdregel", "art. 15(1) is the main rule"),
+    ("(Etniciteit)", "(Ethnicity)"),  # a category label quoted in a refusal
+    ("Huishouden over", "Household about"),  # a role label
+    ("(Afgesloten)", "(Closed)"),  # a phase label
 ]
 
 
@@ -90,7 +93,7 @@ def test_the_decision_is_the_one_of_the_same_pack_in_english_only() -> None:
     hashless = [re.sub(r"sha256:[0-9a-f]+", "sha256:-", d.to_json()) for d in (two, one)]
     assert hashless[0] == hashless[1]
     assert json.loads(two.to_json())["events"] == json.loads(one.to_json())["events"]
-    for _, english in SHOWN:
+    for _, english in SHOWN[:8]:  # the texts the decision itself quotes, in English
         assert english in hashless[0]
 
 

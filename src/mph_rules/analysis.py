@@ -1447,8 +1447,8 @@ class _Describer:
         self.loc = Locator(pack)
         self.m = Messages(lang)
         self.words = Labels.of(pack, self.m)
-        self.roles = {r.id: r.label for r in pack.roles}
-        self.grounds = {g.id: g.label for g in pack.exception_grounds}
+        self.roles = {r.id: self.m.text(r.label) for r in pack.roles}
+        self.grounds = {g.id: self.m.text(g.label) for g in pack.exception_grounds}
 
     def describe(self, condition: Condition) -> str:
         from mph_rules.render.conditions import describe as in_words
@@ -1484,7 +1484,7 @@ class _Describer:
                 m(
                     "compare.criterion",
                     kind=m("docs.required" if c.required else "docs.indicator"),
-                    label=c.label,
+                    label=m.text(c.label),
                     condition=cond,
                     cite=c.source.cite(),
                 )

@@ -125,9 +125,10 @@ class Messages:
 
     def _part(self, name: str, value: str) -> str:
         """A matched group: ``r_`` a sentence, ``l_`` a "; "-separated list of sentences,
-        both translated in turn; any other group (ids, dates, quoted text) as it is."""
+        both translated in turn; a pack's two-language text in Dutch; any other group (ids,
+        dates, quoted text) as it is."""
         if name.startswith("r_"):
             return self.reason(value)
         if name.startswith("l_"):
             return "; ".join(self.reason(item) for item in value.split("; "))
-        return value
+        return self._dutch.get(value, value)

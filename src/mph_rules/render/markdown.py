@@ -231,7 +231,7 @@ class _Page:
             (
                 (
                     f"`{x.id}`",
-                    x.name,
+                    self.t(x.name),
                     self.enum(x.type.value),
                     self.cite("parties", x.id, x.source),
                 )
@@ -243,7 +243,7 @@ class _Page:
             (
                 (
                     f"`{r.id}`{_anchor(r.id)}",
-                    r.label,
+                    self.t(r.label),
                     self.party_types(r.party_types),
                     self.cite("roles", r.id, r.source),
                 )
@@ -258,7 +258,7 @@ class _Page:
             (
                 (
                     f"`{c.id}`{_anchor(c.id)}",
-                    c.label,
+                    self.t(c.label),
                     self.enum(c.kind.value),
                     self.m("docs.yes") if c.forbidden else "",
                     self.cite("data_categories", c.id, c.source),
@@ -294,7 +294,7 @@ class _Page:
                 (
                     f"`{ph.id}`{_anchor(ph.id)}"
                     + (" " + m("docs.terminal") if ph.terminal else ""),
-                    ph.label,
+                    self.t(ph.label),
                     ", ".join(f"`{e}`" for e in ph.accepts),
                     self.cite("lifecycle.phases", ph.id, ph.source),
                 )
@@ -347,7 +347,7 @@ class _Page:
             (
                 (
                     f"`{c.id}`{_anchor(c.id)}",
-                    c.label,
+                    self.t(c.label),
                     m("docs.required") if c.required else m("docs.indicator"),
                     m("docs.open")
                     if isinstance(c.condition, Unspecified)
@@ -567,7 +567,7 @@ class _Page:
                     f"`{d.informer}` -> `{d.recipient}`",
                     self.period(d.deadline),
                     "\n".join(
-                        f"`{g}`: {grounds[g].label}" if g in grounds else f"`{g}`"
+                        f"`{g}`: {self.t(grounds[g].label)}" if g in grounds else f"`{g}`"
                         for g in d.exception_grounds
                     )
                     or m("docs.none"),
@@ -585,7 +585,7 @@ class _Page:
                 (
                     (
                         f"`{g}`{_anchor(g)}",
-                        grounds[g].label,
+                        self.t(grounds[g].label),
                         self.cite("exception_grounds", g, grounds[g].source),
                     )
                     for g in used

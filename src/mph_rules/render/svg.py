@@ -367,13 +367,13 @@ def lifecycle(pack: Pack, *, lang: str | None = None) -> str:
         stroke = "#2b6cb0" if ph == lc.initial else "#2f855a" if phase.terminal else "#4a5568"
         width_px = 3 if phase.terminal else 1.5
         out.append(
-            f'<g class="lc-phase"><title>{escape(ph)}: {escape(phase.label)}</title>'
+            f'<g class="lc-phase"><title>{escape(ph)}: {escape(m.text(phase.label))}</title>'
             f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="8" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="{width_px}"/>'
             f'<text x="{x + box_w / 2}" y="{y + 18}" text-anchor="middle" font-weight="600">'
             f"{escape(_short(ph, 22))}</text>"
             f'<text x="{x + box_w / 2}" y="{y + 33}" text-anchor="middle" fill="#4a5568">'
-            f"{escape(_short(phase.label, 26))}</text></g>"
+            f"{escape(_short(m.text(phase.label), 26))}</text></g>"
         )
     out.append("</svg>")
     return "\n".join(out)

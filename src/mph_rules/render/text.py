@@ -71,10 +71,12 @@ class Words:
         self.m = Messages(language(lang, pack), dutch_of(pack) if pack is not None else None)
         self.pack = pack
         self.labels = Labels.of(pack, self.m)
-        self.roles = {r.id: r.label for r in pack.roles} if pack else {}
-        self.categories = {c.id: c.label for c in pack.data_categories} if pack else {}
+        self.roles = {r.id: self.m.text(r.label) for r in pack.roles} if pack else {}
+        self.categories = (
+            {c.id: self.m.text(c.label) for c in pack.data_categories} if pack else {}
+        )
         lc = pack.lifecycle if pack else None
-        self.phases = {p.id: p.label for p in lc.phases} if lc else {}
+        self.phases = {p.id: self.m.text(p.label) for p in lc.phases} if lc else {}
         self._phrases: list[tuple[str, str]] | None = None
 
     @property

@@ -22,7 +22,7 @@ from mph_rules.schema.text import PackText
 
 
 class Phase(Rule):
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )

@@ -11,7 +11,7 @@ from mph_rules.schema.text import PackText
 
 
 class Party(Rule):
-    name: str = Field(
+    name: PackText = Field(
         description="Name of the organisation as the covenant writes it.", examples=["GGZ Centraal"]
     )
     type: PartyType = Field(
@@ -21,7 +21,7 @@ class Party(Rule):
 
 
 class Role(Rule):
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
@@ -38,7 +38,7 @@ class Role(Rule):
 
 
 class DataCategory(Rule):
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
@@ -60,7 +60,7 @@ class DataCategory(Rule):
 
 
 class ExceptionGround(Rule):
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )

@@ -38,7 +38,7 @@ Everything = Literal["*"]
 
 
 class IntakeCriterion(Rule):
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
