@@ -39,7 +39,6 @@ STILL_TO_TRANSLATE = {
     "mda_plus",
     "nieuwegein",
     "nijmegen",
-    "zvh_midden_nl",
 }
 
 # English words and phrases that are not Dutch words: one of them outside the pack's own text
