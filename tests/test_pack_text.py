@@ -181,3 +181,26 @@ def test_a_two_language_pack_travels_to_workers() -> None:
 def test_compare_reads_two_language_packs(capsys: pytest.CaptureFixture[str]) -> None:
     main(["compare", str(FIXTURE), str(ROOT / "tests" / "fixtures" / "mini.yaml"), "--all"])
     assert "mini_bilingual" in capsys.readouterr().out
+
+
+def test_lint_lang_complete_finds_english_only_texts(tmp_path: Path) -> None:
+    """`lint --lang-complete` (opt-in) warns about each English plain string in a field that
+    takes `{nl, en}`, at its line; the translated pack has none, and without the flag the
+    check does not run (a pack being translated lints clean)."""
+    from mph_rules.analysis import lint_pack
+
+    def untranslated(pack: Any, **flags: bool) -> list[Any]:
+        found = lint_pack(pack, **flags).findings
+        return [f for f in found if f.check == "text-not-translated"]
+
+    assert not untranslated(load_pack(FIXTURE), lang_complete=True)
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(_twin(), encoding="utf-8")
+    found = untranslated(load_pack(twin), lang_complete=True)
+    paths = {f.path for f in found}
+    assert "preconditions[0].message" in paths and "records[0].what" in paths
+    assert "settings[0].conflict.readings[0]" not in paths  # "five years (art. 15(1))": no verb
+    message = next(f for f in found if f.path == "preconditions[0].message")
+    lines = twin.read_text(encoding="utf-8").splitlines()
+    assert SHOWN[0][1] in lines[message.line - 1]  # type: ignore[operator]
+    assert not untranslated(load_pack(twin))

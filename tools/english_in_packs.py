@@ -5,16 +5,18 @@ Dutch and English. A text a pack author wrote (a precondition's `message`, a rec
 a retention clock's `label`, notes) is either `{nl: ..., en: ...}` (translated: each language
 shows its own) or a plain string, shown as written in both languages. This counts, by field,
 the plain strings that are English (still to translate), the two-language texts, and all
-texts of more than one word, so translating can be planned (docs/i18n.md). A plain string
+texts of more than one word, in the fields that take `{nl, en}` (not ids, quotes, titles),
+so translating can be planned (docs/i18n.md). A plain string
 counts as English when it has more English than Dutch function words: a heuristic, for a
 to-do list, not a test.
 
-    python tools/english_in_packs.py [PACK...]
+    python tools/english_in_packs.py [PACK...]    (default: the bundled packs; `avg` is the
+                                                   baseline, whose items a pack keeps are
+                                                   counted with that pack)
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from collections import Counter
 from typing import Any
@@ -22,37 +24,27 @@ from typing import Any
 from pydantic import BaseModel
 
 from mph_rules.loading import bundled_names, load_pack
-from mph_rules.schema.text import Bilingual
-
-ENGLISH = re.compile(
-    r"\b(the|must|because|may|cannot|does|which|with|from|before|after|only|has|have|been|"
-    r"were|its|it|and|not|no|by|should|when|where|is|are|of|to|for)\b"
-)
-DUTCH = re.compile(r"\b(de|het|een|van|en|niet|is|wordt|worden|zijn|voor|met|bij|naar|op|als)\b")
+from mph_rules.schema.text import Bilingual, reads_as_english, takes_text
 
 
-def strings(node: Any, path: str = "") -> list[tuple[str, str]]:
-    """Every text of a resolved pack with its field path (list indexes as [])."""
+def strings(node: Any, path: str = "", text: bool = False) -> list[tuple[str, str]]:
+    """Every text of a resolved pack in a field that takes `{nl, en}` (the texts for case
+    workers; not ids, quotes or titles), with its field path (list indexes as [])."""
     if isinstance(node, str):
-        return [(path, node)]
+        return [(path, node)] if text else []
     out: list[tuple[str, str]] = []
     if isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            out += strings(getattr(node, name), f"{path}.{name}" if path else name)
+        fields = type(node).model_fields
+        for name, info in fields.items():
+            where = f"{path}.{name}" if path else name
+            out += strings(getattr(node, name), where, takes_text(info.annotation))
     elif isinstance(node, list | tuple):
         for item in node:
-            out += strings(item, path + "[]")
+            out += strings(item, path + "[]", text)
     elif isinstance(node, dict):
         for value in node.values():
-            out += strings(value, path + "{}")
+            out += strings(value, path + "{}", text)
     return out
-
-
-def is_english(text: str) -> bool:
-    """A plain string with more English than Dutch function words."""
-    if isinstance(text, Bilingual):
-        return False  # translated: {nl, en}
-    return len(ENGLISH.findall(text)) > len(DUTCH.findall(text))
 
 
 def count(name: str) -> tuple[Counter[str], Counter[str], Counter[str]]:
@@ -66,7 +58,7 @@ def count(name: str) -> tuple[Counter[str], Counter[str], Counter[str]]:
         total[path] += 1
         if isinstance(text, Bilingual):
             both[path] += 1
-        elif is_english(text):
+        elif reads_as_english(text):
             english[path] += 1
     return english, both, total
 
@@ -94,4 +86,4 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or sorted(n for n in bundled_names() if n != "avg"))
+    main(sys.argv[1:] or sorted(bundled_names()))

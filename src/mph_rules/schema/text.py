@@ -10,6 +10,9 @@ sentence quotes a pack text, they look its English up in ``dutch_of(pack)``.
 
 from __future__ import annotations
 
+import re
+import types
+import typing
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
@@ -128,3 +131,30 @@ def dutch_of(pack: Any) -> dict[str, str]:
     for text in bilingual_texts(pack):
         found.setdefault(str(text), text.nl)
     return found
+
+
+def takes_text(annotation: Any) -> bool:
+    """Whether a field's annotation is (or holds) a ``PackText``: it accepts ``{nl, en}``."""
+    if annotation is Text:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Annotated, typing.Union, types.UnionType, tuple, list):
+        return any(takes_text(arg) for arg in typing.get_args(annotation))
+    return False
+
+
+_ENGLISH_WORDS = re.compile(
+    r"\b(the|must|because|may|cannot|does|which|with|from|before|after|only|has|have|been|"
+    r"were|its|it|and|not|no|by|should|when|where|is|are|of|to|for)\b"
+)
+_DUTCH_WORDS = re.compile(
+    r"\b(de|het|een|van|en|niet|is|wordt|worden|zijn|voor|met|bij|naar|op|als)\b"
+)
+
+
+def reads_as_english(text: str) -> bool:
+    """A plain text of more than one word with more English than Dutch function words: a
+    heuristic for to-do lists (``tools/english_in_packs.py``, ``lint --lang-complete``)."""
+    if isinstance(text, Bilingual) or " " not in text.strip():
+        return False
+    return len(_ENGLISH_WORDS.findall(text)) > len(_DUTCH_WORDS.findall(text))
