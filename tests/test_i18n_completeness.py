@@ -42,12 +42,12 @@ STILL_TO_TRANSLATE = {
 }
 
 # English words and phrases that are not Dutch words: one of them outside the pack's own text
-# means a sentence the catalogue does not translate.
+# means a sentence the catalogue does not translate. ("later" is left out: it is Dutch too.)
 ENGLISH = re.compile(
     r"\b(the|must|because|may|cannot|does|which|with|from|before|after|only|has|have|"
     r"been|were|its|it|and|not|no|by|should|would|there|this|that|when|where|whose|"
     r"allows|forbids|happened|passed|refused|withdrawn|required|recorded|shared|"
-    r"received|answered|extended|needs|exercised|counted|cancelled|started|later)\b"
+    r"received|answered|extended|needs|exercised|counted|cancelled|started)\b"
 )
 
 

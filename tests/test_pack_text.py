@@ -204,3 +204,20 @@ def test_lint_lang_complete_finds_english_only_texts(tmp_path: Path) -> None:
     lines = twin.read_text(encoding="utf-8").splitlines()
     assert SHOWN[0][1] in lines[message.line - 1]  # type: ignore[operator]
     assert not untranslated(load_pack(twin))
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_reference_page_shows_its_language(lang: str) -> None:
+    from mph_rules import render
+
+    page = render.markdown.pack(load_pack(FIXTURE), lang=lang)
+    pairs = [
+        *SHOWN[:2],
+        ("het college van de gemeente", "the municipal executive"),
+        ("Vastleggen van het advies", "Recording the plan"),
+        ("de politie geeft incidenten aan de triagist", "the police give incidents"),
+        ("de tekst van het convenant (art. 15(1)) noemt vijf jaar", "the covenant text"),
+    ]
+    for dutch, english in pairs:
+        shown, hidden = (dutch, english) if lang == "nl" else (english, dutch)
+        assert shown in page and hidden not in page, shown

@@ -1709,5 +1709,7 @@ def compare_packs(packs: Sequence[Pack], *, lang: str = "en") -> Comparison:
             )
         )
     return Comparison(
-        tuple(p.pack.id for p in packs), tuple(p.pack.title for p in packs), tuple(rows)
+        tuple(p.pack.id for p in packs),
+        tuple(d.m.text(d.pack.pack.title) for d in described),
+        tuple(rows),
     )
