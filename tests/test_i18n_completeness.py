@@ -37,7 +37,6 @@ PACKS = sorted(n for n in bundled_names() if n != "avg")
 STILL_TO_TRANSLATE = {
     "hilversum",
     "mda_plus",
-    "nijmegen",
 }
 
 # English words and phrases that are not Dutch words: one of them outside the pack's own text
