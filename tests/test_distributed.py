@@ -336,7 +336,9 @@ def _worker_settings() -> tuple[Any, ...]:
 def test_the_local_cluster_runs_quiet(client: Any) -> None:
     """The sweep's local cluster runs with QUIET in every worker (the nanny hands its
     configuration to its worker) and in the scheduler: no profiler, slow ticks, one task per
-    worker, no stealing (docs/scale.md: Dask's background work)."""
+    worker, no stealing (docs/scale.md: Dask's background work). Runs after the worker killed
+    above: the worker its nanny started again must run QUIET too."""
+    client.wait_for_workers(2, timeout=120)
     want = tuple(dd.QUIET.values())
     assert set(client.run(_worker_settings).values()) == {want}
 

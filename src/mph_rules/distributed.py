@@ -15,6 +15,7 @@ machine, or a shared file system on a cluster). Needs the extra ``dask``.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import gzip
 import json
@@ -360,8 +361,11 @@ def connect(
             client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)  # a cluster may be scaling up
             yield client
         return
-    # the scheduler and each nanny read these when created; a nanny hands them to its worker
+    # the scheduler and each nanny read these when created; a nanny hands them to its worker,
+    # also to one it restarts: so it gets its own copy (its default is a shallow copy of the
+    # global settings, which dask.config.set puts back when it ends)
     with dask.config.set(dict(QUIET) if quiet else {}):
+        own = {"config": {"distributed": copy.deepcopy(dask.config.get("distributed"))}}
         cluster = LocalCluster(
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
@@ -369,6 +373,7 @@ def connect(
             dashboard_address=None if quiet else ":0",  # no fixed port: several may run
             memory_limit=memory_limit or "auto",
             silence_logs=logging.ERROR,
+            **(own if quiet else {}),
         )
     with cluster, Client(cluster) as client:
         yield client
