@@ -62,6 +62,10 @@ class Duties(RuleFamily):
     checks = frozenset({"information_duty_waived"})
     reacts_to = frozenset({"information_duty_waived", "notification_sent", "household_informed"})
 
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self._constants: dict[str, tuple[InformationDuty, tuple[str, str, bool, str | None]]] = {}
+
     def check(self, i: int, event: Event, state: CaseState, ctx: Context) -> Verdict:
         """A waiver must name a ground of the duty, record what the duty requires, and find
         an open notification."""
@@ -168,10 +172,27 @@ class Duties(RuleFamily):
             for ref in duty.fulfilled_by
         )
 
+    def _fixed(self, duty: InformationDuty) -> tuple[str, str, bool, str | None]:
+        """What every notification of a duty carries whatever the case (source, origin,
+        asap, the deadline's note): a pure function of the duty, built once."""
+        found = self._constants.get(duty.id)
+        if found is None or found[0] is not duty:
+            cp = self.cp
+            deadline = duty.deadline
+            found = self._constants[duty.id] = (
+                duty,
+                (
+                    cp.cite(duty.id) or "",
+                    cp.origins.get(duty.id, ""),
+                    isinstance(deadline, Deadline) and deadline.asap,
+                    deadline.note if isinstance(deadline, Unspecified) else None,
+                ),
+            )
+        return found[1]
+
     def _open(self, i: int, event: Event, duty: InformationDuty, state: CaseState) -> None:
-        cp = self.cp
         when, when_at, counting = self.engine.due(duty.deadline, event.at, event.parsed)
-        note = duty.deadline.note if isinstance(duty.deadline, Unspecified) else None
+        source, origin, asap, note = self._fixed(duty)
         subjects: list[str | None] = [None]
         if duty.per == "subject" and state.book is not None:
             # v2: one notification per data subject the trigger concerns
@@ -191,11 +212,11 @@ class Duties(RuleFamily):
                     trigger=i,
                     due=when,
                     due_at=when_at,
-                    asap=isinstance(duty.deadline, Deadline) and duty.deadline.asap,
+                    asap=asap,
                     counting=counting,
-                    source=cp.cite(duty.id) or "",
-                    origin=cp.origins.get(duty.id, ""),
-                    note="; ".join(x for x in (note, age_note) if x) or None,
+                    source=source,
+                    origin=origin,
+                    note=f"{note}; {age_note}" if note and age_note else note or age_note or None,
                     subject=subject,
                     missed_of=duty.opened_by_missed,
                     addressee=addressee,
