@@ -167,10 +167,10 @@ class Duties(RuleFamily):
             return bool(p.duty == duty.id)
         if event.type == "household_informed" and p.about == duty.about:
             return True
-        return any(
-            ref.event == event.type and (ref.when is None or self.holds(ref.when, ctx))
-            for ref in duty.fulfilled_by
-        )
+        for ref in duty.fulfilled_by:  # a loop: no generator per open duty
+            if ref.event == event.type and (ref.when is None or self.holds(ref.when, ctx)):
+                return True
+        return False
 
     def _fixed(self, duty: InformationDuty) -> tuple[str, str, bool, str | None]:
         """What every notification of a duty carries whatever the case (source, origin,
@@ -302,28 +302,28 @@ class Duties(RuleFamily):
             status = "overdue"
         else:
             status = "pending"
-        return new_notification(
-            id=n.id,
-            duty=n.duty,
-            recipient=n.recipient,
-            informer=n.informer,
-            about=n.about,
-            trigger_event=n.trigger,
-            status=status,
-            due=n.due,
-            due_at=n.due_at,
-            asap=n.asap,
-            counting=n.counting,
-            source=n.source,
-            origin=n.origin,
-            done_event=n.done,
-            late=n.late,
-            ground=n.ground,
-            reason=n.reason,
-            outcome=n.outcome,
-            note=n.note,
-            subject=n.subject,
-            addressee=n.addressee,
+        return new_notification(  # positional, in Notification's field order (faster)
+            n.id,
+            n.duty,
+            n.recipient,
+            n.informer,
+            n.about,
+            n.trigger,  # trigger_event
+            status,
+            n.due,
+            n.due_at,
+            n.asap,
+            n.counting,
+            n.source,
+            n.origin,
+            n.done,  # done_event
+            n.late,
+            n.ground,
+            n.reason,
+            n.outcome,
+            n.note,
+            n.subject,
+            n.addressee,
         )
 
 
