@@ -32,7 +32,7 @@ TIDY = (FIXTURES / "tidy.yaml").read_text(encoding="utf-8")
 def lint_text(text: str, tmp_path: Path) -> LintReport:
     path = tmp_path / "pack.yaml"
     path.write_text(text, encoding="utf-8")
-    return lint_pack(load_pack(path))
+    return lint_pack(load_pack(path), lang_complete=True)
 
 
 def line_of(text: str, needle: str) -> int:
@@ -259,6 +259,12 @@ BREAKAGES = [
             "effect: deny, when: {field: payload.purpose, equals: marketing}",
         ),
         "id: a_regisseur",
+    ),
+    (
+        # opt-in (lint --lang-complete): a Dutch pack with an English-only message
+        "text-not-translated",
+        replace("  language: en\n", "  language: nl\n"),
+        "message: the household is heard before the case is closed",
     ),
 ]
 

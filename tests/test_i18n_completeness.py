@@ -1,17 +1,22 @@
-"""No English sentence of the engine or the renderers in Dutch output (issue 22).
+"""No English in Dutch output (issue 22).
 
 For every example case of every bundled pack, the Dutch text of `mph-rules evaluate`,
 `explain`, `lint` and a set of `check` questions is searched for English words that cannot be
-Dutch (" the ", " must ", " because ", ...). What the pack itself wrote is taken out first:
-labels, notes and messages are the pack author's words (where a pack gives only English, that
-is listed in docs/pack-format.md, not the engine's to translate), as are quoted field names
-and values ('...', `...`). What is left is the engine's and the catalogue's, and must be Dutch.
+Dutch (" the ", " must ", " because ", ...). Quoted field names and values ('...', `...`) and
+identifiers are taken out first, and so is what the pack wrote as a plain string (shown as
+written in both languages; `python tools/english_in_packs.py` lists which of those are
+English). A pack text written as `{nl: ..., en: ...}` is NOT taken out: its Dutch must be
+shown, so an English word of it left in the output is a renderer that forgot to ask for it.
+
+Stricter, for a pack whose texts are translated (not in STILL_TO_TRANSLATE): no English word
+at all in the Dutch evaluate and explain of its examples nor in its Dutch reference page,
+whoever wrote it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +24,22 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
+from mph_rules import render
 from mph_rules.cli import main
 from mph_rules.loading import bundled_names, load_pack
+from mph_rules.schema.text import Bilingual
 
 ROOT = Path(__file__).parent.parent
 PACKS = sorted(n for n in bundled_names() if n != "avg")
+
+# Packs whose case-worker-facing texts are still (partly) English plain strings: each pack's
+# translator removes its own line once its texts are `{nl, en}` and its Dutch output is Dutch.
+STILL_TO_TRANSLATE = {
+    "hilversum",
+    "mda_plus",
+    "nijmegen",
+    "zvh_midden_nl",
+}
 
 # English words and phrases that are not Dutch words: one of them outside the pack's own text
 # means a sentence the catalogue does not translate.
@@ -36,6 +52,9 @@ ENGLISH = re.compile(
 
 
 def _strings(node: Any) -> Iterator[str]:
+    """The plain strings of a pack (or of a case), not its two-language texts."""
+    if isinstance(node, Bilingual):
+        return
     if isinstance(node, str):
         yield node
     elif isinstance(node, BaseModel):
@@ -51,7 +70,8 @@ def _strings(node: Any) -> Iterator[str]:
 
 
 def _authored(pack: str) -> list[str]:
-    """The pack's own words (and its examples'), longest first, whitespace collapsed."""
+    """The pack's own plain-string words (and its examples'), longest first, whitespace
+    collapsed: shown as written in every language, so not the renderers' to translate."""
     found = set(_strings(load_pack(pack)))
     for path in (ROOT / "examples" / pack).glob("*.yaml"):
         found |= set(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
@@ -59,8 +79,8 @@ def _authored(pack: str) -> list[str]:
     return sorted((w for w in words if " " in w or len(w) >= 8), key=len, reverse=True)
 
 
-def _english(text: str, authored: list[str]) -> list[str]:
-    """Lines of ``text`` with an English word outside the pack's own text."""
+def _english(text: str, authored: Sequence[str] = ()) -> list[str]:
+    """Lines of ``text`` with an English word outside ``authored`` (the pack's plain text)."""
     left = []
     for line in text.splitlines():
         line = " ".join(line.split())
@@ -133,3 +153,72 @@ def test_the_scan_finds_an_english_sentence() -> None:
     assert _english("  weigert x: the request must be made in writing", authored)
     assert not _english("fase 3 (the data go back to the home organisations)", authored)
     assert not _english("'no legal barrier' is ja; `only_this`", authored)
+
+
+def _dutch_output(pack: str, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    """The Dutch evaluate and explain of every example of ``pack`` (a bundled name or a
+    path, with its examples in ``examples``), by command line."""
+    out = {}
+    for path, as_of in _examples(pack):
+        args = ["--pack", pack, str(path), "--as-of", as_of]
+        for command in ("evaluate", "explain"):
+            out[f"{command} {path.name}"] = _run(capsys, command, *args)
+    return out
+
+
+def _examples(pack: str) -> list[tuple[Path, str]]:
+    """A bundled pack's examples with their as-of; the mini case for a fixture pack."""
+    if pack in PACKS:
+        return [(path, _as_of(path)) for path in sorted((ROOT / "examples" / pack).glob("*.yaml"))]
+    return [(ROOT / "examples" / "mini" / "case.yaml", "2024-10-01")]
+
+
+def _all_english(pack: str, capsys: pytest.CaptureFixture[str]) -> dict[str, list[str]]:
+    """Every line with an English word in the Dutch output and Dutch reference page of
+    ``pack``, pack-authored or not (quoted names and identifiers aside)."""
+    texts = _dutch_output(pack, capsys)
+    texts["reference page"] = render.markdown.pack(load_pack(pack), lang="nl")
+    found = {}
+    for what, text in texts.items():
+        assert text.strip(), what
+        left = _english(text)
+        if left:
+            found[what] = left
+    return found
+
+
+def _report(found: dict[str, list[str]]) -> str:
+    return "\n".join(f"{what}:\n  " + "\n  ".join(lines[:12]) for what, lines in found.items())
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_a_translated_pack_has_no_english_in_dutch(
+    pack: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if pack in STILL_TO_TRANSLATE:
+        pytest.skip(f"{pack} is still to translate (STILL_TO_TRANSLATE)")
+    found = _all_english(pack, capsys)
+    assert not found, f"English in the Dutch output of {pack}:\n" + _report(found)
+
+
+BILINGUAL = ROOT / "tests" / "fixtures" / "mini_bilingual.yaml"
+
+
+def test_the_strict_check_passes_a_translated_pack_and_fails_its_english_twin(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """tests/fixtures/mini_bilingual.yaml has its case-worker-facing texts in `{nl, en}`: its
+    Dutch output has no English word. The same pack with only the English of those texts
+    fails the same check, on exactly those texts."""
+    found = _all_english(str(BILINGUAL), capsys)
+    assert not found, _report(found)
+
+    from tests.test_pack_text import _twin
+
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(_twin(), encoding="utf-8")
+    texts = _dutch_output(str(twin), capsys)
+    texts["reference page"] = render.markdown.pack(load_pack(twin), lang="nl")
+    english = "\n".join(line for text in texts.values() for line in _english(text))
+    assert "no plan before the household was heard" in english
+    assert "Kept longer once anonymised" in english

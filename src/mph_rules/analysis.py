@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import typing
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from mph_rules.calendar import WORKING_DAYS_CALENDAR_SETTING
 from mph_rules.casebook import index_case_model
@@ -49,6 +52,7 @@ from mph_rules.schema import (
     Unspecified,
 )
 from mph_rules.schema.pack import LIST_SECTIONS
+from mph_rules.schema.text import reads_as_english, takes_text
 from mph_rules.yamlread import Document, read_yaml
 
 YamlPath = tuple[str | int, ...]
@@ -130,6 +134,11 @@ CHECKS: dict[str, Check] = {
             "consent-not-enforced",
             Severity.WARNING,
             "a rule relies on a consent basis but nothing checks the consent",
+        ),
+        Check(
+            "text-not-translated",
+            Severity.WARNING,
+            "a text for case workers is English only (lint --lang-complete)",
         ),
     )
 }
@@ -410,6 +419,45 @@ def _render(path: YamlPath) -> str:
 # --- small readers of the pack --------------------------------------------------------------
 
 
+def _plain_texts(
+    model: type[BaseModel], data: Any, path: YamlPath
+) -> Iterator[tuple[YamlPath, str]]:
+    """The plain strings of a pack file (its YAML data read against the pack models) in
+    fields that take ``{nl, en}``, with their paths."""
+    if not isinstance(data, dict):
+        return
+    fields = {info.alias or name: info for name, info in model.model_fields.items()}
+    for key, value in data.items():
+        info = fields.get(key)
+        if info is None:
+            continue
+        where = (*path, key)
+        if takes_text(info.annotation):
+            if isinstance(value, str):
+                yield where, value
+            elif isinstance(value, list):
+                yield from (((*where, i), v) for i, v in enumerate(value) if isinstance(v, str))
+            continue
+        items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            if not isinstance(item, dict):
+                continue
+            sub = next((m for m in _models_in(info.annotation) if set(item) <= _keys(m)), None)
+            if sub is not None:
+                yield from _plain_texts(sub, item, where if index is None else (*where, index))
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models a field's annotation may hold (through unions, Annotated and tuples)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _keys(model: type[BaseModel]) -> set[str]:
+    return {info.alias or name for name, info in model.model_fields.items()}
+
+
 def _phases(pack: Pack) -> tuple[str, ...]:
     return tuple(p.id for p in pack.lifecycle.phases) if pack.lifecycle else ("open",)
 
@@ -568,6 +616,36 @@ class _Linter:
 
     def own(self, section: str, item_id: str) -> bool:
         return self.loc.is_own(section, item_id)
+
+    # texts in two languages -------------------------------------------------------------------
+
+    def check_translated(self) -> None:
+        """A pack for Dutch readers (``pack.language: nl``) whose own texts for case workers
+        are plain strings that read as English: shown as written, so English in Dutch output.
+        Opt-in (``lint --lang-complete``): a pack being translated still lints clean."""
+        src = self.loc.own_source()
+        if src is None or self.pack.pack.language != "nl":
+            return
+        for path, text in _plain_texts(Pack, src.doc.data, ()):
+            if not reads_as_english(text):
+                continue
+            line, col = src.doc.locate(path)
+            short = " ".join(text.split())
+            short = short if len(short) <= 60 else short[:57] + "..."
+            self.findings.append(
+                Finding(
+                    "text-not-translated",
+                    CHECKS["text-not-translated"].severity,
+                    f"text for case workers is English only: '{short}'",
+                    "write it as `{nl: ..., en: ...}`, the Dutch in the seed's own words where "
+                    "it has them",
+                    None,
+                    src.file,
+                    line,
+                    col,
+                    _render(path),
+                )
+            )
 
     # the lifecycle ----------------------------------------------------------------------------
 
@@ -1322,11 +1400,14 @@ def access_matrix(pack: Pack) -> AccessMatrix:
     return _Linter(pack).matrix()
 
 
-def lint_pack(pack: Pack) -> LintReport:
+def lint_pack(pack: Pack, *, lang_complete: bool = False) -> LintReport:
     """All static checks on a loaded pack. Findings on inherited (baseline) items are left to
     the baseline, except where the pack makes them wrong (e.g. its lifecycle never accepts a
-    baseline duty's trigger)."""
+    baseline duty's trigger). ``lang_complete``: also report the pack's own texts for case
+    workers that are English plain strings in a Dutch pack (``text-not-translated``)."""
     linter = _Linter(pack)
+    if lang_complete:
+        linter.check_translated()
     linter.check_sources()
     linter.check_lifecycle()
     linter.check_events()
@@ -1447,8 +1528,8 @@ class _Describer:
         self.loc = Locator(pack)
         self.m = Messages(lang)
         self.words = Labels.of(pack, self.m)
-        self.roles = {r.id: r.label for r in pack.roles}
-        self.grounds = {g.id: g.label for g in pack.exception_grounds}
+        self.roles = {r.id: self.m.text(r.label) for r in pack.roles}
+        self.grounds = {g.id: self.m.text(g.label) for g in pack.exception_grounds}
 
     def describe(self, condition: Condition) -> str:
         from mph_rules.render.conditions import describe as in_words
@@ -1476,7 +1557,7 @@ class _Describer:
         lines = []
         for c in intake.criteria:
             cond = (
-                m("docs.period_open", note=_short(c.condition.note, 50))
+                m("docs.period_open", note=_short(m.text(c.condition.note), 50))
                 if isinstance(c.condition, Unspecified)
                 else _short(self.describe(c.condition), 120)
             )
@@ -1484,7 +1565,7 @@ class _Describer:
                 m(
                     "compare.criterion",
                     kind=m("docs.required" if c.required else "docs.indicator"),
-                    label=c.label,
+                    label=m.text(c.label),
                     condition=cond,
                     cite=c.source.cite(),
                 )
@@ -1501,7 +1582,7 @@ class _Describer:
         out: dict[str, list[str]] = defaultdict(list)
         for clock in self.pack.retention:
             if isinstance(clock.duration, Unspecified):
-                period = m("docs.period_open", note=_short(clock.duration.note, 50))
+                period = m("docs.period_open", note=_short(m.text(clock.duration.note), 50))
             else:
                 period = periods.duration(clock.duration, clock.counting.value, m)
                 period += periods.anchor(clock.anchor.value, m)

@@ -31,6 +31,12 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="also list findings silenced by `# mph-rules: ignore[...]` comments",
     )
+    p.add_argument(
+        "--lang-complete",
+        action="store_true",
+        help="also warn about the pack's own texts for case workers that are English plain "
+        "strings in a Dutch pack (text-not-translated: write them as {nl: ..., en: ...})",
+    )
     p.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     add_lang_argument(p)
 
@@ -43,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{check.code:32} {m('severity.' + check.severity.value):12} {summary}")
         return 0
     packs = [load_pack(name) for name in args.packs]
-    reports = [lint_pack(pack) for pack in packs]
+    reports = [lint_pack(pack, lang_complete=args.lang_complete) for pack in packs]
     if args.format == "json":
         data = [r.to_dict() for r in reports]
         if not args.matrix:

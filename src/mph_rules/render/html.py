@@ -205,7 +205,7 @@ class _Report:
     def deadlines(self) -> str:
         m = self.m
         rows = [
-            f"<tr><td>{self.status(pd.status)}</td><td>{_e(pd.label)}</td>"
+            f"<tr><td>{self.status(pd.status)}</td><td>{_e(self.w.text(pd.label))}</td>"
             f"<td>{_e(pd.due or m('word.unspecified'))}</td>"
             f"<td>{self.cite(pd.rule, pd.source)}</td></tr>"
             for pd in self.d.deadlines
@@ -225,7 +225,7 @@ class _Report:
                 notes.append(m("decision.counted_from", date=dl.anchor))
             if dl.alert_on:
                 notes.append(m("decision.alert_on", date=dl.alert_on))
-            notes += [m("decision.exception", text=x) for x in dl.exceptions]
+            notes += [m("decision.exception", text=w.reason(x)) for x in dl.exceptions]
             rows.append(
                 f"<tr><td>{_e(dl.scope)}</td><td>{_e(dl.date or '-')}</td>"
                 f"<td>{'<br>'.join(_e(n) for n in notes)}</td>"
@@ -242,7 +242,7 @@ class _Report:
         m, w = self.m, self.w
         parts = []
         rows = [
-            f"<tr><td>{self.status(r.status)}</td><td>{_e(r.what)}</td>"
+            f"<tr><td>{self.status(r.status)}</td><td>{_e(w.text(r.what))}</td>"
             f"<td>{_e(w.role(r.by) if r.by else '')}</td><td>{_e(r.due or '')}</td>"
             f"<td>{self.cite(r.rule, r.source)}</td></tr>"
             for r in self.d.records
@@ -264,7 +264,8 @@ class _Report:
         parts.append(self.table("decision.findings", head, rows, "findings"))
         rows = [
             f"<tr><td>{_e(m('open.' + p.kind) if m.has('open.' + p.kind) else p.kind)}</td>"
-            f"<td>{_e(p.note)}</td><td>{_e(p.setting or '')}</td><td>{_e(p.reading or '')}</td>"
+            f"<td>{_e(w.reason(p.note))}</td><td>{_e(p.setting or '')}</td>"
+            f"<td>{_e(w.reason(p.reading) if p.reading else '')}</td>"
             f"<td>{self.cite(p.rule, p.source)}</td></tr>"
             for p in self.d.open_points
         ]

@@ -12,10 +12,13 @@ from __future__ import annotations
 import functools
 import re
 import string
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
 import yaml
+
+from mph_rules.schema.text import Bilingual
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -64,11 +67,15 @@ def language(lang: str | None, pack: Any = None) -> str:
 
 
 class Messages:
-    """The catalogue in one language: ``m("decision.phase", phase=...)``."""
+    """The catalogue in one language: ``m("decision.phase", phase=...)``. ``texts``: a pack's
+    English -> Dutch texts (``schema.text.dutch_of``), so that a pack text the engine quoted
+    in a decision sentence is shown in Dutch too."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, texts: Mapping[str, str] | None = None) -> None:
         self.lang = language(lang)
         self._texts = catalogue()
+        self._dutch = dict(texts or {}) if self.lang == "nl" else {}
+        self._quoted: re.Pattern[str] | None = None
 
     def __call__(self, key: str, /, **params: Any) -> str:
         return self._texts[key][self.lang].format(**params)
@@ -82,12 +89,33 @@ class Messages:
         key = f"event.{event_type}"
         return self(key) if key in self._texts else event_type
 
+    def text(self, value: str) -> str:
+        """A pack text in this language: a two-language text's own Dutch or English, or a
+        decision's copy of one (its English) looked up in the pack's texts; a plain string
+        as written."""
+        if isinstance(value, Bilingual):
+            return value.nl if self.lang == "nl" else str(value)
+        return self._dutch.get(value, value)
+
+    def quoted(self, text: str) -> str:
+        """``text`` with every two-language pack text it quotes (of two words or more) in
+        this language: the engine writes "refused: <the pack's message>"."""
+        if not self._dutch:
+            return text
+        if self._quoted is None:
+            phrases = sorted((en for en in self._dutch if " " in en.strip()), key=len)
+            alternatives = "|".join(re.escape(en) for en in reversed(phrases))
+            self._quoted = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)" if phrases else r"(?!)")
+        return self._quoted.sub(lambda found: self._dutch[found.group(0)], text)
+
     def reason(self, text: str) -> str:
         """An engine reason sentence in this language; English text that matches no
-        pattern is returned as it is."""
+        pattern is returned as it is (with the pack texts it quotes in this language)."""
         if self.lang == "en":
             return text
-
+        if text in self._dutch:
+            return self._dutch[text]
+        text = self.quoted(text)
         for pattern, templates in reason_patterns():
             match = pattern.match(text)
             if match:
@@ -97,9 +125,10 @@ class Messages:
 
     def _part(self, name: str, value: str) -> str:
         """A matched group: ``r_`` a sentence, ``l_`` a "; "-separated list of sentences,
-        both translated in turn; any other group (ids, dates, quoted text) as it is."""
+        both translated in turn; a pack's two-language text in Dutch; any other group (ids,
+        dates, quoted text) as it is."""
         if name.startswith("r_"):
             return self.reason(value)
         if name.startswith("l_"):
             return "; ".join(self.reason(item) for item in value.split("; "))
-        return value
+        return self._dutch.get(value, value)

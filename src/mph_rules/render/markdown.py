@@ -88,6 +88,10 @@ class _Page:
         self.m = Messages(lang)
         self.words = Labels.of(pack, self.m)
 
+    def t(self, value: str) -> str:
+        """A pack text in the page's language (``{nl, en}``), else as written."""
+        return self.m.text(value)
+
     def describe(self, condition: Any) -> str:
         """A condition in words (the pack's labels), never a raw field path."""
         return describe(condition, self.words)
@@ -157,7 +161,7 @@ class _Page:
         )
         self.para(*(f"- {f}" for f in facts))
         if meta.note:
-            self.para(" ".join(meta.note.split()))
+            self.para(" ".join(self.t(meta.note).split()))
         self.para(
             m("docs.contents")
             + ": "
@@ -227,7 +231,7 @@ class _Page:
             (
                 (
                     f"`{x.id}`",
-                    x.name,
+                    self.t(x.name),
                     self.enum(x.type.value),
                     self.cite("parties", x.id, x.source),
                 )
@@ -239,7 +243,7 @@ class _Page:
             (
                 (
                     f"`{r.id}`{_anchor(r.id)}",
-                    r.label,
+                    self.t(r.label),
                     self.party_types(r.party_types),
                     self.cite("roles", r.id, r.source),
                 )
@@ -254,7 +258,7 @@ class _Page:
             (
                 (
                     f"`{c.id}`{_anchor(c.id)}",
-                    c.label,
+                    self.t(c.label),
                     self.enum(c.kind.value),
                     self.m("docs.yes") if c.forbidden else "",
                     self.cite("data_categories", c.id, c.source),
@@ -290,7 +294,7 @@ class _Page:
                 (
                     f"`{ph.id}`{_anchor(ph.id)}"
                     + (" " + m("docs.terminal") if ph.terminal else ""),
-                    ph.label,
+                    self.t(ph.label),
                     ", ".join(f"`{e}`" for e in ph.accepts),
                     self.cite("lifecycle.phases", ph.id, ph.source),
                 )
@@ -317,7 +321,7 @@ class _Page:
                 self.col("process_deadline", "from", "until", "within", "responsible", "source"),
                 (
                     (
-                        f"`{d.id}`{_anchor(d.id)}: {d.label}",
+                        f"`{d.id}`{_anchor(d.id)}: {self.t(d.label)}",
                         f"`{d.start.event}`",
                         f"`{d.until.event}`",
                         self.period(d.deadline),
@@ -337,13 +341,13 @@ class _Page:
             return
         self.para(m("docs.decided_by", ids=self.ids(intake.decided_by)))
         if intake.note:
-            self.para(" ".join(intake.note.split()))
+            self.para(" ".join(self.t(intake.note).split()))
         self.out += _table(
             self.col("criterion", "label", "kind", "condition", "source"),
             (
                 (
                     f"`{c.id}`{_anchor(c.id)}",
-                    c.label,
+                    self.t(c.label),
                     m("docs.required") if c.required else m("docs.indicator"),
                     m("docs.open")
                     if isinstance(c.condition, Unspecified)
@@ -368,7 +372,7 @@ class _Page:
                     f"`{p.event}`",
                     self.describe(p.when) if p.when else "",
                     self.describe(p.require),
-                    p.message
+                    self.t(p.message)
                     + (" " + m("docs.flagged") if p.on_violation == "flag" else "")
                     + (" " + m("docs.outcome_unspecified") if p.outcome == "unspecified" else ""),
                     self.cite("preconditions", p.id, p.source),
@@ -389,7 +393,7 @@ class _Page:
                     ", ".join(self.enum(k.value) for k in b.data_kinds),
                     self.enum(b.ground.value)
                     + (" " + m("docs.consent_required") if b.requires_consent else ""),
-                    b.law,
+                    self.t(b.law),
                     self.cite("legal_bases", b.id, b.source),
                 )
                 for b in self.pack.legal_bases
@@ -529,7 +533,7 @@ class _Page:
             ),
             (
                 (
-                    f"`{r.id}`{_anchor(r.id)}" + (f": {r.label}" if r.label else ""),
+                    f"`{r.id}`{_anchor(r.id)}" + (f": {self.t(r.label)}" if r.label else ""),
                     m(f"docs.effect.{r.effect.value}"),
                     self.ids(r.from_roles),
                     self.ids(r.to_roles),
@@ -553,7 +557,7 @@ class _Page:
             ),
             (
                 (
-                    f"`{d.id}`{_anchor(d.id)}: {d.label}",
+                    f"`{d.id}`{_anchor(d.id)}: {self.t(d.label)}",
                     f"`{d.trigger.event}`"
                     + (
                         " " + m("docs.if", clause=self.describe(d.trigger.when))
@@ -563,7 +567,7 @@ class _Page:
                     f"`{d.informer}` -> `{d.recipient}`",
                     self.period(d.deadline),
                     "\n".join(
-                        f"`{g}`: {grounds[g].label}" if g in grounds else f"`{g}`"
+                        f"`{g}`: {self.t(grounds[g].label)}" if g in grounds else f"`{g}`"
                         for g in d.exception_grounds
                     )
                     or m("docs.none"),
@@ -581,7 +585,7 @@ class _Page:
                 (
                     (
                         f"`{g}`{_anchor(g)}",
-                        grounds[g].label,
+                        self.t(grounds[g].label),
                         self.cite("exception_grounds", g, grounds[g].source),
                     )
                     for g in used
@@ -612,7 +616,7 @@ class _Page:
             ),
             (
                 (
-                    f"`{c.id}`{_anchor(c.id)}: {c.label}",
+                    f"`{c.id}`{_anchor(c.id)}: {self.t(c.label)}",
                     f"`{c.trigger.event}`"
                     + (
                         " " + m("docs.if", clause=self.describe(c.trigger.when))
@@ -623,7 +627,7 @@ class _Page:
                     f"`{c.scope}`",
                     self._example(c),
                     ", ".join(f"`{r.event}`" for r in c.cancelled_by),
-                    "\n".join(f"{e.label} ({_cite(e.source)})" for e in c.exceptions),
+                    "\n".join(f"{self.t(e.label)} ({_cite(e.source)})" for e in c.exceptions),
                     self.cite("retention", c.id, c.source),
                 )
                 for c in self.pack.retention
@@ -633,7 +637,7 @@ class _Page:
     def _period(self, c: RetentionClock) -> str:
         m = self.m
         if isinstance(c.duration, Unspecified):
-            return m("docs.period_open", note=" ".join(c.duration.note.split()))
+            return m("docs.period_open", note=" ".join(self.t(c.duration.note).split()))
         text = periods.duration(c.duration, c.counting.value, m)
         anchor = m(
             {
@@ -669,7 +673,7 @@ class _Page:
             ),
             (
                 (
-                    f"`{r.right.value}`{_anchor(r.id)}: {r.label}",
+                    f"`{r.right.value}`{_anchor(r.id)}: {self.t(r.label)}",
                     f"`{r.handler}`",
                     self.period(r.deadline),
                     self.period(r.extension) if r.extension is not None else m("docs.none"),
@@ -691,8 +695,8 @@ class _Page:
             self.col("record", "what", "by", "when", "source"),
             (
                 (
-                    f"`{r.id}`{_anchor(r.id)}: {r.label}",
-                    r.what,
+                    f"`{r.id}`{_anchor(r.id)}: {self.t(r.label)}",
+                    self.t(r.what),
                     f"`{r.by}`" if r.by else m("docs.not_named"),
                     (
                         m("docs.after_event", event=r.trigger.event)
@@ -722,10 +726,10 @@ class _Page:
             self.col("setting", "choices", "default", "why", "source"),
             (
                 (
-                    f"`{st.id}`{_anchor(st.id)}: {st.label}",
+                    f"`{st.id}`{_anchor(st.id)}: {self.t(st.label)}",
                     self.ids(st.choices) if st.choices else st.type,
                     f"`{st.default}`",
-                    st.justification,
+                    self.t(st.justification),
                     self.cite("settings", st.id, st.source),
                 )
                 for st in self.pack.settings

@@ -17,6 +17,7 @@ from mph_rules.analysis import AccessMatrix, CellVerdict
 from mph_rules.decision import CaseDecision
 from mph_rules.render.i18n import Messages, language
 from mph_rules.schema import Pack
+from mph_rules.schema.text import dutch_of
 
 FONT = "font-family:system-ui,'Segoe UI',Arial,sans-serif"
 COLOURS = {
@@ -70,7 +71,11 @@ def _items(d: CaseDecision, m: Messages) -> list[_Item]:
                 ev.at,
                 f"#{ev.index}",
                 f"#{ev.index} {ev.at} {what}"
-                + ("" if ev.allowed else " — " + m("svg.denied") + ": " + "; ".join(ev.reasons)),
+                + (
+                    ""
+                    if ev.allowed
+                    else " — " + m("svg.denied") + ": " + "; ".join(m.reason(r) for r in ev.reasons)
+                ),
                 "event" if ev.allowed else "denied",
                 "circle" if ev.allowed else "cross",
             )
@@ -104,7 +109,7 @@ def _items(d: CaseDecision, m: Messages) -> list[_Item]:
                 2,
                 pd.due_at or pd.due,
                 pd.rule,
-                f"{pd.label}: {m('svg.due')} {pd.due} ({m('status.' + pd.status)})",
+                f"{m.text(pd.label)}: {m('svg.due')} {pd.due} ({m('status.' + pd.status)})",
                 pd.status if pd.status in COLOURS else "pending",
                 "diamond",
                 late,
@@ -143,7 +148,7 @@ def timeline(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = No
     """The case on a time axis: events (denied ones crossed), notifications and process
     deadlines at their due dates (late ones ringed in red), deletion dates, and the as-of
     line. Deletion dates far beyond the case sit in a compressed "later" zone on the right."""
-    m = Messages(language(lang, pack))
+    m = Messages(language(lang, pack), dutch_of(pack) if pack is not None else None)
     items = _items(d, m)
     lanes = [m("svg.lane_events"), m("svg.lane_notifications"), m("svg.lane_deadlines")]
     lanes.append(m("svg.lane_deletions"))
@@ -362,13 +367,13 @@ def lifecycle(pack: Pack, *, lang: str | None = None) -> str:
         stroke = "#2b6cb0" if ph == lc.initial else "#2f855a" if phase.terminal else "#4a5568"
         width_px = 3 if phase.terminal else 1.5
         out.append(
-            f'<g class="lc-phase"><title>{escape(ph)}: {escape(phase.label)}</title>'
+            f'<g class="lc-phase"><title>{escape(ph)}: {escape(m.text(phase.label))}</title>'
             f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="8" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="{width_px}"/>'
             f'<text x="{x + box_w / 2}" y="{y + 18}" text-anchor="middle" font-weight="600">'
             f"{escape(_short(ph, 22))}</text>"
             f'<text x="{x + box_w / 2}" y="{y + 33}" text-anchor="middle" fill="#4a5568">'
-            f"{escape(_short(phase.label, 26))}</text></g>"
+            f"{escape(_short(m.text(phase.label), 26))}</text></g>"
         )
     out.append("</svg>")
     return "\n".join(out)

@@ -26,6 +26,7 @@ from mph_rules.render.conditions import Labels, describe, guard
 from mph_rules.render.i18n import Messages, language
 from mph_rules.schema import Pack, Source
 from mph_rules.schema.pack import RULE_SECTIONS
+from mph_rules.schema.text import dutch_of
 
 CONDITION_TYPES = (AllOf, AnyOf, Not, FieldTest, Occurred, ConsentGiven)
 
@@ -67,13 +68,15 @@ class Words:
     """What a text renderer needs to write about one pack in one language."""
 
     def __init__(self, pack: Pack | None, lang: str | None) -> None:
-        self.m = Messages(language(lang, pack))
+        self.m = Messages(language(lang, pack), dutch_of(pack) if pack is not None else None)
         self.pack = pack
         self.labels = Labels.of(pack, self.m)
-        self.roles = {r.id: r.label for r in pack.roles} if pack else {}
-        self.categories = {c.id: c.label for c in pack.data_categories} if pack else {}
+        self.roles = {r.id: self.m.text(r.label) for r in pack.roles} if pack else {}
+        self.categories = (
+            {c.id: self.m.text(c.label) for c in pack.data_categories} if pack else {}
+        )
         lc = pack.lifecycle if pack else None
-        self.phases = {p.id: p.label for p in lc.phases} if lc else {}
+        self.phases = {p.id: self.m.text(p.label) for p in lc.phases} if lc else {}
         self._phrases: list[tuple[str, str]] | None = None
 
     @property
@@ -98,6 +101,10 @@ class Words:
 
     def condition(self, condition: Any) -> str:
         return describe(condition, self.labels)
+
+    def text(self, value: str) -> str:
+        """A pack text (or the decision's copy of one) in this language."""
+        return self.m.text(value)
 
     def reason(self, text: str) -> str:
         """An engine sentence in this language: conditions in words, then the sentence."""
@@ -139,7 +146,7 @@ def _when(n: Any, w: Words) -> str:
         return m("when.by", date=by) + (m("when.asap_suffix") if n.asap else "")
     if n.asap:
         return m("when.asap")
-    return m("when.none") + (f": {n.note}" if n.note else "")
+    return m("when.none") + (f": {w.reason(n.note)}" if n.note else "")
 
 
 def _sharing_line(rule: Any, w: Words) -> str:
@@ -236,7 +243,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
                 "  "
                 + w.status(pd.status).ljust(12)
                 + " "
-                + m("decision.deadline", label=pd.label, due=due)
+                + m("decision.deadline", label=w.text(pd.label), due=due)
                 + f" [{pd.rule}: {pd.source}]"
             )
     out += ["", m("decision.deletions")]
@@ -257,7 +264,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
             if dl.alert_on:
                 out.append(f"{'':11}" + m("decision.alert_on", date=dl.alert_on))
             for exc in dl.exceptions:
-                out.append(f"{'':11}" + m("decision.exception", text=exc))
+                out.append(f"{'':11}" + m("decision.exception", text=w.reason(exc)))
             if dl.surviving_fields:
                 fields = ", ".join(dl.surviving_fields)
                 out.append(f"{'':11}" + m("decision.surviving", fields=fields))
@@ -315,7 +322,7 @@ def _v2_parts(d: CaseDecision, w: Words) -> list[str]:
     if d.records:
         out += ["", m("decision.records")]
         for r in d.records:
-            line = "  " + w.status(r.status).ljust(12) + " " + r.what
+            line = "  " + w.status(r.status).ljust(12) + " " + w.text(r.what)
             if r.by:
                 line += " " + m("decision.record_by", by=w.role(r.by))
             if r.due:
@@ -333,10 +340,12 @@ def _v2_parts(d: CaseDecision, w: Words) -> list[str]:
         out += ["", m("decision.open_points")]
         for p in d.open_points:
             kind = m(f"open.{p.kind}") if m.has(f"open.{p.kind}") else p.kind
-            line = f"  {kind} {p.rule}: {p.note}"
+            line = f"  {kind} {p.rule}: {w.reason(p.note)}"
             if p.setting:
                 line += " " + m(
-                    "decision.open_setting", setting=p.setting, reading=p.reading or "-"
+                    "decision.open_setting",
+                    setting=p.setting,
+                    reading=w.reason(p.reading) if p.reading else "-",
                 )
             out.append(line + (f" [{p.source}]" if p.source else ""))
     return out

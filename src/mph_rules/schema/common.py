@@ -25,6 +25,7 @@ from mph_rules.calendar import (
     check_duration_counting,
     parse_duration,
 )
+from mph_rules.schema.text import PackText, PackTextNonEmpty
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
 STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -65,7 +66,7 @@ class Source(Model):
         description="short quote from the source, in its language",
         examples=["zo spoedig mogelijk"],
     )
-    note: str | None = Field(
+    note: PackText | None = Field(
         default=None,
         description="reading of the text where it is unclear",
         examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],
@@ -81,8 +82,7 @@ class Unspecified(Model):
     unspecified: Literal[True] = Field(
         description="Always true: the value is open in the source.", examples=[True]
     )
-    note: str = Field(
-        min_length=1,
+    note: PackTextNonEmpty = Field(
         description="what the source says, and why no value is given",
         examples=["The seed gives no date."],
     )
@@ -91,14 +91,13 @@ class Unspecified(Model):
 class Conflict(Model):
     """The source contradicts itself here: the readings, the one encoded, and why."""
 
-    readings: tuple[str, ...] = Field(
+    readings: tuple[PackText, ...] = Field(
         min_length=2,
         description="The contradicting readings, at least two.",
         examples=[["6 months (IV art. 10)", "1 year (preamble)"]],
     )
-    chosen: str = Field(description="The reading encoded.", examples=["6 months (IV art. 10)"])
-    why: str = Field(
-        min_length=1,
+    chosen: PackText = Field(description="The reading encoded.", examples=["6 months (IV art. 10)"])
+    why: PackTextNonEmpty = Field(
         description="Why that reading.",
         examples=["IV art. 10 is the operative article"],
     )
@@ -121,7 +120,7 @@ class Rule(Model):
             {"document": "pr", "article": "art. 13(1)", "quote": "Toegang tot het bestand hebben"}
         ],
     )
-    note: str | None = Field(
+    note: PackText | None = Field(
         default=None,
         description=("Free text: how an unclear source is read, or what the source leaves open."),
         examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],
@@ -246,7 +245,7 @@ class Deadline(Model):
     asap: StrictBool = Field(
         default=False, description="'zo spoedig mogelijk'; duration is the latest", examples=[True]
     )
-    note: str | None = Field(
+    note: PackText | None = Field(
         default=None,
         description="How the deadline is read from the text.",
         examples=["'binnen vier weken': 28 calendar days"],

@@ -6,24 +6,12 @@ condition reads "de gegevens onvermijdelijk zijn", not ``payload.unavoidable equ
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from mph_rules.schema.common import Model
+from mph_rules.schema.text import Language, Text
 
-Language = Literal["nl", "en"]
-
-
-class Text(Model):
-    """One phrase in both languages a renderer writes."""
-
-    nl: str = Field(
-        min_length=1,
-        description="Dutch, in the covenant's own terms",
-        examples=["de gegevens onvermijdelijk zijn"],
-    )
-    en: str = Field(min_length=1, description="English", examples=["the data are unavoidable"])
+__all__ = ["FieldLabel", "Language", "Text"]
 
 
 class FieldLabel(Model):

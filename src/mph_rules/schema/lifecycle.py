@@ -18,10 +18,11 @@ from mph_rules.schema.common import (
     OnViolation,
     Rule,
 )
+from mph_rules.schema.text import PackText
 
 
 class Phase(Rule):
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
@@ -117,7 +118,7 @@ class Precondition(Rule):
         examples=[{"after": {"event": "household_informed"}, "duration": "P2W"}],
         json_schema_extra=V2,
     )
-    message: str = Field(
+    message: PackText = Field(
         description="Why the event is denied, as the user will read it.",
         examples=["no advice before the household was heard"],
     )
@@ -147,7 +148,7 @@ class Precondition(Rule):
 class ProcessDeadline(Rule):
     """After `start`, `until` must happen within `deadline` (e.g. triage in 5 working days)."""
 
-    label: str = Field(
+    label: PackText = Field(
         description="What must happen by when.", examples=["triage within 5 working days"]
     )
     start: EventRef = Field(

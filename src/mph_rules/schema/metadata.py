@@ -10,6 +10,7 @@ from pydantic import Field, StrictBool, model_validator
 
 from mph_rules.schema.common import ID_PATTERN, V2, Model, Unspecified
 from mph_rules.schema.labels import Language
+from mph_rules.schema.text import PackText
 
 PACK_SCHEMA_VERSION = 2
 """The newest pack vocabulary (`pack.schema_version`); packs without it are version 1."""
@@ -47,7 +48,7 @@ class SourceDocument(Model):
         description=("Date of the document (YYYY-MM-DD), or {unspecified: true, note}."),
         examples=["2016-09-06"],
     )
-    note: str | None = Field(
+    note: PackText | None = Field(
         default=None,
         description=("Free text: how an unclear source is read, or what the source leaves open."),
         examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],
@@ -62,7 +63,7 @@ class EffectivePeriod(Model):
     valid_until: dt.date | Unspecified | None = Field(
         default=None, description="null: open-ended", examples=["2030-12-31", None]
     )
-    note: str | None = Field(
+    note: PackText | None = Field(
         default=None,
         description=("Free text: how an unclear source is read, or what the source leaves open."),
         examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],
@@ -140,7 +141,7 @@ class PackMeta(Model):
         description="language of the text for case workers when none is asked for (nl or en)",
         examples=["nl"],
     )
-    note: str | None = Field(
+    note: PackText | None = Field(
         default=None,
         description=("Free text: how an unclear source is read, or what the source leaves open."),
         examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],

@@ -7,10 +7,11 @@ from typing import Literal
 from pydantic import Field, StrictBool
 
 from mph_rules.schema.common import ID_PATTERN, CoreKind, Model, PartyType, Rule
+from mph_rules.schema.text import PackText
 
 
 class Party(Rule):
-    name: str = Field(
+    name: PackText = Field(
         description="Name of the organisation as the covenant writes it.", examples=["GGZ Centraal"]
     )
     type: PartyType = Field(
@@ -20,7 +21,7 @@ class Party(Rule):
 
 
 class Role(Rule):
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
@@ -29,7 +30,7 @@ class Role(Rule):
         description="party types that may fill the role",
         examples=[["municipality"], "any"],
     )
-    description: str | None = Field(
+    description: PackText | None = Field(
         default=None,
         description="What the role does, in a sentence.",
         examples=["Chairs the expert team and decides when it is not unanimous."],
@@ -37,7 +38,7 @@ class Role(Rule):
 
 
 class DataCategory(Rule):
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
@@ -59,7 +60,7 @@ class DataCategory(Rule):
 
 
 class ExceptionGround(Rule):
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
@@ -76,7 +77,7 @@ class CustomEvent(Model):
         description="<pack id>.<name>",
         examples=["hilversum.monitoring_started"],
     )
-    label: str = Field(
+    label: PackText = Field(
         description="What the event means.", examples=["the procesregisseur starts monitoring"]
     )
     source: Source = Field(

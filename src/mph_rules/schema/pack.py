@@ -22,6 +22,7 @@ from mph_rules.schema.rules import (
     Setting,
     SharingRule,
 )
+from mph_rules.schema.text import PackText
 
 # The list sections of a pack, in file order, and those among them that hold rules a
 # decision can cite (legal bases included). One definition for the loader, the reference
@@ -54,7 +55,7 @@ class DefaultDeny(Model):
             {"document": "pr", "article": "art. 13(1)", "quote": "Toegang tot het bestand hebben"}
         ],
     )
-    note: str | None = Field(
+    note: PackText | None = Field(
         default=None,
         description=("Free text: how an unclear source is read, or what the source leaves open."),
         examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],

@@ -32,12 +32,13 @@ from mph_rules.schema.common import (
     Rule,
     Unspecified,
 )
+from mph_rules.schema.text import PackText, PackTextNonEmpty
 
 Everything = Literal["*"]
 
 
 class IntakeCriterion(Rule):
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
@@ -73,7 +74,7 @@ class Intake(Model):
             ]
         ],
     )
-    note: str | None = Field(
+    note: PackText | None = Field(
         default=None,
         description="What the covenant leaves open about intake.",
         examples=["Whether the criteria are cumulative is not stated."],
@@ -108,7 +109,7 @@ class LegalBasis(Rule):
         ),
         examples=["public_task", "consent"],
     )
-    law: str = Field(
+    law: PackText = Field(
         description="The law or article the basis rests on.",
         examples=["Wet maatschappelijke ondersteuning 2015"],
     )
@@ -182,7 +183,7 @@ class InformedBy(AgeRange):
         "notification of its own",
         examples=[["subject", "legal_representative"]],
     )
-    note: str | None = Field(
+    note: PackText | None = Field(
         default=None,
         description="Free text: how an unclear source is read.",
         examples=["PR art. 9(5): the legal representative of a child under 16 as well"],
@@ -195,7 +196,7 @@ class InformedBy(AgeRange):
 
 
 class InformationDuty(Rule):
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
@@ -218,7 +219,7 @@ class InformationDuty(Rule):
         description="matches household_informed.about / notification_sent.duty",
         examples=["registration"],
     )
-    content: tuple[str, ...] = Field(
+    content: tuple[PackText, ...] = Field(
         default=(),
         description="What must be told.",
         examples=[["the registration", "the purpose of the processing"]],
@@ -461,7 +462,7 @@ class SharingRule(Rule):
         ),
         examples=[["pr6_1_municipality"]],
     )
-    label: str | None = Field(
+    label: PackText | None = Field(
         default=None,
         description="What the rule allows or forbids, in a sentence.",
         examples=["the reporter provides the household's data"],
@@ -488,7 +489,7 @@ class RetentionException(Model):
         ),
         examples=["pr15_3_anonymised"],
     )
-    label: str = Field(
+    label: PackText = Field(
         description="What may be kept and on what condition.",
         examples=["kept longer, stripped of identifying features"],
     )
@@ -501,7 +502,7 @@ class RetentionException(Model):
 
 
 class RetentionClock(Rule):
-    label: str = Field(
+    label: PackText = Field(
         description="What the clock does, in a sentence.",
         examples=["five years from 1 January after closure"],
     )
@@ -666,7 +667,7 @@ class Representation(AgeRange):
         description=("Who may make the request: subject and/or legal_representative."),
         examples=[["subject", "legal_representative"]],
     )
-    note: str | None = Field(
+    note: PackText | None = Field(
         default=None,
         description=("Free text: how an unclear source is read, or what the source leaves open."),
         examples=[("'zo spoedig mogelijk': the seed gives no number of days; none is invented.")],
@@ -681,7 +682,7 @@ class Right(Rule):
         ),
         examples=["access"],
     )
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
@@ -750,11 +751,11 @@ class RecordDuty(Rule):
     covenant asks for the record, it does not forbid the act.
     """
 
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
-    what: str = Field(
+    what: PackText = Field(
         description="what must be written down, in the covenant's words",
         examples=["de reden om de betrokkene niet te informeren"],
     )
@@ -798,7 +799,7 @@ RetentionClock.model_rebuild()
 class Setting(Rule):
     """A value the covenant leaves to the user (a parameter), with a justified default."""
 
-    label: str = Field(
+    label: PackText = Field(
         description="Human-readable name, in the covenant's own words.",
         examples=["procesregisseur"],
     )
@@ -815,8 +816,7 @@ class Setting(Rule):
     default: str | bool | int = Field(
         description="The default value, which must fit the type.", examples=["long", True, 5]
     )
-    justification: str = Field(
-        min_length=1,
+    justification: PackTextNonEmpty = Field(
         description="why this default",
         examples=["the covenant text (art. 15(1)) names five years"],
     )
