@@ -123,3 +123,21 @@ def test_event_verdicts_equal_per_category_verdicts(path: Path) -> None:
                 ]
                 assert got == combine(parts)
             session.post(event)
+
+
+def test_positional_calls_follow_the_field_order() -> None:
+    """Notifications, deadline statuses and record statuses are built positionally on the
+    hot path (engine/duties.py, engine/lifecycle.py, casebook.py): a change of their field
+    order must change those calls too."""
+    from mph_rules.decision import ProcessDeadlineStatus, RecordStatus
+
+    order = {
+        Notification: "id duty recipient informer about trigger_event status due due_at asap "
+        "counting source origin done_event late ground reason outcome note subject addressee",
+        ProcessDeadlineStatus: "id rule label start_event status due counting source "
+        "met_event responsible note due_at",
+        RecordStatus: "id rule what status source trigger_event by due done_event subject "
+        "reason",
+    }
+    for cls, names in order.items():
+        assert [f.name for f in dataclasses.fields(cls)] == names.split(), cls

@@ -367,18 +367,18 @@ class CaseBook:
             else:
                 status = "required"
             out.append(
-                new_record_status(
-                    id=f"{r.rule.id}#{r.trigger}" + (f"@{r.subject}" if r.subject else ""),
-                    rule=r.rule.id,
-                    what=r.rule.what,
-                    status=status,
-                    source=self.cite(r.rule.id) or "",
-                    trigger_event=r.trigger,
-                    by=r.rule.by,
-                    due=r.due,
-                    done_event=r.done,
-                    subject=r.subject,
-                    reason=reason,
+                new_record_status(  # positional, in RecordStatus's field order (faster)
+                    f"{r.rule.id}#{r.trigger}" + (f"@{r.subject}" if r.subject else ""),
+                    r.rule.id,
+                    r.rule.what,
+                    status,
+                    self.cite(r.rule.id) or "",  # source
+                    r.trigger,  # trigger_event
+                    r.rule.by,
+                    r.due,
+                    r.done,  # done_event
+                    r.subject,
+                    reason,
                 )
             )
         return tuple(out), late
@@ -428,7 +428,7 @@ class CaseBook:
                 return
             seen_settings.add(setting_id)
             out.append(
-                OpenPoint(
+                new_open_point(
                     setting_id,
                     "conflict",
                     marker.note,
@@ -485,7 +485,7 @@ class CaseBook:
             reading = f"{settings.get(setting_id)!r} (default reading: {marker.reading})"
             cite = self.cite(setting_id)
             out.append(
-                OpenPoint(
+                new_open_point(
                     setting_id, "conflict", marker.note, cite, setting_id, reading, tuple(events)
                 )
             )
@@ -503,7 +503,7 @@ class CaseBook:
         else:
             reading = f"{self.index.working_days_default} (default)"
         out.append(
-            OpenPoint(
+            new_open_point(
                 rule, "unspecified", note, self.cite(rule), setting_id, reading, tuple(events)
             )
         )

@@ -185,7 +185,10 @@ class Duties(RuleFamily):
                     cp.cite(duty.id) or "",
                     cp.origins.get(duty.id, ""),
                     isinstance(deadline, Deadline) and deadline.asap,
-                    deadline.note if isinstance(deadline, Unspecified) else None,
+                    # a plain str, as "; ".join made it (a two-language note stays English)
+                    str(deadline.note)
+                    if isinstance(deadline, Unspecified) and deadline.note
+                    else None,
                 ),
             )
         return found[1]
