@@ -97,6 +97,29 @@ def test_the_decision_is_the_one_of_the_same_pack_in_english_only() -> None:
         assert english in hashless[0]
 
 
+def _kinds(node: Any) -> set[type]:
+    if isinstance(node, dict):
+        return {type(k) for k in node} | {t for v in node.values() for t in _kinds(v)}
+    if isinstance(node, list):
+        return {t for v in node for t in _kinds(v)}
+    return {type(node)}
+
+
+def test_the_decision_as_plain_data_holds_plain_strings_and_replays() -> None:
+    """``to_dict`` is plain JSON data: a two-language text is its English ``str``, not the
+    ``Bilingual`` the pack holds, so a stored audit record compares equal on replay."""
+    from mph_rules.testing import audit
+
+    engine = Engine(load_pack(FIXTURE))
+    case = load_case(CASE)
+    day = dt.date.fromisoformat(AS_OF)
+    plain = engine.evaluate(case, as_of=day).to_dict()
+    assert Bilingual not in _kinds(plain)
+    assert SHOWN[0][1] in json.dumps(plain)
+    stored = json.loads(audit.dumps(audit.record(engine, case, day)))
+    assert audit.replay(stored, engine.pack).reproduced
+
+
 @pytest.mark.parametrize("command", ["evaluate", "explain"])
 def test_each_language_shows_its_own_text(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     out = {}
@@ -204,3 +227,32 @@ def test_lint_lang_complete_finds_english_only_texts(tmp_path: Path) -> None:
     lines = twin.read_text(encoding="utf-8").splitlines()
     assert SHOWN[0][1] in lines[message.line - 1]  # type: ignore[operator]
     assert not untranslated(load_pack(twin))
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_reference_page_shows_its_language(lang: str) -> None:
+    from mph_rules import render
+
+    page = render.markdown.pack(load_pack(FIXTURE), lang=lang)
+    pairs = [
+        *SHOWN[:2],
+        ("het college van de gemeente", "the municipal executive"),
+        ("Vastleggen van het advies", "Recording the plan"),
+        ("de politie geeft incidenten aan de triagist", "the police give incidents"),
+        ("de tekst van het convenant (art. 15(1)) noemt vijf jaar", "the covenant text"),
+    ]
+    for dutch, english in pairs:
+        shown, hidden = (dutch, english) if lang == "nl" else (english, dutch)
+        assert shown in page and hidden not in page, shown
+
+
+def test_the_html_report_shows_its_language(capsys: pytest.CaptureFixture[str]) -> None:
+    import html
+
+    argv = ["evaluate", "--pack", str(FIXTURE), str(CASE), "--as-of", AS_OF, "--format", "html"]
+    for lang in ("nl", "en"):
+        main([*argv, "--lang", lang])
+        page = html.unescape(capsys.readouterr().out)
+        for dutch, english in SHOWN[:7]:
+            shown, hidden = (dutch, english) if lang == "nl" else (english, dutch)
+            assert shown in page and hidden not in page, (lang, shown)

@@ -419,6 +419,12 @@ def _render(path: YamlPath) -> str:
 # --- small readers of the pack --------------------------------------------------------------
 
 
+def plain_texts(data: Any) -> Iterator[tuple[YamlPath, str]]:
+    """The plain strings of a pack file's YAML data in fields that take ``{nl, en}`` (its
+    texts for case workers not yet in two languages), with their paths."""
+    return _plain_texts(Pack, data, ())
+
+
 def _plain_texts(
     model: type[BaseModel], data: Any, path: YamlPath
 ) -> Iterator[tuple[YamlPath, str]]:
@@ -626,7 +632,7 @@ class _Linter:
         src = self.loc.own_source()
         if src is None or self.pack.pack.language != "nl":
             return
-        for path, text in _plain_texts(Pack, src.doc.data, ()):
+        for path, text in plain_texts(src.doc.data):
             if not reads_as_english(text):
                 continue
             line, col = src.doc.locate(path)
@@ -1709,5 +1715,7 @@ def compare_packs(packs: Sequence[Pack], *, lang: str = "en") -> Comparison:
             )
         )
     return Comparison(
-        tuple(p.pack.id for p in packs), tuple(p.pack.title for p in packs), tuple(rows)
+        tuple(p.pack.id for p in packs),
+        tuple(d.m.text(d.pack.pack.title) for d in described),
+        tuple(rows),
     )

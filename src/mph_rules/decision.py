@@ -33,6 +33,8 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, str) and type(value) is not str:
+        return str(value)  # a pack's two-language text (Bilingual): plain data carries its English
     return value
 
 

@@ -29,7 +29,8 @@ def _pack_text(engine: Engine) -> str:
 
 def _changed(text: str) -> str:
     """The same pack with one rule's wording changed (a label: no effect on any verdict)."""
-    changed, n = re.subn(r"(\n\s+label: )([\"']?)", r"\1\2(changed) ", text, count=1)
+    # a label may be a plain string or a two-language flow mapping `{nl: ..., en: ...}`
+    changed, n = re.subn(r"(\n\s+label: (?:\{nl: )?)([\"']?)", r"\1\2(changed) ", text, count=1)
     assert n == 1
     return changed
 

@@ -87,7 +87,9 @@ class _Report:
     def body(self) -> str:
         d, m = self.d, self.m
         parts = [
-            f"<h1>{_e(m('decision.title', case=d.case_id, title=self.pack.pack.title))}</h1>",
+            "<h1>"
+            + _e(m("decision.title", case=d.case_id, title=self.w.text(self.pack.pack.title)))
+            + "</h1>",
             '<p class="meta">'
             + _e(
                 m(
@@ -390,7 +392,7 @@ def decision(
 ) -> str:
     """A complete, self-contained HTML decision report."""
     w = Words(pack, lang)
-    title = w.m("decision.title", case=d.case_id, title=pack.pack.title)
+    title = w.m("decision.title", case=d.case_id, title=w.text(pack.pack.title))
     return page(title, decision_body(d, pack, lang=w.m.lang, docs_href=docs_href), lang=w.m.lang)
 
 

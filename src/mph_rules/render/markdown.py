@@ -134,7 +134,7 @@ class _Page:
         own = self.loc.own_source()
         own_file = Path(own.file).name if own is not None else meta.id
         self.out = [m("docs.generated", id=meta.id, file=own_file), ""]
-        self.h(1, meta.title)
+        self.h(1, self.t(meta.title))
         if other is not None:
             self.para(m("docs.other_language", file=other))
         facts = [m("docs.pack_version", id=meta.id, version=meta.version)]
@@ -188,6 +188,12 @@ class _Page:
     def _open(self, value: object) -> str:
         if isinstance(value, Unspecified):
             return self.m("docs.unspecified")
+        return self.t(value) if isinstance(value, str) else str(value)
+
+    def _raw(self, value: object) -> str:
+        """A text as read from a baseline's YAML: ``{nl, en}`` in the page's language."""
+        if isinstance(value, dict):
+            return str(value.get(self.m.lang, ""))
         return str(value)
 
     def sources(self) -> None:
@@ -197,7 +203,7 @@ class _Page:
             rows.append(
                 (
                     f'<a id="src-{s.id}"></a>`{s.id}`',
-                    s.title,
+                    self.t(s.title),
                     self.enum(s.kind.value),
                     s.version or "",
                     self._open(s.date) if s.date is not None else "",
@@ -211,7 +217,11 @@ class _Page:
                 rows.append(
                     (
                         f'<a id="src-{doc.get("id")}"></a>`{doc.get("id")}`',
-                        self.m("docs.via_baseline", title=doc.get("title", ""), id=src.pack_id),
+                        self.m(
+                            "docs.via_baseline",
+                            title=self._raw(doc.get("title", "")),
+                            id=src.pack_id,
+                        ),
                         self.enum(doc.get("kind", "")),
                         doc.get("version") or "",
                         str(doc.get("date") or ""),

@@ -184,7 +184,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
     ok, denied = m("mark.ok"), m("mark.denied")
     width = max(len(ok), len(denied))
     out = [
-        m("decision.title", case=d.case_id, title=pack.pack.title),
+        m("decision.title", case=d.case_id, title=w.text(pack.pack.title)),
         m(
             "decision.pack",
             id=d.pack.id,

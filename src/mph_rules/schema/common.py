@@ -326,6 +326,8 @@ def open_or(given: object) -> object:
 if TYPE_CHECKING:
     DeadlineOrOpen = Deadline | Unspecified
     ConditionOrOpen = Condition | Unspecified
+    TextOrOpen = str | Unspecified
 else:
     DeadlineOrOpen = open_or(Deadline)
     ConditionOrOpen = open_or(Condition)
+    TextOrOpen = open_or(PackText)

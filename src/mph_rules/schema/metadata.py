@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, StrictBool, model_validator
 
-from mph_rules.schema.common import ID_PATTERN, V2, Model, Unspecified
+from mph_rules.schema.common import ID_PATTERN, V2, Model, TextOrOpen, Unspecified
 from mph_rules.schema.labels import Language
 from mph_rules.schema.text import PackText
 
@@ -31,7 +31,7 @@ class SourceDocument(Model):
     id: str = Field(
         pattern=ID_PATTERN, examples=["pr"], description="Document id, cited as `source.document`."
     )
-    title: str = Field(
+    title: PackText = Field(
         description="Full title of the document.",
         examples=["Bijlage 1 Privacyreglement Aanpak multi probleem huishoudens"],
     )
@@ -83,20 +83,20 @@ class PackMeta(Model):
         examples=["hilversum"],
         description="Pack id, lower_snake_case; pack events are prefixed with it.",
     )
-    title: str = Field(
+    title: PackText = Field(
         description="Title of the covenant as a reader knows it.",
         examples=["Hilversum: Intentieverklaring MPH-aanpak en Privacyreglement"],
     )
     version: str = Field(description="version of the pack itself", examples=["1.0.0"])
-    municipality: str | None = Field(
+    municipality: PackText | None = Field(
         default=None, description="The municipality whose covenant this is.", examples=["Hilversum"]
     )
-    region: str | None = Field(
+    region: PackText | None = Field(
         default=None,
         description="The region, where the covenant is regional.",
         examples=["Gooi en Vechtstreek"],
     )
-    controller: str | Unspecified | None = Field(
+    controller: TextOrOpen | None = Field(
         default=None,
         description=(
             "The controller (verwerkingsverantwoordelijke), or {unspecified: true, note}."

@@ -145,7 +145,7 @@ def takes_text(annotation: Any) -> bool:
 
 _ENGLISH_WORDS = re.compile(
     r"\b(the|must|because|may|cannot|does|which|with|from|before|after|only|has|have|been|"
-    r"were|its|it|and|not|no|by|should|when|where|is|are|of|to|for)\b"
+    r"were|its|it|and|not|no|by|should|when|where|is|are|to|for)\b"
 )
 _DUTCH_WORDS = re.compile(
     r"\b(de|het|een|van|en|niet|is|wordt|worden|zijn|voor|met|bij|naar|op|als)\b"
@@ -153,8 +153,9 @@ _DUTCH_WORDS = re.compile(
 
 
 def reads_as_english(text: str) -> bool:
-    """A plain text of more than one word with more English than Dutch function words: a
-    heuristic for to-do lists (``tools/english_in_packs.py``, ``lint --lang-complete``)."""
+    """A plain text of more than one word with more English than Dutch function words ("of"
+    counts as neither: it is Dutch too): a heuristic for to-do lists
+    (``tools/english_in_packs.py``, ``lint --lang-complete``)."""
     if isinstance(text, Bilingual) or " " not in text.strip():
         return False
     return len(_ENGLISH_WORDS.findall(text)) > len(_DUTCH_WORDS.findall(text))
