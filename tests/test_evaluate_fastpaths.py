@@ -141,3 +141,15 @@ def test_positional_calls_follow_the_field_order() -> None:
     }
     for cls, names in order.items():
         assert [f.name for f in dataclasses.fields(cls)] == names.split(), cls
+
+
+def test_settled_event_verdict_equals_the_class() -> None:
+    """The engine's event verdicts skip __post_init__ (they always carry their word)."""
+    from mph_rules.decision import EventVerdict, new_settled_event_verdict
+
+    for word, allowed in (("allowed", True), ("denied", False), ("unspecified", True)):
+        args = (0, "case_registered", dt.date(2024, 3, 11), allowed, "a", "b", ("r",), ("w",))
+        built = new_settled_event_verdict(*args, None, True, word, ("s1",))
+        plain = EventVerdict(*args, None, True, word, ("s1",))
+        assert type(built) is EventVerdict and built == plain
+        assert built.to_json() == plain.to_json()

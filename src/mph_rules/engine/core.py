@@ -27,7 +27,7 @@ from mph_rules.decision import (
     TraceEntry,
     Verdict,
     new_case_decision,
-    new_event_verdict,
+    new_settled_event_verdict,
 )
 from mph_rules.engine.access import Access
 from mph_rules.engine.case import CaseFacts
@@ -422,7 +422,7 @@ class Engine:
             why = life.not_in_force(event)
             reasons.append(why)
             life.trace(state, "pack.effective", "not_applicable", why, i, "pack effective")
-        return new_event_verdict(
+        return new_settled_event_verdict(  # the word is always given (never "")
             i,
             kind,
             event.at,
