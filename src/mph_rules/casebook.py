@@ -280,9 +280,21 @@ class CaseBook:
         due: Callable[[RecordDuty], tuple[dt.date | None, dt.datetime | None]],
     ) -> None:
         """An allowed event: it may breach a `before`, discharge records and require new
-        ones (in that order, so an event never discharges the record it requires)."""
-        for rule in self.index.by_before.get(event_type, ()):
-            if not _fires(rule.before, event_type, matches):
+        ones (in that order, so an event never discharges the record it requires). A rule
+        with no record still open is not tested: it could change nothing (its conditions
+        are pure)."""
+        before = self.index.by_before.get(event_type, ())
+        discharge = self.index.by_discharge.get(event_type, ())
+        pending: set[int] = set()  # ids of the rules with a record not yet done
+        unbreached: set[int] = set()  # ... and not yet breached
+        if before or discharge:
+            for open_ in self.records:
+                if open_.done is None:
+                    pending.add(id(open_.rule))
+                    if open_.breached_by is None:
+                        unbreached.add(id(open_.rule))
+        for rule in before:
+            if id(rule) not in unbreached or not _fires(rule.before, event_type, matches):
                 continue
             for open_ in self.records:
                 if open_.rule is rule and open_.done is None and open_.breached_by is None:
@@ -301,8 +313,8 @@ class CaseBook:
             named = self.index.records.get(record_id)
             if named is not None:
                 discharging.append(named)
-        for rule in self.index.by_discharge.get(event_type, ()):
-            if _fires(rule.discharged_by, event_type, matches):
+        for rule in discharge:
+            if id(rule) in pending and _fires(rule.discharged_by, event_type, matches):
                 discharging.append(rule)
         concerned = set(self.consent.concerned(subjects)) if discharging else set()
         for rule in discharging:
@@ -355,18 +367,18 @@ class CaseBook:
             else:
                 status = "required"
             out.append(
-                new_record_status(
-                    id=f"{r.rule.id}#{r.trigger}" + (f"@{r.subject}" if r.subject else ""),
-                    rule=r.rule.id,
-                    what=r.rule.what,
-                    status=status,
-                    source=self.cite(r.rule.id) or "",
-                    trigger_event=r.trigger,
-                    by=r.rule.by,
-                    due=r.due,
-                    done_event=r.done,
-                    subject=r.subject,
-                    reason=reason,
+                new_record_status(  # positional, in RecordStatus's field order (faster)
+                    f"{r.rule.id}#{r.trigger}" + (f"@{r.subject}" if r.subject else ""),
+                    r.rule.id,
+                    r.rule.what,
+                    status,
+                    self.cite(r.rule.id) or "",  # source
+                    r.trigger,  # trigger_event
+                    r.rule.by,
+                    r.due,
+                    r.done,  # done_event
+                    r.subject,
+                    reason,
                 )
             )
         return tuple(out), late
@@ -416,7 +428,7 @@ class CaseBook:
                 return
             seen_settings.add(setting_id)
             out.append(
-                OpenPoint(
+                new_open_point(
                     setting_id,
                     "conflict",
                     marker.note,
@@ -473,7 +485,7 @@ class CaseBook:
             reading = f"{settings.get(setting_id)!r} (default reading: {marker.reading})"
             cite = self.cite(setting_id)
             out.append(
-                OpenPoint(
+                new_open_point(
                     setting_id, "conflict", marker.note, cite, setting_id, reading, tuple(events)
                 )
             )
@@ -491,7 +503,7 @@ class CaseBook:
         else:
             reading = f"{self.index.working_days_default} (default)"
         out.append(
-            OpenPoint(
+            new_open_point(
                 rule, "unspecified", note, self.cite(rule), setting_id, reading, tuple(events)
             )
         )

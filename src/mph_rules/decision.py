@@ -391,13 +391,15 @@ class DueItems(_Serialisable):
 _T = TypeVar("_T")
 
 
-def builder(cls: type[_T]) -> Callable[..., _T]:
+def builder(cls: type[_T], *, settle: bool = True) -> Callable[..., _T]:
     """A constructor for the frozen result class ``cls``: same signature, and what it returns
     equals ``cls(...)`` (same type, same fields, still frozen), at the cost of a plain slots
     class. A frozen dataclass's ``__init__`` sets every field through ``object.__setattr__``,
     about three times the cost of a plain attribute store, and the engine builds a hundred of
     these per evaluation. The instance is built as a private twin with the same slots and then
-    given ``cls`` as its class (the layouts are identical, so Python allows it)."""
+    given ``cls`` as its class (the layouts are identical, so Python allows it).
+    ``settle=False`` leaves out ``__post_init__``: only for callers that always pass what it
+    would settle (a non-empty ``verdict``)."""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     names = [f.name for f in fields]
     slots = getattr(cls, "__slots__", ())
@@ -415,7 +417,7 @@ def builder(cls: type[_T]) -> Callable[..., _T]:
             params.append(f"{f.name}=_d_{f.name}")
     body = [f"    o.{name} = {name}" for name in names]
     post = getattr(cls, "__post_init__", None)
-    if post is not None:
+    if post is not None and settle:
         scope["_post"] = post
         body.append("    _post(o)")
     head = [f"def make({', '.join(params)}):", "    o = _new(_twin)"]
@@ -429,6 +431,8 @@ def builder(cls: type[_T]) -> Callable[..., _T]:
 new_trace_entry = builder(TraceEntry)
 new_verdict = builder(Verdict)
 new_event_verdict = builder(EventVerdict)
+# the engine's per-event verdicts always carry their verdict word: nothing to settle
+new_settled_event_verdict = builder(EventVerdict, settle=False)
 new_notification = builder(Notification)
 new_deadline_status = builder(ProcessDeadlineStatus)
 new_deletion = builder(Deletion)

@@ -143,6 +143,8 @@ def _count(value: Any) -> int | None:
 
 
 def _is_list(value: Any) -> bool:
+    if type(value) is tuple or type(value) is list:  # the usual payload lists, without the ABC
+        return True
     return isinstance(value, Sequence) and not isinstance(value, str)
 
 
@@ -258,6 +260,30 @@ def _earlier(reads: frozenset[Read]) -> frozenset[Read]:
     return frozenset(("earlier", name) if kind == "field" else (kind, name) for kind, name in reads)
 
 
+def _all_of(tests: tuple[Callable[[ConditionContext], bool], ...]) -> Any:
+    """``all(t(ctx) for t in tests)`` as a loop: no generator per test (a hot path)."""
+
+    def holds(ctx: ConditionContext) -> bool:
+        for test in tests:  # noqa: SIM110 (see the docstring)
+            if not test(ctx):
+                return False
+        return True
+
+    return holds
+
+
+def _any_of(tests: tuple[Callable[[ConditionContext], bool], ...]) -> Any:
+    """``any(t(ctx) for t in tests)`` as a loop (see ``_all_of``)."""
+
+    def holds(ctx: ConditionContext) -> bool:
+        for test in tests:  # noqa: SIM110 (see the docstring)
+            if test(ctx):
+                return True
+        return False
+
+    return holds
+
+
 def compile_condition(condition: Condition) -> Node:
     """One node per operator, built recursively; call once per pack and keep the result."""
     if isinstance(condition, AllOf | AnyOf):
@@ -269,9 +295,9 @@ def compile_condition(condition: Condition) -> Node:
         reads = frozenset().union(*(p.reads for p in parts))
         if isinstance(condition, AllOf):
             text = "(" + " and ".join(p.text for p in parts) + ")"
-            return _node(lambda ctx: all(t(ctx) for t in tests), reads, text, parts)
+            return _node(_all_of(tests), reads, text, parts)
         text = "(" + " or ".join(p.text for p in parts) + ")"
-        return _node(lambda ctx: any(t(ctx) for t in tests), reads, text, parts)
+        return _node(_any_of(tests), reads, text, parts)
     if isinstance(condition, Not):
         inner = compile_condition(condition.not_)
         test = inner.holds

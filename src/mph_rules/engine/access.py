@@ -19,6 +19,8 @@ from mph_rules.events import Event
 from mph_rules.schema import Effect
 
 _BLANK_PURPOSES = 4  # verdicts a conditional cell keeps for queries without context
+_GROUP_CATEGORIES = 8  # events naming more categories are decided cell by cell
+_GROUPS = 4096  # (role, categories, phase, action) groups kept: the category lists vary
 _NOTHING: Any = MappingProxyType({})  # the payload of a query without context: read-only
 
 
@@ -37,19 +39,26 @@ def combine(verdicts: list[Verdict]) -> Verdict:
 class ConditionalCell:
     """An access cell whose verdict depends on the query: ``decide(purpose, context)``,
     ``blank(purpose)`` for a query without context or session, ``query(purpose, context)``
-    for a query with a context of facts (and no session)."""
+    for a query with a context of facts (and no session). ``tests`` are its varying
+    rules' (purposes, condition) and ``verdict(purpose, varied)`` the verdict for their
+    outcomes (0 applies, 1 purpose excluded, 2 condition not met), as ``decide`` computes
+    them: an event's cells share the outcomes of the conditions they have in common."""
 
-    __slots__ = ("blank", "decide", "query")
+    __slots__ = ("blank", "decide", "query", "tests", "verdict")
 
     def __init__(
         self,
         decide: Callable[[str | None, Context], Verdict],
         blank: Callable[[str | None], Verdict],
         query: Callable[[str | None, Mapping[str, Any]], Verdict],
+        tests: tuple[tuple[Any, Any], ...] = (),
+        verdict: Callable[[str | None, tuple[int, ...]], Verdict] | None = None,
     ) -> None:
         self.decide = decide
         self.blank = blank
         self.query = query
+        self.tests = tests
+        self.verdict = verdict
 
 
 _CONTEXT_ROOTS = frozenset({"facts", "payload", "subject", "request"})
@@ -171,15 +180,79 @@ class Access(RuleFamily):
         self._cells: dict[Cell, Verdict | ConditionalCell] = {}
         self._blank: dict[str, CaseState] = {}
         self._blank_ctx: dict[str, Context] = {}
+        self._groups: dict[Any, tuple[Any, tuple[Verdict | ConditionalCell, ...]] | None] = {}
 
     def check(self, i: int, event: Event, state: CaseState, ctx: Context) -> Verdict:
         p = event.parsed
         action = "read" if event.type == "file_accessed" else "write"
         role = event.actor.role if event.actor else ""
+        purpose = p.purpose
+        group = self._group(role, p.categories, state.phase, action)
+        if group is not None and (purpose is None or type(purpose) is str):
+            return self._grouped(group, purpose, ctx)
         verdicts = [
-            self.access((role, cat, state.phase, action), p.purpose, ctx) for cat in p.categories
+            self.access((role, cat, state.phase, action), purpose, ctx) for cat in p.categories
         ]
         return self.memo.combined(verdicts, combine)
+
+    def _group(
+        self, role: str, categories: Any, phase: str, action: str
+    ) -> tuple[Any, tuple[Verdict | ConditionalCell, ...]] | None:
+        """Per (role, categories, phase, action) of an event, once: a memo name and its
+        cells; None where a cell is not kept or the event names many categories."""
+        name = (role, tuple(categories), phase, action)
+        if name in self._groups:
+            return self._groups[name]
+        cells = [self.cell((role, cat, phase, action)) for cat in name[1]]
+        found = None
+        if len(cells) <= _GROUP_CATEGORIES and all(c is not None for c in cells):
+            found = (("access*", name), tuple(c for c in cells if c is not None))
+        if len(self._groups) >= _GROUPS:
+            self._groups.clear()
+        self._groups[name] = found
+        return found
+
+    def _grouped(
+        self,
+        group: tuple[Any, tuple[Verdict | ConditionalCell, ...]],
+        purpose: str | None,
+        ctx: Context,
+    ) -> Verdict:
+        """The combined verdict of an event's cells, memoised whole under the outcomes of
+        each conditional cell's rules (what each cell's own verdict is memoised under), each
+        condition tested once per event and in the order ``decide`` tests them."""
+        name, cells = group
+        seen: dict[Any, bool] = {}
+        outcomes: list[tuple[int, ...]] = []
+        for found in cells:
+            if isinstance(found, Verdict):
+                continue
+            varied = []
+            for purposes, holds in found.tests:
+                if purposes is not None and purpose not in purposes:
+                    varied.append(1)
+                elif holds is None:
+                    varied.append(0)
+                else:
+                    met = seen.get(holds)
+                    if met is None:
+                        met = seen[holds] = bool(holds(ctx))
+                    varied.append(0 if met else 2)
+            outcomes.append(tuple(varied))
+        memo = self.memo
+        key = (name, purpose, tuple(outcomes))
+        verdict = memo.get(key)
+        if verdict is None:
+            parts = iter(outcomes)
+            verdicts = [
+                memo.keep(found)
+                if isinstance(found, Verdict)
+                else found.verdict(purpose, next(parts))  # type: ignore[misc]
+                for found in cells
+            ]
+            verdict = memo.combined(verdicts, combine)
+            memo.put(key, verdict)
+        return verdict
 
     def access(self, cell: Cell, purpose: str | None, ctx: Context) -> Verdict:
         found = self.cell(cell)
@@ -399,7 +472,7 @@ class Access(RuleFamily):
             )
             return verdict(purpose, varied)
 
-        return ConditionalCell(decide, blank, query)
+        return ConditionalCell(decide, blank, query, tests, verdict)
 
     # reporting ----------------------------------------------------------------------------
 

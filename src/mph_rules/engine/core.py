@@ -27,7 +27,7 @@ from mph_rules.decision import (
     TraceEntry,
     Verdict,
     new_case_decision,
-    new_event_verdict,
+    new_settled_event_verdict,
 )
 from mph_rules.engine.access import Access
 from mph_rules.engine.case import CaseFacts
@@ -123,9 +123,14 @@ class Engine:
             self.retention,
             self.records,
         )
-        # per plan step, by identity (the plan keeps its steps, so an id is never reused;
-        # bounded by types x phases): the families whose effects the step can reach
-        self._planned_effects: dict[int, tuple[RuleFamily, ...]] = {}
+        # per (event type, phase), the plan's step and the effect families (in their order)
+        # it can reach; bounded by types x phases
+        self._planned: dict[tuple[str, str], tuple[Step, tuple[RuleFamily, ...]]] = {}
+        # the event types Findings.guard can deny (it lets every other type pass unread)
+        self._guarded = DATA_EVENTS | {"subject_request_answered"}
+        effective = self.pack.pack.effective
+        window = (effective.valid_from, effective.valid_until)
+        self._always_in_force = not any(isinstance(end, dt.date) for end in window)
 
     # point queries ----------------------------------------------------------------------
 
@@ -358,21 +363,25 @@ class Engine:
     ) -> EventVerdict:
         """Judge one event and, if allowed, apply its effects (``step``: the plan's step for
         the event's type and phase unless a caller narrows it)."""
-        if step is None:
-            step = self.plan.step(event.type, state.phase)
-            effects = self._planned_effects.get(id(step))
-            if effects is None:
-                effects = self._planned_effects[id(step)] = self._effects_of(step)
-        else:  # a narrowed step (durable backend): decided afresh
-            effects = self._effects_of(step)
         before = state.phase
         kind = event.type
-        parsed = event.parsed
+        if step is None:
+            planned = self._planned.get((kind, before))
+            if planned is None:
+                step = self.plan.step(kind, before)
+                planned = self._planned[(kind, before)] = (step, self._effects_of(step))
+            step, effects = planned
+        else:  # a narrowed step (durable backend): decided afresh
+            effects = self._effects_of(step)
+        parsed = event.__pydantic_private__["_parsed"]  # type: ignore[index]  # Event.parsed
         ctx = Context(state, event, parsed)
         rules: list[str] = []
         reasons: list[str] = []
         life = self.lifecycle
-        allowed, target = life.transition(i, event, state, ctx, step, rules, reasons)
+        if step.transitions or not step.accepted:
+            allowed, target = life.transition(i, event, state, ctx, step, rules, reasons)
+        else:  # accepted in the phase, no transition to try (what transition() answers)
+            allowed, target = True, None
         if kind == "subject_request_received":
             # known even when a precondition refuses the receipt, so that a later answer is
             # denied citing its right (_not_open) instead of failing on an unknown request
@@ -395,7 +404,7 @@ class Engine:
                 reasons.extend(verdict.reasons)
                 state.trace.extend(self.memo.indexed(verdict, i))
                 allowed = verdict.allowed
-        if allowed:
+        if allowed and kind in self._guarded:
             allowed = self.findings.guard(i, event, state, rules, reasons)
         if target is not None:
             transition = f"{before} -> {target}"
@@ -412,12 +421,12 @@ class Engine:
             remember(state, event, self.kept.get(event.type))
         else:
             word = ""
-        in_force = life.in_force(event)
+        in_force = self._always_in_force or life.in_force(event)
         if not in_force:
             why = life.not_in_force(event)
             reasons.append(why)
             life.trace(state, "pack.effective", "not_applicable", why, i, "pack effective")
-        return new_event_verdict(
+        return new_settled_event_verdict(  # the word is always given (never "")
             i,
             kind,
             event.at,

@@ -62,6 +62,10 @@ class Duties(RuleFamily):
     checks = frozenset({"information_duty_waived"})
     reacts_to = frozenset({"information_duty_waived", "notification_sent", "household_informed"})
 
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self._constants: dict[str, tuple[InformationDuty, tuple[str, str, bool, str | None]]] = {}
+
     def check(self, i: int, event: Event, state: CaseState, ctx: Context) -> Verdict:
         """A waiver must name a ground of the duty, record what the duty requires, and find
         an open notification."""
@@ -163,15 +167,35 @@ class Duties(RuleFamily):
             return bool(p.duty == duty.id)
         if event.type == "household_informed" and p.about == duty.about:
             return True
-        return any(
-            ref.event == event.type and (ref.when is None or self.holds(ref.when, ctx))
-            for ref in duty.fulfilled_by
-        )
+        for ref in duty.fulfilled_by:  # a loop: no generator per open duty
+            if ref.event == event.type and (ref.when is None or self.holds(ref.when, ctx)):
+                return True
+        return False
+
+    def _fixed(self, duty: InformationDuty) -> tuple[str, str, bool, str | None]:
+        """What every notification of a duty carries whatever the case (source, origin,
+        asap, the deadline's note): a pure function of the duty, built once."""
+        found = self._constants.get(duty.id)
+        if found is None or found[0] is not duty:
+            cp = self.cp
+            deadline = duty.deadline
+            found = self._constants[duty.id] = (
+                duty,
+                (
+                    cp.cite(duty.id) or "",
+                    cp.origins.get(duty.id, ""),
+                    isinstance(deadline, Deadline) and deadline.asap,
+                    # a plain str, as "; ".join made it (a two-language note stays English)
+                    str(deadline.note)
+                    if isinstance(deadline, Unspecified) and deadline.note
+                    else None,
+                ),
+            )
+        return found[1]
 
     def _open(self, i: int, event: Event, duty: InformationDuty, state: CaseState) -> None:
-        cp = self.cp
         when, when_at, counting = self.engine.due(duty.deadline, event.at, event.parsed)
-        note = duty.deadline.note if isinstance(duty.deadline, Unspecified) else None
+        source, origin, asap, note = self._fixed(duty)
         subjects: list[str | None] = [None]
         if duty.per == "subject" and state.book is not None:
             # v2: one notification per data subject the trigger concerns
@@ -191,11 +215,11 @@ class Duties(RuleFamily):
                     trigger=i,
                     due=when,
                     due_at=when_at,
-                    asap=isinstance(duty.deadline, Deadline) and duty.deadline.asap,
+                    asap=asap,
                     counting=counting,
-                    source=cp.cite(duty.id) or "",
-                    origin=cp.origins.get(duty.id, ""),
-                    note="; ".join(x for x in (note, age_note) if x) or None,
+                    source=source,
+                    origin=origin,
+                    note=f"{note}; {age_note}" if note and age_note else note or age_note or None,
                     subject=subject,
                     missed_of=duty.opened_by_missed,
                     addressee=addressee,
@@ -281,28 +305,28 @@ class Duties(RuleFamily):
             status = "overdue"
         else:
             status = "pending"
-        return new_notification(
-            id=n.id,
-            duty=n.duty,
-            recipient=n.recipient,
-            informer=n.informer,
-            about=n.about,
-            trigger_event=n.trigger,
-            status=status,
-            due=n.due,
-            due_at=n.due_at,
-            asap=n.asap,
-            counting=n.counting,
-            source=n.source,
-            origin=n.origin,
-            done_event=n.done,
-            late=n.late,
-            ground=n.ground,
-            reason=n.reason,
-            outcome=n.outcome,
-            note=n.note,
-            subject=n.subject,
-            addressee=n.addressee,
+        return new_notification(  # positional, in Notification's field order (faster)
+            n.id,
+            n.duty,
+            n.recipient,
+            n.informer,
+            n.about,
+            n.trigger,  # trigger_event
+            status,
+            n.due,
+            n.due_at,
+            n.asap,
+            n.counting,
+            n.source,
+            n.origin,
+            n.done,  # done_event
+            n.late,
+            n.ground,
+            n.reason,
+            n.outcome,
+            n.note,
+            n.subject,
+            n.addressee,
         )
 
 

@@ -155,18 +155,24 @@ class Lifecycle(RuleFamily):
 
     # effects: process deadlines ---------------------------------------------------------
 
-    def reaches(self, step: Step) -> bool:
-        if step.deadlines_until or step.deadlines_start:
-            return True
+    def cancellers(self) -> frozenset[str]:
+        """The event types some process deadline's `cancelled_by` names (built once)."""
         if self._cancellers is None:
             lifecycle = self.engine.pack.lifecycle
             deadlines = lifecycle.deadlines if lifecycle is not None else ()
             self._cancellers = frozenset(r.event for d in deadlines for r in d.cancelled_by)
-        return step.event_type in self._cancellers
+        return self._cancellers
+
+    def reaches(self, step: Step) -> bool:
+        if step.deadlines_until or step.deadlines_start:
+            return True
+        return step.event_type in self.cancellers()
 
     def apply(self, i: int, event: Event, state: CaseState, ctx: Context, step: Step) -> None:
         kind = event.type
-        for entries in list(state.open_deadlines.values()):
+        # only an event type some deadline's `cancelled_by` names can cancel one
+        cancelling = state.open_deadlines.values() if kind in self.cancellers() else ()
+        for entries in list(cancelling):
             for entry in entries:
                 rule = entry["rule"]
                 if (
@@ -223,19 +229,19 @@ class Lifecycle(RuleFamily):
         else:
             status = "pending"
         note = rule.deadline.note if isinstance(rule.deadline, Unspecified) else None
-        return new_deadline_status(
-            id=d["id"],
-            rule=rule.id,
-            label=rule.label,
-            start_event=d["start"],
-            status=status,
-            due=d["due"],
-            due_at=d["due_at"],
-            counting=d["counting"],
-            source=self.cp.cite(rule.id) or "",
-            met_event=d["met"],
-            responsible=rule.responsible,
-            note=note,
+        return new_deadline_status(  # positional, in the class's field order (faster)
+            d["id"],
+            rule.id,
+            rule.label,
+            d["start"],  # start_event
+            status,
+            d["due"],
+            d["counting"],
+            self.cp.cite(rule.id) or "",  # source
+            d["met"],  # met_event
+            rule.responsible,
+            note,
+            d["due_at"],
         )
 
     def allowed_actions(self, state: CaseState) -> tuple[AllowedAction, ...]:

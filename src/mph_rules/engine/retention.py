@@ -34,6 +34,7 @@ class Retention(RuleFamily):
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self._idle: dict[str, Deletion] = {}  # per scope: the deletion when no clock ran
+        self._exceptions: dict[str, tuple[RetentionClock, tuple[str, ...]]] = {}
 
     def reaches(self, step: Step) -> bool:
         return (
@@ -208,6 +209,14 @@ class Retention(RuleFamily):
             return idle
         return self._deletion_of(scope, clock, state)
 
+    def _exceptions_of(self, rule: RetentionClock) -> tuple[str, ...]:
+        """The exceptions a deletion lists: a pure function of the clock rule, kept."""
+        found = self._exceptions.get(rule.id)
+        if found is None or found[0] is not rule:
+            text = tuple(f"{e.id}: {e.label} ({e.source.cite()})" for e in rule.exceptions)
+            found = self._exceptions[rule.id] = (rule, text)
+        return found[1]
+
     def _deletion_of(self, scope: str, clock: Clock | None, state: CaseState) -> Deletion:
         cp = self.cp
         subject = clock.subject if clock is not None else None
@@ -224,7 +233,7 @@ class Retention(RuleFamily):
                 )
             return new_deletion(scope, None, None, reason, subject=subject)
         rule = clock.rule
-        exceptions = tuple(f"{e.id}: {e.label} ({e.source.cite()})" for e in rule.exceptions)
+        exceptions = self._exceptions_of(rule)
         if state.hold is not None:
             start, why = state.hold
             return new_deletion(

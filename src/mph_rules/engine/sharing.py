@@ -11,12 +11,14 @@ from typing import Any
 from mph_rules.decision import TraceEntry, Verdict
 from mph_rules.engine.access import combine
 from mph_rules.engine.family import RuleFamily
-from mph_rules.engine.memo import Memo
+from mph_rules.engine.memo import Memo, tests_of
 from mph_rules.engine.state import CaseState, Context, field_of
 from mph_rules.events import Event
 from mph_rules.schema import Effect, SharingRule
 
 SharingCell = tuple[str, str, str, str]  # category, from role, to role, phase
+_GROUP_CATEGORIES = 8  # provisions naming more categories are memoised per category only
+_GROUPS = 4096  # provisions kept (distinct category lists are the caller's choice)
 
 
 def _matches(allowed: Any, value: str) -> bool:
@@ -35,6 +37,7 @@ class Sharing(RuleFamily):
         # each covers the phase
         self._cells: dict[SharingCell, tuple[tuple[SharingRule, bool], ...]] = {}
         self._prepared: dict[SharingCell, Any] = {}  # see _prepare
+        self._groups: dict[Any, tuple[Any, tuple[Any, ...]] | None] = {}  # see _group
 
     def check(self, i: int, event: Event, state: CaseState, ctx: Context) -> Verdict:
         p = event.parsed
@@ -43,9 +46,62 @@ class Sharing(RuleFamily):
     def sharing(
         self, from_role: str, to_role: str, categories: Any, phase: str, ctx: Context
     ) -> Verdict:
+        """The combined verdict on every category. The combination depends on the context
+        only through the outcomes of the leaf tests of its cells' rules and the purpose (as
+        each cell does), so it is memoised whole under those: one key per provision instead
+        of one per category. Where a cell cannot be memoised, each is decided on its own."""
         seen: dict[Any, bool] = {}  # test outcomes on this context, shared by its cells
+        group = self._group(from_role, to_role, tuple(categories), phase)
+        key = None
+        if group is not None:
+            purpose = field_of(ctx.payload, "purpose")
+            if purpose is None or type(purpose) is str:
+                try:
+                    for test in group[1]:
+                        seen[test] = bool(test(ctx))
+                except Exception:  # an odd value: decided per cell, where it may raise
+                    seen.clear()
+                else:
+                    key = (group[0], purpose, tuple(seen.values()))
+                    found = self.memo.get(key)
+                    if found is not None:
+                        return found
         verdicts = [self.share_one(cat, from_role, to_role, phase, ctx, seen) for cat in categories]
-        return self.memo.combined(verdicts, combine)
+        verdict = self.memo.combined(verdicts, combine)
+        self.memo.put(key, verdict)
+        return verdict
+
+    def _group(
+        self, from_role: str, to_role: str, categories: tuple[str, ...], phase: str
+    ) -> tuple[Any, tuple[Any, ...]] | None:
+        """Per provision (giver, recipient, categories, phase), once: its memo cell and the
+        leaf tests of its cells' rules (each once, in order); None where a cell reads case
+        history or the provision names many categories (a key's size stays fixed by the
+        pack)."""
+        name = (from_role, to_role, categories, phase)
+        if name in self._groups:
+            return self._groups[name]
+        found: tuple[Any, tuple[Any, ...]] | None = None
+        if len(categories) <= _GROUP_CATEGORIES:
+            tests: dict[Any, None] = {}
+            for cat in categories:
+                cell = (cat, from_role, to_role, phase)
+                prepared = self._prepared.get(cell)
+                if prepared is None:
+                    prepared = self._prepared[cell] = self._prepare(cell)
+                if prepared[0] is not None:  # forbidden: a fixed verdict, no tests
+                    continue
+                rules = prepared[1]
+                cell_tests = tests_of(self.node(r.when) for r, ok in rules if ok and r.when)
+                if cell_tests is None:
+                    break
+                tests.update(dict.fromkeys(cell_tests))
+            else:
+                found = (("sharing*", name), tuple(tests))
+        if len(self._groups) >= _GROUPS:
+            self._groups.clear()
+        self._groups[name] = found
+        return found
 
     def _rules(self, cell: SharingCell) -> tuple[tuple[SharingRule, bool], ...]:
         found = self._cells.get(cell)
