@@ -209,6 +209,27 @@ def test_examples_live_equals_pure(pack: str, path: Path) -> None:
 
 
 @needs_durable
+def test_a_tick_counts_werkdagen_on_the_packs_calendar() -> None:
+    """The live backend arms a process deadline at the moment the engine computes, on the
+    pack's working-day calendar (Atw for Hilversum): registered on Thursday 2 May 2024, the
+    triage deadline of 5 werkdagen falls on 13 May, so a tick on 11 May reports nothing (it
+    reported the deadline due when the backend counted on the `holidays` package's list)."""
+    engine = Engine(load_pack("hilversum"))
+    registered = {
+        "type": "case_registered",
+        "at": "2024-05-01T23:00:00+01:00",
+        "actor": {"role": "procesregisseur"},
+    }
+    with backend.LiveBackend(engine) as live:
+        stream = live.open("werkdagen")
+        stream.post(registered)
+        for day in (dt.date(2024, 5, 11), dt.date(2024, 5, 14)):
+            pure = engine.evaluate({"id": "werkdagen", "events": [registered]}, as_of=day)
+            assert _keys(stream.tick(day)) == _keys(pure, due_only=True)
+        assert [d.due for d in pure.deadlines] == [dt.date(2024, 5, 13)]
+
+
+@needs_durable
 def test_many_cases_beyond_one_ruleset_stay_isolated_and_slots_recycle() -> None:
     case = load_case(ROOT / "examples/hilversum/triage_declined.yaml")
     n = backend.SLOTS_PER_RULESET + 50

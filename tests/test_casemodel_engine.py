@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mph_rules import Engine, load_pack
+from mph_rules import Engine, load_pack, load_pack_text
 from mph_rules.decision import CaseDecision
 
 PACK = load_pack(Path(__file__).parent / "fixtures" / "casemodel.yaml")
@@ -315,6 +315,26 @@ def test_waiting_period_not_before(engine: Engine) -> None:
     d = decide(engine, REGISTER, ENTRY, ACCEPT, HEARD, early)
     assert not last(d).allowed and last(d).rules == ("cooling_off_before_plan",)
     assert "not before 2024-03-22" in last(d).reasons[0]
+
+
+def test_waiting_period_counts_werkdagen_on_the_packs_calendar() -> None:
+    """A `not_before` in working days skips the days of the pack's "werkdagen" calendar, as
+    every other deadline does: from Thursday 2 May 2024, five working days end on Friday 10 May
+    on the `holidays` list but on Monday 13 May on the Atw list (10 May 2024 is a day the
+    Besluit gelijkstelling dagen sets equal to a holiday)."""
+    text = (Path(__file__).parent / "fixtures" / "casemodel.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "not_before: {after: {event: household_heard}, duration: P1W}",
+        "not_before: {after: {event: household_heard}, duration: P5D, counting: working_days}",
+    )
+    pack = load_pack_text(text, "casemodel_werkdagen.yaml")
+    heard = ev("household_heard", "2024-05-02", "regisseur")
+    plan = ev("plan_established", "2024-05-10", "regisseur")
+    events = [REGISTER, ENTRY, ACCEPT, heard, plan]
+    atw = decide(Engine(pack), *events)
+    assert not last(atw).allowed and "not before 2024-05-13" in last(atw).reasons[0]
+    package = decide(Engine(pack, settings={"working_days_calendar": "holidays_package"}), *events)
+    assert last(package).allowed
 
 
 def test_several_recipients_one_notification_each(engine: Engine) -> None:

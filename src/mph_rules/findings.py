@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from mph_rules.calendar import compute_deadline, parse_duration
+from mph_rules.calendar import WorkingDayCalendar, compute_deadline, parse_duration
 from mph_rules.decision import UNSPECIFIED, Verdict
 from mph_rules.schema import InformationDuty
 from mph_rules.schema.lifecycle import NotBefore
@@ -24,16 +24,20 @@ def waiting_period_unmet(
     earlier: Iterable[tuple[dt.date, Any]],
     day: dt.date,
     matches: Callable[[Any], bool],
+    working: WorkingDayCalendar | None = None,
 ) -> str | None:
     """Why the event comes too early (`not_before`), or None. `earlier` are (day, event) of
-    the allowed events of type `not_before.after.event`; the latest matching one counts."""
+    the allowed events of type `not_before.after.event`; the latest matching one counts.
+    `working` is the pack's "werkdagen" calendar, as for every other deadline."""
     latest = None
     for when, event in earlier:
         if matches(event):
             latest = when
     if latest is None:
         return None
-    deadline = compute_deadline(latest, parse_duration(not_before.duration), not_before.counting)
+    deadline = compute_deadline(
+        latest, parse_duration(not_before.duration), not_before.counting, working_days=working
+    )
     if day < deadline.due:
         return (
             f"not before {deadline.due} ({not_before.duration} after "

@@ -831,7 +831,8 @@ class LiveCase:
 
     def _deadline_due_at(self, d: ProcessDeadlineStatus) -> dt.datetime | None:
         """The exact due moment (the status carries only the day): the same calendar function
-        the engine uses, from the start event's moment."""
+        and working-day calendar (the pack's setting) the engine uses, from the start event's
+        moment."""
         if d.id not in self._deadline_due:
             rule = self._backend._deadline_rules.get(d.rule)
             due_at: dt.datetime | None = None
@@ -845,6 +846,7 @@ class LiveCase:
                     parse_duration(rule.deadline.duration),
                     rule.deadline.counting,
                     rule.deadline.anchor,
+                    working_days=self._backend.engine.working,  # the pack's "werkdagen" list
                 )
                 due_at = result.due_at
             self._deadline_due[d.id] = due_at

@@ -45,7 +45,9 @@ class Findings(RuleFamily):
         where = self.node(ref.when) if ref.when is not None else None
         latest = latest_match(state, ref.event, where)  # not a scan of the history
         earlier = [(day(latest.at), latest)] if latest is not None else []
-        return waiting_period_unmet(not_before, earlier, day(event.at), lambda _: True)
+        return waiting_period_unmet(
+            not_before, earlier, day(event.at), lambda _: True, self.engine.working
+        )
 
     def matrix(
         self, i: int, event: Event, state: CaseState, ctx: Context, verdict: Verdict
