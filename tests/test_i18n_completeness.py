@@ -35,9 +35,7 @@ PACKS = sorted(n for n in bundled_names() if n != "avg")
 
 # Packs whose case-worker-facing texts are still (partly) English plain strings: each pack's
 # translator removes its own line once its texts are `{nl, en}` and its Dutch output is Dutch.
-STILL_TO_TRANSLATE = {
-    "zvh_midden_nl",
-}
+STILL_TO_TRANSLATE: set[str] = set()
 
 # English words and phrases that are not Dutch words: one of them outside the pack's own text
 # means a sentence the catalogue does not translate. ("later" is left out: it is Dutch too.)
