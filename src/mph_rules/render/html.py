@@ -194,7 +194,7 @@ class _Report:
             status = "late" if n.late else n.status
             rows.append(
                 f"<tr><td>{self.status(status)}</td><td>{_e(w.role(n.recipient))}</td>"
-                f"<td>{_e(w.about(n.about))}</td><td>{_e(w.role(n.informer))}</td><td>{_e(due)}</td>"
+                f"<td>{_e(w.notification_about(n))}</td><td>{_e(w.role(n.informer))}</td><td>{_e(due)}</td>"
                 f"<td>{_e(extra)}</td><td>{self.cite(n.duty, n.source)}</td></tr>"
             )
         head = (

@@ -886,7 +886,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
             (
                 w.status("late" if n.late else n.status),
                 w.role(n.recipient),
-                w.about(n.about),
+                w.notification_about(n),
                 w.role(n.informer),
                 n.due or (m("when.asap") if n.asap else m("when.none")),
                 m(

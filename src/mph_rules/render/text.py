@@ -123,6 +123,28 @@ class Words:
             return self.m("about.request", right=right, id=request["id"])
         return self.subjects.get(subject, self.m.name(subject))
 
+    def named_about(self, subject: str) -> bool:
+        """Whether ``about`` has words (else a notification is told by its duty's label)."""
+        return (
+            subject in self.subjects or subject in self.m.names or bool(_REQUEST.fullmatch(subject))
+        )
+
+    def duty(self, duty_id: str) -> str | None:
+        """An information duty's label in this language, if it has one."""
+        if self.pack is None:
+            return None
+        for d in self.pack.information_duties:
+            if d.id == duty_id and d.label:
+                return self.text(d.label)
+        return None
+
+    def notification_about(self, n: Any) -> str:
+        """What a notification is about: the subject in words, else its duty's label, else
+        the subject's id."""
+        if self.named_about(n.about):
+            return self.about(n.about)
+        return self.duty(n.duty) or n.about
+
     def scope(self, scope: str) -> str:
         """A retention scope: the pack's `labels:` name for ``retention.<scope>``, or a
         data category's label."""
@@ -276,9 +298,11 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
             + w.status(n.status).ljust(12)
             + " "
             + m(
-                "decision.notification",
+                "decision.notification"
+                if w.named_about(n.about) or w.duty(n.duty) is None
+                else "decision.notification_duty",
                 who=w.role(n.recipient),
-                about=w.about(n.about),
+                about=w.notification_about(n),
                 by=w.role(n.informer),
                 when=_when(n, w),
             )
