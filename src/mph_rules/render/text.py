@@ -422,7 +422,11 @@ def _v2_parts(d: CaseDecision, w: Words) -> list[str]:
         for p in d.open_points:
             kind = m(f"open.{p.kind}") if m.has(f"open.{p.kind}") else p.kind
             line = f"  {kind} {w.setting(p.rule)}: {w.reason(p.note)}"
-            if p.setting:
+            if p.setting == p.rule:  # the open point is the setting: name it once
+                line += " " + m(
+                    "decision.open_reading", reading=w.setting_reading(p.setting, p.reading)
+                )
+            elif p.setting:
                 line += " " + m(
                     "decision.open_setting",
                     setting=w.setting(p.setting),
