@@ -27,7 +27,7 @@ from mph_rules.render.conditions import Labels, describe, guard
 from mph_rules.render.i18n import Messages, language, pack_names
 from mph_rules.schema import Pack, Source
 from mph_rules.schema.pack import RULE_SECTIONS
-from mph_rules.schema.text import dutch_of
+from mph_rules.schema.text import Bilingual, dutch_of
 
 CONDITION_TYPES = (AllOf, AnyOf, Not, FieldTest, Occurred, ConsentGiven)
 
@@ -130,11 +130,12 @@ class Words:
         )
 
     def duty(self, duty_id: str) -> str | None:
-        """An information duty's label in this language, if it has one."""
+        """An information duty's label in this language, if it has one (in English only a
+        two-language one: a plain label is the covenant's Dutch)."""
         if self.pack is None:
             return None
         for d in self.pack.information_duties:
-            if d.id == duty_id and d.label:
+            if d.id == duty_id and d.label and (self.nl or isinstance(d.label, Bilingual)):
                 return self.text(d.label)
         return None
 
