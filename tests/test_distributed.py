@@ -325,3 +325,27 @@ def test_progress_bar() -> None:
     quiet = io.StringIO()
     dd.Progress(1, stream=quiet).update(result)  # not a terminal: nothing drawn
     assert quiet.getvalue() == ""
+
+
+def _worker_settings() -> tuple[Any, ...]:
+    import dask
+
+    return tuple(dask.config.get(k) for k in dd.QUIET)
+
+
+def test_the_local_cluster_runs_quiet(client: Any) -> None:
+    """The sweep's local cluster runs with QUIET in every worker (the nanny hands its
+    configuration to its worker) and in the scheduler: no profiler, slow ticks, one task per
+    worker, no stealing (docs/scale.md: Dask's background work). Runs after the worker killed
+    above: the worker its nanny started again must run QUIET too."""
+    client.wait_for_workers(2, timeout=120)
+    want = tuple(dd.QUIET.values())
+    assert set(client.run(_worker_settings).values()) == {want}
+
+    def scheduler(dask_scheduler: Any) -> tuple[Any, ...]:
+        return dask_scheduler.WORKER_SATURATION, "stealing" in dask_scheduler.extensions
+
+    assert client.run_on_scheduler(scheduler) == (1.0, False)
+    import dask
+
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # the caller's own

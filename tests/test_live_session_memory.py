@@ -7,7 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 from mph_rules import Engine, load_case, load_pack
-from mph_rules.engine.state import Occurrence, WholeOccurrence, where_types
+from mph_rules.conditions import MISSING
+from mph_rules.engine.state import Fields, KeptOccurrence, Occurrence, where_types
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,12 +24,37 @@ def test_a_session_keeps_whole_events_only_where_a_condition_tests_them() -> Non
         session.post(event)
     state = session._state
     assert set(state.occurred) <= engine.where_types
-    assert all(type(o) is WholeOccurrence for kept in state.occurred.values() for o in kept)
+    assert all(type(o) is KeptOccurrence for kept in state.occurred.values() for o in kept)
     registered = state.last["case_registered"]
     assert type(registered) is Occurrence and registered.parsed is None
     assert registered.moment == case.events[0].moment
     # the same decision as an evaluation of the whole case, byte for byte
     as_of = dt.date(2025, 6, 1)
+    assert session.decision(as_of).to_json() == engine.evaluate(case, as_of=as_of).to_json()
+
+
+def test_a_kept_event_holds_only_the_fields_its_conditions_read() -> None:
+    """Hilversum tests `payload.to_role` of earlier data_provided events and `actor.role`,
+    `payload.categories`, `payload.record` of data_recorded ones: only those are kept, as the
+    condition reads them from the event (a field the payload lacks is MISSING)."""
+    engine = Engine(load_pack("hilversum"))
+    assert engine.kept["data_provided"].payload == ("to_role",)
+    assert engine.kept["data_recorded"].actor == ("role",)
+    case = load_case(ROOT / "examples/hilversum/household_closed.yaml")
+    session = engine.session(case.id, facts=case.facts, subjects=case.subjects)
+    for event in case.events:
+        session.post(event)
+    provided = [e for e in case.events if e.type == "data_provided"]
+    kept = session._state.occurred["data_provided"]
+    assert len(kept) == len(provided)
+    for event, occurrence in zip(provided, kept, strict=True):
+        assert isinstance(occurrence.parsed, Fields)
+        assert dict(occurrence.parsed) == {"to_role": event.parsed.to_role}
+        assert occurrence.parsed.get("purpose", MISSING) is MISSING  # not kept: not read
+    first = next(e for e in case.events if e.type == "data_recorded")
+    assert first.actor is not None
+    assert dict(session._state.occurred["data_recorded"][0].actor) == {"role": first.actor.role}
+    as_of = dt.date(2026, 6, 1)
     assert session.decision(as_of).to_json() == engine.evaluate(case, as_of=as_of).to_json()
 
 

@@ -15,6 +15,7 @@ machine, or a shared file system on a cluster). Needs the extra ``dask``.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import gzip
 import json
@@ -26,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, BinaryIO, TextIO, cast
+from typing import IO, Any, BinaryIO, Final, TextIO, cast
 
 import dask
 import orjson
@@ -321,31 +322,60 @@ def sweep(
     return report, located
 
 
+#: Dask settings for the sweep's own local cluster. Dask's defaults serve an interactive
+#: dashboard; a batch of a few long tasks needs none of that, and on a small machine the
+#: background work competes with the workers (measured in docs/scale.md: about a tenth of a core
+#: on 2 cores, a hundredth with these settings).
+QUIET: Final[Mapping[str, Any]] = {
+    # the statistical profiler samples every worker's stack every 10 ms, for the dashboard only
+    "distributed.worker.profile.enabled": False,
+    # the tick (every 20 ms in the scheduler, each nanny and each worker) only watches for a
+    # blocked event loop; the system monitor (every 500 ms) samples psutil for the dashboard
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    # the nanny checks its worker's memory against the limit every second, not ten times
+    "distributed.worker.memory.monitor-interval": "1s",
+    # one task per single-threaded worker at a time: an idle worker takes the next partition
+    # from the scheduler's queue, so nothing waits behind a busy worker and no stealing is needed
+    "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.scheduler.work-stealing": False,
+}
+
+
 @contextlib.contextmanager
 def connect(
-    scheduler: str | None = None, workers: int | None = None, memory_limit: str | None = None
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    *,
+    quiet: bool = True,
 ) -> Iterator[Client]:
     """A client of the scheduler at ``scheduler`` (default: Dask's ``scheduler-address``
     setting, e.g. ``DASK_SCHEDULER_ADDRESS`` as a Kubernetes DaskJob sets it), or else of a
     local cluster of ``workers`` single-threaded worker processes (the engine is pure Python:
-    processes, not threads, run it in parallel)."""
+    processes, not threads, run it in parallel). A local cluster runs with ``QUIET`` and no
+    dashboard unless ``quiet`` is false; a remote cluster keeps its own configuration."""
     scheduler = scheduler or dask.config.get("scheduler-address", None)
     if scheduler is not None:
         with Client(scheduler) as client:
             client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)  # a cluster may be scaling up
             yield client
         return
-    with (
-        LocalCluster(
+    # the scheduler and each nanny read these when created; a nanny hands them to its worker,
+    # also to one it restarts: so it gets its own copy (its default is a shallow copy of the
+    # global settings, which dask.config.set puts back when it ends)
+    with dask.config.set(dict(QUIET) if quiet else {}):
+        own = {"config": {"distributed": copy.deepcopy(dask.config.get("distributed"))}}
+        cluster = LocalCluster(
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=":0",  # no fixed port: several clusters may run
+            dashboard_address=None if quiet else ":0",  # no fixed port: several may run
             memory_limit=memory_limit or "auto",
             silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+            **(own if quiet else {}),
+        )
+    with cluster, Client(cluster) as client:
         yield client
 
 
@@ -382,6 +412,7 @@ def _plain(value: Any) -> Any:
 
 
 __all__ = [
+    "QUIET",
     "CaseProblem",
     "Located",
     "PartitionResult",

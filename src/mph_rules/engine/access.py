@@ -6,7 +6,7 @@ category against the access cells; deny wins, no applicable allow is default den
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, cast
 
@@ -35,18 +35,128 @@ def combine(verdicts: list[Verdict]) -> Verdict:
 
 
 class ConditionalCell:
-    """An access cell whose verdict depends on the query: ``decide(purpose, context)``, and
-    ``blank(purpose)`` for a query without context or session."""
+    """An access cell whose verdict depends on the query: ``decide(purpose, context)``,
+    ``blank(purpose)`` for a query without context or session, ``query(purpose, context)``
+    for a query with a context of facts (and no session)."""
 
-    __slots__ = ("blank", "decide")
+    __slots__ = ("blank", "decide", "query")
 
     def __init__(
         self,
         decide: Callable[[str | None, Context], Verdict],
         blank: Callable[[str | None], Verdict],
+        query: Callable[[str | None, Mapping[str, Any]], Verdict],
     ) -> None:
         self.decide = decide
         self.blank = blank
+        self.query = query
+
+
+_CONTEXT_ROOTS = frozenset({"facts", "payload", "subject", "request"})
+
+
+def reads_context(reads: frozenset[tuple[str, str]]) -> bool:
+    """Whether a condition reads what a point query's context gives: its facts, its payload
+    (the ``subject`` and ``request`` roots are found through the payload) or its consents.
+    Settings, the case's history and fields of earlier events (``earlier``) are not: a query
+    without a session has no history. A kind of read not known here counts as reading it."""
+    for kind, name in reads:
+        if kind == "field":
+            if name.partition(".")[0] in _CONTEXT_ROOTS:
+                return True
+        elif kind not in ("history", "earlier"):
+            return True  # consent, or a kind this does not know
+    return False
+
+
+_QUERY_VALUES = 256  # verdicts a conditional cell keeps per plain context (query())
+_ROOTS_BY_VALUE = ("facts", "payload")  # the context's parts a key can be read from
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_SCOPES = frozenset({list, tuple, set, frozenset})
+_ABSENT: Any = object()
+
+
+def context_plan(reads: list[frozenset[tuple[str, str]]]) -> tuple[tuple[str, str], ...] | None:
+    """The (part of the context, field) pairs these conditions read, e.g. ``("facts",
+    "age")``, and ``("consents", scope)`` per consent tested; None where they read something a
+    key cannot hold (a whole part, a subject or request, a kind not known here)."""
+    plan: set[tuple[str, str]] = set()
+    for read in reads:
+        for kind, name in read:
+            if kind in ("history", "earlier"):
+                continue
+            if kind == "consent":
+                plan.add(("consents", name))
+                continue
+            head, _, rest = name.partition(".")
+            if kind != "field" or head == "settings":
+                if kind == "field":
+                    continue
+                return None
+            if head not in _ROOTS_BY_VALUE or not rest:
+                return None
+            plan.add((head, rest.partition(".")[0]))
+    return tuple(sorted(plan))
+
+
+NOT_PLAIN: Any = object()  # values_key: a context not in the plain form
+
+
+def values_key(
+    plan: tuple[tuple[str, str], ...] | None, purpose: str | None, context: Mapping[str, Any]
+) -> Any:
+    """The key a cell keeps a context query's verdict under: the purpose and each planned
+    value of the context with its exact type (so 1, 1.0 and true differ) and whether each
+    planned consent is given. None where nothing can be kept (a value that is not plain text,
+    number, boolean or null: a list, a mapping, a subclass; no plan; a purpose not text).
+    ``NOT_PLAIN`` where the context's facts or payload are not dicts or its consents not a
+    list or set of scope names: such a context is read as it always was (converted, or
+    refused with the same error), whatever was asked before."""
+    facts = context.get("facts", _ABSENT)
+    payload = context.get("payload", _ABSENT)
+    scopes = context.get("consents", _ABSENT)
+    if (
+        (facts is not _ABSENT and type(facts) is not dict)
+        or (payload is not _ABSENT and type(payload) is not dict)
+        or (
+            scopes is not _ABSENT
+            and not (type(scopes) in _SCOPES and all(type(s) is str for s in scopes))
+        )
+    ):
+        return NOT_PLAIN
+    if plan is None or not (purpose is None or type(purpose) is str):
+        return None
+    key: list[Any] = [purpose]
+    for root, name in plan:
+        if root == "consents":
+            key.append(scopes is not _ABSENT and name in scopes)
+            continue
+        part = facts if root == "facts" else payload
+        if part is _ABSENT:
+            key.append(_ABSENT)
+            continue
+        value = part.get(name, _ABSENT)
+        if value is not _ABSENT and type(value) not in _PLAIN:
+            return None
+        key += (type(value), value)
+    return tuple(key)
+
+
+class QueryState:
+    """What a point query with a context (and no session) reads of a case: the context's facts
+    and consents and the engine's settings, in ``phase``; no history, subjects or requests
+    (read-only and empty). Built per query at the cost of one small object, where a whole
+    ``CaseState`` costs a dozen tables the conditions never read."""
+
+    __slots__ = ("consents", "facts", "phase", "settings")
+    subjects = occurred = last = matched = requests = _NOTHING
+    book = None
+
+    def __init__(self, phase: str, facts: Any, consents: Any, settings: Mapping[str, Any]) -> None:
+        self.phase = phase
+        self.facts = facts
+        self.consents = consents
+        self.settings = settings
 
 
 class Access(RuleFamily):
@@ -67,8 +177,7 @@ class Access(RuleFamily):
         action = "read" if event.type == "file_accessed" else "write"
         role = event.actor.role if event.actor else ""
         verdicts = [
-            self.access((role, cat, state.phase, action), p.purpose, ctx)
-            for cat in p.categories
+            self.access((role, cat, state.phase, action), p.purpose, ctx) for cat in p.categories
         ]
         return self.memo.combined(verdicts, combine)
 
@@ -95,6 +204,21 @@ class Access(RuleFamily):
                 found = self._conditional(cell)
             self._cells[cell] = found
         return found
+
+    def query_context(self, phase: str, context: Mapping[str, Any]) -> Context:
+        """The context of a point query with ``context`` (its ``facts``, ``consents`` and
+        ``payload``) and no session. The caller's facts and payload are read where they are
+        plain dicts (conditions only read), copied otherwise (as before: a non-mapping fails
+        here as it did)."""
+        facts: Any = context.get("facts")
+        if type(facts) is not dict:  # absent: a fresh empty dict (the conditions' fast path)
+            facts = {} if facts is None and "facts" not in context else dict(facts)
+        payload: Any = context.get("payload")
+        if type(payload) is not dict:
+            payload = {} if payload is None and "payload" not in context else dict(payload)
+        consents = {s: True for s in context["consents"]} if "consents" in context else _NOTHING
+        state = QueryState(phase, facts, consents, self.engine.settings)
+        return Context(cast(CaseState, state), None, payload)
 
     def blank_context(self, phase: str) -> Context:
         """The context of a point query without context or session (see ``blank_state``)."""
@@ -141,12 +265,22 @@ class Access(RuleFamily):
             if rule.purposes is not None or rule.when is not None
         )
         tests = tuple((purposes, holds) for _, purposes, holds in varying)
+        # which tests a query's context can change (see reads_context); the others read only
+        # settings and the case's history, which a query without a session does not have
+        contextual = tuple(
+            rules[i].when is not None and reads_context(self.node(rules[i].when).reads)
+            for i, _, _ in varying
+        )
         where = tuple(i for i, _, _ in varying)
         unmet = {
             id(rule): f"condition not met: {self.node(rule.when).text}"
             for rule in rules
             if rule.when is not None
         }
+        read = [self.node(rules[i].when).reads for i, _, _ in varying if rules[i].when is not None]
+        plan = context_plan([reads for reads in read if reads_context(reads)])
+        by_values: dict[tuple[Any, ...], Verdict] = {}  # query(): see there
+        varies = True in contextual
         memo = self.memo
         name = f"access {cell}"  # a string: its hash is computed once
         applies = (True, "")
@@ -191,24 +325,33 @@ class Access(RuleFamily):
 
         answers: dict[str | None, Verdict] = {}  # blank queries: the verdict per purpose
 
-        def blank(purpose: str | None) -> Verdict:
-            """A query without context or session: the blank context is read-only and the
-            conditions pure, so each condition's outcome there is computed once and kept, and
-            the verdict of the first few purposes asked (a pure function of the purpose)."""
+        def blank_met() -> tuple[bool, ...] | None:
+            """Each condition's outcome in the blank context, computed once and kept (the
+            blank context is read-only and the conditions pure); None if one raises (an odd
+            value: then decided afresh each time, where it may raise)."""
             nonlocal met
+            if met is None:
+                ctx = self.blank_context(cell[2])
+                try:
+                    met = tuple(holds is None or bool(holds(ctx)) for _, holds in tests)
+                except Exception:
+                    return None
+            return met
+
+        def blank(purpose: str | None) -> Verdict:
+            """A query without context or session: each condition's outcome is the blank
+            context's (``blank_met``); the verdict of the first few purposes asked is kept (a
+            pure function of the purpose)."""
             found = answers.get(purpose) if purpose is None or type(purpose) is str else None
             if found is not None:
                 return found
-            ctx = self.blank_context(cell[2])
-            if met is None:
-                try:
-                    met = tuple(holds is None or bool(holds(ctx)) for _, holds in tests)
-                except Exception:  # an odd value: decided afresh each time, where it may raise
-                    return decide(purpose, ctx)
+            outcomes = blank_met()
+            if outcomes is None:
+                return decide(purpose, self.blank_context(cell[2]))
             varied = tuple(
                 [
                     1 if purposes is not None and purpose not in purposes else 0 if ok else 2
-                    for (purposes, _), ok in zip(tests, met, strict=True)
+                    for (purposes, _), ok in zip(tests, outcomes, strict=True)
                 ]
             )
             found = verdict(purpose, varied)
@@ -216,7 +359,47 @@ class Access(RuleFamily):
                 answers[purpose] = found
             return found
 
-        return ConditionalCell(decide, blank)
+        def query(purpose: str | None, context: Mapping[str, Any]) -> Verdict:
+            """A query with a context of facts and no session: only the conditions that read
+            the context are tested; the others read what the blank context holds too
+            (settings, an empty history), so their outcome there is used. Without such a
+            condition the answer is the blank query's. Where the context's values those
+            conditions read are all plain (``values_key``), the verdict is a pure function of
+            them and the purpose, and is kept per cell under them (bounded)."""
+            key = values_key(plan, purpose, context)
+            if key is NOT_PLAIN:  # read as before: every condition tested
+                return decide(purpose, self.query_context(cell[2], context))
+            if key is not None:
+                found = by_values.get(key)
+                if found is not None:
+                    return found
+            found = contextual_query(purpose, context) if varies else blank(purpose)
+            if key is not None:
+                if len(by_values) >= _QUERY_VALUES:
+                    by_values.clear()
+                by_values[key] = found
+            return found
+
+        def contextual_query(purpose: str | None, context: Mapping[str, Any]) -> Verdict:
+            outcomes = blank_met()
+            ctx = self.query_context(cell[2], context)
+            if outcomes is None:
+                return decide(purpose, ctx)
+            varied = tuple(
+                [
+                    1
+                    if purposes is not None and purpose not in purposes
+                    else (0 if holds(ctx) else 2)
+                    if reads and holds is not None
+                    else (0 if ok else 2)
+                    for (purposes, holds), reads, ok in zip(
+                        tests, contextual, outcomes, strict=True
+                    )
+                ]
+            )
+            return verdict(purpose, varied)
+
+        return ConditionalCell(decide, blank, query)
 
     # reporting ----------------------------------------------------------------------------
 
@@ -266,4 +449,4 @@ class Access(RuleFamily):
         return allowed
 
 
-__all__ = ["Access", "ConditionalCell", "combine"]
+__all__ = ["Access", "ConditionalCell", "combine", "reads_context"]

@@ -50,9 +50,9 @@ from mph_rules.engine.state import (
     due,
     duration,
     field_of,
+    kept_fields,
     remember,
     validated,
-    where_types,
 )
 from mph_rules.engine.validation import Validator, resolve_settings
 from mph_rules.errors import EventError, Problem
@@ -78,7 +78,9 @@ class Engine:
             dict(sorted(self.settings.items())),
         )
         self.plan = Plan(self.compiled)
-        self.where_types = where_types(self.pack)  # whose payloads `occurred` keeps
+        # per event type a condition tests: what `occurred` keeps of its events
+        self.kept = kept_fields(self.pack, self.compiled.node)
+        self.where_types = frozenset(self.kept)
         # v2 case model (issue 14): records, findings, open points, the werkdagen calendar
         self.casemodel = index_case_model(self.pack)
         self.working = WorkingDayCalendar(
@@ -149,8 +151,10 @@ class Engine:
         if found is None:
             self.validator.check_names(role=role, category=category, phase=phase)
             raise AssertionError("unreachable: an unknown name raises")
-        if context is None and session is None:
-            return found.blank(purpose)
+        if session is None:
+            if context is None:
+                return found.blank(purpose)
+            return found.query(purpose, context)
         payload = dict((context or {}).get("payload", {}))
         if session is not None:
             payload = {"categories": [category], **payload}
@@ -405,7 +409,7 @@ class Engine:
                 state.phase = target
             for family in effects:
                 family.apply(i, event, state, ctx, step)
-            remember(state, event, event.type in self.where_types)
+            remember(state, event, self.kept.get(event.type))
         else:
             word = ""
         in_force = life.in_force(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -181,8 +181,8 @@ class Clock:
 class Occurrence:
     """What a case keeps of an allowed event for later ``occurred`` conditions (the session
     memory part): when it happened (the list it is in says its type). Only for the event
-    types some ``occurred ... where`` tests (``where_types``) does it keep the actor, subjects
-    and typed payload too (``WholeOccurrence``), so a live session does not hold every event
+    types some condition tests (``kept_fields``) does it keep more (``KeptOccurrence``), and
+    then only the fields those conditions read, so a live session does not hold every event
     it was posted (issue 13: <= 20 KiB per session)."""
 
     __slots__ = ("at",)
@@ -201,59 +201,165 @@ class Occurrence:
             return at.astimezone(AMSTERDAM)
         return dt.datetime.combine(at, dt.time.min, tzinfo=AMSTERDAM)
 
-    @staticmethod
-    def of(event: Event, whole: bool) -> Occurrence:
-        return WholeOccurrence(event) if whole else Occurrence(event)
+
+@dataclass(frozen=True, slots=True)
+class Keep:
+    """What the conditions testing one event type's earlier events read of them: these
+    payload fields (None: the whole payload), these actor fields (None: the whole actor), and
+    the event's subjects or not."""
+
+    payload: tuple[str, ...] | None
+    actor: tuple[str, ...] | None = ()
+    subjects: bool = False
 
 
-class WholeOccurrence(Occurrence):
-    """An occurrence a ``where`` condition is tested on: the event's actor, subjects, payload."""
+class KeptOccurrence(Occurrence):
+    """An occurrence a condition is tested on: the fields of its payload and actor the pack's
+    conditions read (as the condition would read them from the event: a missing field is
+    ``MISSING``), its subjects if they are read. The values are the event's own; the field
+    names are the type's ``Keep``, shared."""
 
-    __slots__ = ("actor", "parsed", "subjects")
+    __slots__ = ("_actor", "_payload", "keep", "subjects")
 
-    def __init__(self, event: Event) -> None:
+    def __init__(self, event: Event, keep: Keep) -> None:
         self.at = event.at
-        self.actor = event.actor
-        self.subjects = event.subjects
-        self.parsed = event.parsed
+        self.keep = keep
+        parsed, actor = event.parsed, event.actor
+        self._payload: Any = parsed if keep.payload is None else _values(parsed, keep.payload)
+        self._actor: Any = (
+            actor if keep.actor is None or actor is None else _values(actor, keep.actor)
+        )
+        self.subjects = event.subjects if keep.subjects else None
+
+    @property
+    def parsed(self) -> Any:
+        names = self.keep.payload
+        return self._payload if names is None else Fields(names, self._payload)
+
+    @property
+    def actor(self) -> Any:
+        names, actor = self.keep.actor, self._actor
+        return actor if names is None or actor is None else Fields(names, actor)
 
 
-def remember(state: CaseState, event: Event, whole: bool) -> None:
+class Fields(Mapping[str, Any]):
+    """The fields kept of an earlier event's payload or actor, read-only: the names (shared by
+    every event of the type) and the event's own values, in a tuple."""
+
+    __slots__ = ("_names", "_values")
+
+    def __init__(self, names: tuple[str, ...], values: tuple[Any, ...]) -> None:
+        self._names = names
+        self._values = values
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._values[self._names.index(name)]
+        except ValueError:
+            raise KeyError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _values(value: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The first step of a field path into ``value``, as ``conditions.field_getter`` takes it,
+    for each name: the same value, or ``MISSING`` where the condition would find none."""
+    if type(value) is dict:
+        return tuple(value.get(n, MISSING) for n in names)
+    if isinstance(value, BaseModel):
+        fields = value.__dict__
+        return tuple(fields[n] if n in fields else getattr(value, n, MISSING) for n in names)
+    if isinstance(value, Mapping):
+        return tuple(value.get(n, MISSING) for n in names)
+    return (MISSING,) * len(names)
+
+
+def remember(state: CaseState, event: Event, keep: Keep | None) -> None:
     """Record an allowed event for ``occurred`` conditions: the latest of each type, and the
-    whole history only of the types a ``where`` tests (the others are only asked whether and
-    when they last happened)."""
-    if whole:
-        kept: Occurrence = WholeOccurrence(event)
+    whole history (what its conditions read of it) only of the types a condition tests (the
+    others are only asked whether and when they last happened)."""
+    if keep is not None:
+        kept: Occurrence = KeptOccurrence(event, keep)
         state.occurred.setdefault(event.type, []).append(kept)
     else:
         kept = Occurrence(event)
     state.last[event.type] = kept
 
 
-def where_types(pack: Any) -> frozenset[str]:
-    """The event types whose earlier events a condition tests (an ``occurred ... where``, or an
-    event reference with a ``when``: ``not_before``, ``duration_from``, ``cancelled_by``, ...),
-    the types `latest_match` is asked about with a condition: found by visiting every field of
-    the pack's models, so a condition in any section (present or future) is seen, not only
-    those a list of sections names."""
+def tested_conditions(pack: Any) -> dict[str, list[Any]]:
+    """Per event type, the conditions tested on its earlier events (an ``occurred ... where``,
+    or an event reference with a ``when``: ``not_before``, ``duration_from``, ``cancelled_by``,
+    ...), the types `latest_match` is asked about with a condition: found by visiting every
+    field of the pack's models, so a condition in any section (present or future) is seen, not
+    only those a list of sections names."""
     from mph_rules.conditions.model import Occurred
     from mph_rules.schema.common import EventRef
 
-    found: set[str] = set()
+    found: dict[str, list[Any]] = {}
     stack: list[Any] = [pack]
     while stack:
         item = stack.pop()
         if isinstance(item, Occurred) and item.where is not None:
-            found.add(item.occurred)
+            found.setdefault(item.occurred, []).append(item.where)
         elif isinstance(item, EventRef) and item.when is not None:
-            found.add(item.event)
+            found.setdefault(item.event, []).append(item.when)
         if isinstance(item, BaseModel):
             stack.extend(item.__dict__.values())
         elif isinstance(item, list | tuple | set | frozenset):
             stack.extend(item)
         elif isinstance(item, dict):
             stack.extend(item.values())
-    return frozenset(found)
+    return found
+
+
+def where_types(pack: Any) -> frozenset[str]:
+    """The event types whose earlier events a condition tests (see ``tested_conditions``)."""
+    return frozenset(tested_conditions(pack))
+
+
+# the payload fields a context root other than ``payload`` reads (see Context.root)
+_ROOT_FIELDS = {"subject": ("subject",), "request": ("request_id",)}
+# what a consent test reads of the event (see Context.consent_missing)
+_CONSENT_FIELDS = ("subjects", "categories", "to_role", "purpose")
+
+
+def kept_fields(pack: Any, node: Any) -> dict[str, Keep]:
+    """Per event type a condition tests, what of its events to keep: the union of the
+    ``reads`` of the compiled conditions (``node``: condition -> Node) tested on it. A read
+    this does not know (a whole payload, a new kind) keeps the whole payload and actor."""
+    out: dict[str, Keep] = {}
+    for event_type, conditions in tested_conditions(pack).items():
+        payload: set[str] | None = set()
+        actor: set[str] | None = set()
+        subjects = False
+        for kind, name in frozenset().union(*(node(c).reads for c in conditions)):
+            head, _, rest = name.partition(".")
+            first = rest.partition(".")[0]
+            if kind in ("history", "earlier"):  # other events, or a nested condition's own
+                continue
+            if kind == "consent":
+                subjects = True
+                payload = None if payload is None else payload | set(_CONSENT_FIELDS)
+            elif kind == "field" and head in ("facts", "settings"):
+                continue
+            elif kind == "field" and head == "payload" and first:
+                payload = None if payload is None else payload | {first}
+            elif kind == "field" and head == "actor" and first:
+                actor = None if actor is None else actor | {first}
+            elif kind == "field" and head in _ROOT_FIELDS:
+                payload = None if payload is None else payload | set(_ROOT_FIELDS[head])
+            else:
+                payload = actor = None
+        out[event_type] = Keep(
+            None if payload is None else tuple(sorted(payload)),
+            None if actor is None else tuple(sorted(actor)),
+            subjects,
+        )
+    return out
 
 
 @dataclass
@@ -310,7 +416,7 @@ class Context:
         if head == "subject":
             return self._subject()
         if head == "request":
-            request_id = getattr(self.payload, "request_id", None)
+            request_id = field_of(self.payload, "request_id")
             req = self.state.requests.get(request_id) if request_id else None
             return req.request if req is not None else MISSING
         return MISSING

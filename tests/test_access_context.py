@@ -1,0 +1,107 @@
+"""check_access with a context of facts and no session (issue 13): only the conditions that
+read the context are tested, and a cell keeps its verdict per plain context. Every answer
+must equal the full computation (a whole query state, every condition tested) of an engine
+that never answered such a query, whatever was asked before: 1, 1.0, true and "1" differ."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from mph_rules import Engine, load_pack
+from mph_rules.engine.access import NOT_PLAIN, ConditionalCell, context_plan, values_key
+from mph_rules.engine.state import Context
+
+CONTEXTS: list[dict[str, Any]] = [
+    {},
+    {"facts": {"age": 17}},
+    {"facts": {"age": 17.0}},
+    {"facts": {"age": True}},
+    {"facts": {"age": "17"}},
+    {"facts": {"age": None}},
+    {"payload": {"purpose": "triage"}},
+    {"payload": {"purpose": 1}},
+    {"payload": {"purpose": True}},
+    {"payload": {"purpose": ["triage"]}},
+    {"payload": {"purpose": "triage", "record": True}},
+    {"payload": {"purpose": "triage", "record": 1}},
+    {"consents": ["special_data"], "payload": {"purpose": "triage"}},
+    {"consents": [], "payload": {"purpose": "triage"}},
+    {"consents": ("special_data", "other"), "payload": {"purpose": "execution"}},
+    {"facts": {"bsn_known": True}, "payload": {"to_role": "police"}},
+]
+PURPOSES = [None, "triage", "execution", "not-a-purpose"]
+
+
+def full(engine: Engine, cell: tuple[str, str, str, str], purpose: Any, context: Any) -> Any:
+    """The answer as computed before: a whole query state, every condition tested."""
+    found = engine.access.cell(cell)
+    assert isinstance(found, ConditionalCell)
+    state = engine._query_state(cell[2], context)
+    return found.decide(purpose, Context(state, None, dict(context.get("payload", {}))))
+
+
+@pytest.mark.parametrize("pack", ["hilversum", "zvh_midden_nl", "mda_plus"])
+def test_a_context_query_answers_as_the_full_computation(pack: str) -> None:
+    used = Engine(load_pack(pack))
+    fresh = Engine(used.compiled, settings=used.settings)
+    cp = used.compiled
+    cells = [
+        c
+        for c in itertools.product(
+            sorted(cp.roles), sorted(cp.categories), cp.phases, ("read", "write")
+        )
+        if isinstance(fresh.access.cell(c), ConditionalCell)
+    ]
+    sample = cells[:: max(1, len(cells) // 150)]
+    for cell in sample:
+        for _ in range(2):  # the second round answers from what the first kept
+            for context, purpose in itertools.product(CONTEXTS, PURPOSES):
+                got = used.check_access(
+                    cell[0],
+                    cell[1],
+                    phase=cell[2],
+                    action=cell[3],
+                    purpose=purpose,
+                    context=context,
+                )
+                assert got == full(fresh, cell, purpose, context), (cell, purpose, context)
+
+
+def test_a_key_holds_each_value_with_its_type_and_only_plain_values() -> None:
+    plan = context_plan([frozenset({("field", "facts.age"), ("field", "settings.x")})])
+    assert plan == (("facts", "age"),)
+    keys = {values_key(plan, None, {"facts": {"age": v}}) for v in (1, 1.0, True, "1")}
+    assert len(keys) == 4
+    assert values_key(plan, None, {"facts": {"age": [1]}}) is None  # not plain: not kept
+    assert values_key(plan, None, {"facts": None}) is NOT_PLAIN  # not a dict: the full path
+    assert values_key(plan, 3, {"facts": {"age": 1}}) is None  # type: ignore[arg-type]
+    assert values_key(plan, None, {}) != values_key(plan, None, {"facts": {"age": None}})
+    consent = context_plan([frozenset({("consent", "special_data")})])
+    assert consent == (("consents", "special_data"),)
+    given = values_key(consent, None, {"consents": ["special_data"]})
+    assert given != values_key(consent, None, {"consents": ["other"]})
+    assert values_key(consent, None, {"consents": []}) == values_key(consent, None, {})
+    assert values_key(consent, None, {"consents": "special_data"}) is NOT_PLAIN  # a string
+    assert values_key(consent, None, {"consents": [["special_data"]]}) is NOT_PLAIN
+    assert context_plan([frozenset({("field", "subject.age")})]) is None
+
+
+def test_a_malformed_context_fails_as_before() -> None:
+    engine = Engine(load_pack("hilversum"))
+    cp = engine.compiled
+    cell = next(
+        c
+        for c in itertools.product(
+            sorted(cp.roles), sorted(cp.categories), cp.phases, ("read", "write")
+        )
+        if isinstance(engine.access.cell(c), ConditionalCell)
+    )
+    engine.check_access(cell[0], cell[1], phase=cell[2], action=cell[3], context={"consents": []})
+    for bad in ({"facts": None}, {"payload": 3}, {"consents": [["x"]]}):
+        with pytest.raises(TypeError):
+            engine._query_state(cell[2], bad) if "payload" not in bad else dict(bad["payload"])  # type: ignore[call-overload]
+        with pytest.raises(TypeError):
+            engine.check_access(cell[0], cell[1], phase=cell[2], action=cell[3], context=bad)
