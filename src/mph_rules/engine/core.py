@@ -89,6 +89,9 @@ class Engine:
         lifecycle = self.pack.lifecycle
         self.owners = {ph.id: ph.owner for ph in (lifecycle.phases if lifecycle else ())}
         self.memo = memo = Memo()
+        # the parts of an event's verdict that do not name the event (see CaseSession._apply),
+        # one shared copy per distinct value: a pure intern table, invisible (equal values)
+        self.verdict_shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.lifecycle = Lifecycle(self)
         self.access = Access(self, memo)
         self.sharing = Sharing(self, memo)

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from mph_rules.casebook import CaseBook
 from mph_rules.consent import ConsentLedger
-from mph_rules.decision import CaseDecision, Consequences, DueItems, EventVerdict
+from mph_rules.decision import (
+    CaseDecision,
+    Consequences,
+    DueItems,
+    EventVerdict,
+    new_settled_event_verdict,
+)
 from mph_rules.engine.plan import Step
 from mph_rules.engine.state import CaseState, Moment, OpenItem, cutoff, instant, validated
 from mph_rules.engine.validation import request_problems, subject_problems
@@ -37,7 +43,8 @@ class CaseSession:
         )
         ledger = ConsentLedger(subjects=tuple(s.id for s in subjects))
         self._state.book = CaseBook(engine.casemodel, engine.compiled.cite, ledger)
-        self._verdicts: list[EventVerdict] = []
+        # per event its verdict, or (live posts) the verdict kept compact: see _apply
+        self._verdicts: list[EventVerdict | Compact] = []
         self._last: dt.datetime | None = None
         self._open: list[OpenItem] = []  # notifications open after the last post
         self._seen = 0  # how many of the state's notifications _open accounts for
@@ -48,7 +55,7 @@ class CaseSession:
 
     @property
     def verdicts(self) -> tuple[EventVerdict, ...]:
-        return tuple(self._verdicts)
+        return tuple(_expand(i, v) for i, v in enumerate(self._verdicts))
 
     def post(self, event: Event | Mapping[str, Any], *, step: Step | None = None) -> Consequences:
         """Apply one event; raise EventError (and change nothing) if it is malformed.
@@ -103,7 +110,27 @@ class CaseSession:
 
     def _apply(self, event: Event, step: Step | None) -> EventVerdict:
         verdict = self.engine.apply(len(self._verdicts), event, self._state, step)
-        self._verdicts.append(verdict)
+        # a live session keeps each verdict compact (issue 13: <= 20 KiB per session): what
+        # names the event (its moment, id and subjects: the session's own values) and the
+        # rest as one tuple the engine's sessions share, built again as an equal EventVerdict
+        # when asked for (``verdicts``, ``decision``)
+        shape = (
+            verdict.type,
+            verdict.allowed,
+            verdict.phase_before,
+            verdict.phase_after,
+            verdict.rules,
+            verdict.reasons,
+            verdict.in_force,
+            verdict.verdict,
+        )
+        shapes = self.engine.verdict_shapes
+        shared = shapes.get(shape)
+        if shared is None:
+            if len(shapes) >= 4096:
+                shapes.clear()
+            shared = shapes[shape] = shape
+        self._verdicts.append((shared, verdict.at, verdict.id, verdict.subjects))
         self._last = event.moment
         return verdict
 
@@ -120,7 +147,7 @@ class CaseSession:
                     )
                 ]
             )
-        return self.engine.decide(self._state, self.case_id, as_of, tuple(self._verdicts), ignored)
+        return self.engine.decide(self._state, self.case_id, as_of, self.verdicts, ignored)
 
     def due(self, now: Moment) -> DueItems:
         """Open notifications and deadlines past due, and deletions whose date has come."""
@@ -150,6 +177,22 @@ class CaseSession:
             if d.date is not None and d.date <= limit.date()
         )
         return DueItems(now, notes, deadlines, deletions)
+
+
+# a verdict kept compact: (type, allowed, phase before, phase after, rules, reasons, in force,
+# verdict word), the event's moment, id and subjects
+Compact = tuple[tuple[Any, ...], Any, "str | None", "tuple[str, ...] | None"]
+
+
+def _expand(index: int, kept: EventVerdict | Compact) -> EventVerdict:
+    """The EventVerdict a session kept (as the engine built it, or compact)."""
+    if type(kept) is not tuple:
+        return kept  # type: ignore[return-value]
+    shape, at, event_id, subjects = kept
+    kind, allowed, before, after, rules, reasons, in_force, word = shape
+    return new_settled_event_verdict(
+        index, kind, at, allowed, before, after, rules, reasons, event_id, in_force, word, subjects
+    )
 
 
 __all__ = ["CaseSession"]
