@@ -95,8 +95,9 @@ def test_a_conditional_cell_reading_history_is_memoised_on_its_outcome() -> None
 
 def test_a_session_keeps_its_verdicts_compact_and_shares_what_does_not_name_the_event() -> None:
     """Two live sessions of the same case keep one shared copy of each verdict's rules,
-    reasons and phases (engine-produced), and only their own events' moment, id and subjects;
-    the verdicts they give back equal the ones post returned and an evaluation's."""
+    reasons and phases and of each event's trace entries (engine-produced), and only their own
+    events' moment, id and subjects; the verdicts and trace they give back equal the ones post
+    returned and an evaluation's."""
     engine = Engine(load_pack("hilversum"))
     case = load_case(ROOT / "examples/hilversum/household_closed.yaml")
     one = engine.session(case.id, facts=case.facts, subjects=case.subjects)
@@ -107,7 +108,10 @@ def test_a_session_keeps_its_verdicts_compact_and_shares_what_does_not_name_the_
     assert one.verdicts == tuple(posted) == two.verdicts
     for mine, theirs in zip(one._verdicts, two._verdicts, strict=True):
         assert type(mine) is tuple and mine[0] is theirs[0]  # shared, not equal only
+    assert one._state.trace == [] and len(one._trace) == len(case.events)
+    assert all(a is b for a, b in zip(one._trace, two._trace, strict=True))
     as_of = dt.date(2026, 6, 1)
     expected = engine.evaluate(case, as_of=as_of)
     assert one.decision(as_of).events == expected.events
+    assert one.decision(as_of).trace == expected.trace
     assert one.decision(as_of).to_json() == expected.to_json()

@@ -92,6 +92,8 @@ class Engine:
         # the parts of an event's verdict that do not name the event (see CaseSession._apply),
         # one shared copy per distinct value: a pure intern table, invisible (equal values)
         self.verdict_shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # likewise the trace entries one event adds, their event index relative to the event
+        self.trace_shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.lifecycle = Lifecycle(self)
         self.access = Access(self, memo)
         self.sharing = Sharing(self, memo)
@@ -298,15 +300,19 @@ class Engine:
         as_of: Moment,
         verdicts: tuple[EventVerdict, ...],
         ignored: int,
+        trace: Sequence[TraceEntry] | None = None,
     ) -> CaseDecision:
+        """``trace``: the case's trace where a live session keeps it apart from ``state``."""
         limit = cutoff(as_of)
+        if trace is None:
+            trace = state.trace
         records: tuple[Any, ...] = ()
         findings: tuple[Any, ...] = ()
         points: tuple[Any, ...] = ()
         if state.book is not None:
             records, late = state.book.record_statuses(limit)
             findings = (*state.book.findings, *late)
-            points = state.book.open_points(state.trace, self.settings, verdicts)
+            points = state.book.open_points(trace, self.settings, verdicts)
         return new_case_decision(
             pack=self.ref,
             case_id=case_id,
@@ -318,7 +324,7 @@ class Engine:
             notifications=self.duties.notifications(state, limit),
             deadlines=tuple(self.lifecycle.deadline(d, limit) for d in state.deadlines),
             deletions=self.retention.deletions(state, limit),
-            trace=tuple(state.trace),
+            trace=tuple(trace),
             ignored_after_as_of=ignored,
             records=records,
             findings=findings,

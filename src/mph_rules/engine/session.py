@@ -13,7 +13,9 @@ from mph_rules.decision import (
     Consequences,
     DueItems,
     EventVerdict,
+    TraceEntry,
     new_settled_event_verdict,
+    new_trace_entry,
 )
 from mph_rules.engine.plan import Step
 from mph_rules.engine.state import CaseState, Moment, OpenItem, cutoff, instant, validated
@@ -45,6 +47,9 @@ class CaseSession:
         self._state.book = CaseBook(engine.casemodel, engine.compiled.cite, ledger)
         # per event its verdict, or (live posts) the verdict kept compact: see _apply
         self._verdicts: list[EventVerdict | Compact] = []
+        # per posted event the trace entries it added, compact (see _apply); the evaluate
+        # path leaves it empty and its trace in the state
+        self._trace: list[tuple[tuple[Any, ...], ...]] = []
         self._last: dt.datetime | None = None
         self._open: list[OpenItem] = []  # notifications open after the last post
         self._seen = 0  # how many of the state's notifications _open accounts for
@@ -109,7 +114,24 @@ class CaseSession:
         return Consequences(verdict, state.phase, opened, settled, deletions, findings)
 
     def _apply(self, event: Event, step: Step | None) -> EventVerdict:
-        verdict = self.engine.apply(len(self._verdicts), event, self._state, step)
+        index = len(self._verdicts)
+        state = self._state
+        verdict = self.engine.apply(index, event, state, step)
+        # the trace entries this event added, kept as one tuple (rule, outcome, reason,
+        # source, origin, event index relative to this event) per entry: the same for
+        # every event with the same outcome, so shared by the engine's sessions
+        trace, state.trace = state.trace, []
+        chunk = tuple(
+            (t.rule, t.outcome, t.reason, t.source, t.origin, _relative(t.event, index))
+            for t in trace
+        )
+        chunks = self.engine.trace_shapes
+        shared_chunk = chunks.get(chunk)
+        if shared_chunk is None:
+            if len(chunks) >= 4096:
+                chunks.clear()
+            shared_chunk = chunks[chunk] = chunk
+        self._trace.append(shared_chunk)
         # a live session keeps each verdict compact (issue 13: <= 20 KiB per session): what
         # names the event (its moment, id and subjects: the session's own values) and the
         # rest as one tuple the engine's sessions share, built again as an equal EventVerdict
@@ -147,7 +169,22 @@ class CaseSession:
                     )
                 ]
             )
-        return self.engine.decide(self._state, self.case_id, as_of, self.verdicts, ignored)
+        return self.engine.decide(
+            self._state, self.case_id, as_of, self.verdicts, ignored, self.trace
+        )
+
+    @property
+    def trace(self) -> list[TraceEntry]:
+        """The case's trace so far: the entries the posted events added, then the state's."""
+        if not self._trace:
+            return self._state.trace  # Engine.evaluate's session: the state holds it all
+        out = [
+            new_trace_entry(rule, outcome, reason, source, origin, _absolute(event, i))
+            for i, chunk in enumerate(self._trace)
+            for rule, outcome, reason, source, origin, event in chunk
+        ]
+        out += self._state.trace
+        return out
 
     def due(self, now: Moment) -> DueItems:
         """Open notifications and deadlines past due, and deletions whose date has come."""
@@ -193,6 +230,14 @@ def _expand(index: int, kept: EventVerdict | Compact) -> EventVerdict:
     return new_settled_event_verdict(
         index, kind, at, allowed, before, after, rules, reasons, event_id, in_force, word, subjects
     )
+
+
+def _relative(event: int | None, index: int) -> int | None:
+    return None if event is None else event - index
+
+
+def _absolute(event: int | None, index: int) -> int | None:
+    return None if event is None else event + index
 
 
 __all__ = ["CaseSession"]
