@@ -94,6 +94,9 @@ class Engine:
         self.verdict_shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         # likewise the trace entries one event adds, their event index relative to the event
         self.trace_shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # such a tuple as the TraceEntry objects of the event at an index (the tuple is kept
+        # with them, so its id is not reused): sessions asked for decisions share them
+        self.trace_entries: dict[tuple[int, int], tuple[Any, tuple[TraceEntry, ...]]] = {}
         self.lifecycle = Lifecycle(self)
         self.access = Access(self, memo)
         self.sharing = Sharing(self, memo)

@@ -178,11 +178,19 @@ class CaseSession:
         """The case's trace so far: the entries the posted events added, then the state's."""
         if not self._trace:
             return self._state.trace  # Engine.evaluate's session: the state holds it all
-        out = [
-            new_trace_entry(rule, outcome, reason, source, origin, _absolute(event, i))
-            for i, chunk in enumerate(self._trace)
-            for rule, outcome, reason, source, origin, event in chunk
-        ]
+        known = self.engine.trace_entries
+        out: list[TraceEntry] = []
+        for i, chunk in enumerate(self._trace):
+            found = known.get((id(chunk), i))
+            if found is None or found[0] is not chunk:
+                entries = tuple(
+                    new_trace_entry(rule, outcome, reason, source, origin, _absolute(event, i))
+                    for rule, outcome, reason, source, origin, event in chunk
+                )
+                if len(known) >= 4096:
+                    known.clear()
+                found = known[(id(chunk), i)] = (chunk, entries)
+            out += found[1]
         out += self._state.trace
         return out
 
