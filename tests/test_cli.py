@@ -31,6 +31,22 @@ def test_evaluate_json_is_stable(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(first)["phase"] == "closed"
 
 
+def test_evaluate_markdown_is_a_page_in_both_languages(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--format markdown`: headed tables with the same decision as the text report; the
+    refused event, the deletion date and each row's article are there, in the language."""
+    args = ["evaluate", "--pack", MINI, CASE, "--as-of", "2024-10-01", "--format", "markdown"]
+    assert main([*args, "--lang", "en"]) == 0
+    en = capsys.readouterr().out
+    assert en.startswith("# Case ") and "\n## Events\n" in en
+    assert "| #5 |" in en and "| DENIED |" in en
+    assert "2030-01-01" in en and "cv art. 3(3)" in en
+    assert main([*args, "--lang", "nl"]) == 0
+    nl = capsys.readouterr().out
+    assert nl.startswith("# Casus ") and "\n## Gebeurtenissen\n" in nl and "| GEWEIGERD |" in nl
+
+
 def test_explain_prints_the_trace(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "--pack", MINI, CASE, "--as-of", "2024-10-01"]) == 0
     assert "heard_before_plan (cv art. 11)" in capsys.readouterr().out

@@ -42,9 +42,9 @@ SHOWN = [
     ("het advies en wie het heeft vastgesteld", "the plan and who established it"),
     ("Vastleggen van het advies", "Recording the plan"),
     ("art. 15(1) is de hoofdregel", "art. 15(1) is the main rule"),
-    ("(Etniciteit)", "(Ethnicity)"),  # a category label quoted in a refusal
-    ("Huishouden over", "Household about"),  # a role label
-    ("(Afgesloten)", "(Closed)"),  # a phase label
+    ("Etniciteit", "Ethnicity"),  # a category's label in a refusal
+    ("Huishouden: ", "Household about"),  # a role label
+    ("Fase: Afgesloten", "Phase: Closed"),  # a phase label
 ]
 
 

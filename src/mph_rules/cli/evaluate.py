@@ -1,4 +1,5 @@
-"""`mph-rules evaluate`: the decision on a case, for a person (text) or a machine (json)."""
+"""`mph-rules evaluate`: the decision on a case, for a person (text, html, markdown) or a
+machine (json)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def add_parser(sub: Any) -> None:
     add_pack_argument(p)
     p.add_argument("case", metavar="CASE", help="case file (.yaml or .json)")
     p.add_argument("--as-of", required=True, type=str, help="date or moment of evaluation")
-    p.add_argument("--format", choices=("text", "json", "html"), default="text")
+    p.add_argument("--format", choices=("text", "json", "html", "markdown"), default="text")
     add_setting_argument(p)
     add_lang_argument(p)
 
@@ -33,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     decision = engine.evaluate(load_case(args.case), as_of=when)
     if args.format == "json":
         print(decision.to_json())
+    elif args.format == "markdown":
+        print(render.markdown.decision(decision, engine.pack, lang=args.lang), end="")
     elif args.format == "html":
         print(render.html.decision(decision, engine.pack, lang=args.lang), end="")
     else:

@@ -39,7 +39,8 @@ class Labels:
         if self.m.has(key):
             return self.m(key)
         if path.startswith("settings."):
-            return self.m("cond.setting", id=path.removeprefix("settings."))
+            ident = path.removeprefix("settings.")
+            return self.m("cond.setting", id=self.m.names.get(ident, ident))
         return self.m("cond.unnamed_field", name=path.rsplit(".", 1)[-1].replace("_", " "))
 
     def flag(self, path: str) -> str | None:
@@ -59,6 +60,8 @@ class Labels:
             return self.m(key)
         if isinstance(value, bool):
             return self.m("cond.yes" if value else "cond.no")
+        if isinstance(value, str) and value in self.m.names:
+            return self.m.names[value]
         return f"'{value}'" if isinstance(value, str) else str(value)
 
     def values(self, path: str, values: Iterable[Any]) -> str:
@@ -75,6 +78,8 @@ def _field(test: FieldTest, words: Labels) -> str:
     name = words.name(path)
     if test.equals is not None:
         return m("cond.equals", name=name, value=words.value(path, test.equals))
+    if test.in_ is not None and not test.in_:
+        return m("cond.in_none", name=name)
     if test.in_ is not None:
         return m("cond.in", name=name, values=words.values(path, test.in_))
     if test.at_least is not None:
@@ -97,15 +102,31 @@ def describe(condition: Any, words: Labels) -> str:
         joiner = m("cond.and" if isinstance(condition, AllOf) else "cond.or")
         return "(" + f" {joiner} ".join(describe(c, words) for c in parts) + ")"
     if isinstance(condition, Not):
-        return m("cond.not_clause", clause=describe(condition.not_, words))
+        return negated(condition.not_, words)
     if isinstance(condition, Occurred):
         text = m("cond.occurred", event=m.event(condition.occurred, words.pack))
         if condition.where is not None:
             text += " " + m("cond.where", clause=describe(condition.where, words))
         return text
     if isinstance(condition, ConsentGiven):
-        return m("cond.consent", scope=condition.consent.replace("_", " "))
+        scope = condition.consent
+        name = m.names.get(f"consent.{scope}", m.names.get(scope, scope.replace("_", " ")))
+        return m("cond.consent", scope=name)
     return _field(condition, words)
+
+
+def negated(condition: Any, words: Labels) -> str:
+    """ "It is not so that ..." without a double negation: not-not-X reads as X, and a yes/no
+    field tested for no (whose clause is already negated) reads as its clause."""
+    if isinstance(condition, Not):
+        return describe(condition.not_, words)
+    if (
+        isinstance(condition, FieldTest)
+        and condition.equals is False
+        and words.flag(condition.field) is not None
+    ):
+        return str(words.flag(condition.field))
+    return words.m("cond.not_clause", clause=describe(condition, words))
 
 
 def guard(condition: Any, words: Labels, *, deny: bool = False) -> str:

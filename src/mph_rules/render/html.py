@@ -123,7 +123,7 @@ class _Report:
         late = sum(pd.status in ("late", "overdue") for pd in d.deadlines)
         dates = sorted(dl.date for dl in d.deletions if dl.date is not None)
         cards = [
-            ("", m("html.card_phase"), self.w.phases.get(d.phase, d.phase)),
+            ("", m("html.card_phase"), self.w.phase(d.phase)),
             ("bad" if denied else "", m("html.card_events"), f"{len(d.events)} ({denied} ✗)"),
             ("bad" if overdue else "", m("html.card_open"), f"{open_} ({overdue} !)"),
             ("bad" if late else "", m("html.card_late"), str(late)),
@@ -184,7 +184,9 @@ class _Report:
             )
             extra = ""
             if n.status == "waived":
-                extra = m("decision.waived", ground=n.ground, reason=n.reason).lstrip("; ")
+                extra = m(
+                    "decision.waived", ground=w.ground(n.ground), reason=w.reason(n.reason or "")
+                ).lstrip("; ")
             if n.status == "done":
                 extra = m("decision.done", n=n.done_event).lstrip("; ") + (
                     m("decision.late") if n.late else ""
@@ -192,7 +194,7 @@ class _Report:
             status = "late" if n.late else n.status
             rows.append(
                 f"<tr><td>{self.status(status)}</td><td>{_e(w.role(n.recipient))}</td>"
-                f"<td>{_e(n.about)}</td><td>{_e(w.role(n.informer))}</td><td>{_e(due)}</td>"
+                f"<td>{_e(w.notification_about(n))}</td><td>{_e(w.role(n.informer))}</td><td>{_e(due)}</td>"
                 f"<td>{_e(extra)}</td><td>{self.cite(n.duty, n.source)}</td></tr>"
             )
         head = (
@@ -229,7 +231,7 @@ class _Report:
                 notes.append(m("decision.alert_on", date=dl.alert_on))
             notes += [m("decision.exception", text=w.reason(x)) for x in dl.exceptions]
             rows.append(
-                f"<tr><td>{_e(dl.scope)}</td><td>{_e(dl.date or '-')}</td>"
+                f"<tr><td>{_e(w.scope(dl.scope))}</td><td>{_e(dl.date or '-')}</td>"
                 f"<td>{'<br>'.join(_e(n) for n in notes)}</td>"
                 f"<td>{self.cite(dl.rule, dl.source)}</td></tr>"
             )
@@ -255,8 +257,9 @@ class _Report:
         )
         parts.append(self.table("decision.records", head, rows, "records"))
         rows = [
-            f"<tr><td>{_e(f.code)}</td><td>{'#' + str(f.event) if f.event is not None else ''}"
-            f"</td><td>{_e(w.reason(f.message))}</td><td>{self.cite(f.rule, f.source)}</td></tr>"
+            f"<tr><td>{_e(w.finding(f.code))}</td>"
+            f"<td>{'#' + str(f.event) if f.event is not None else ''}</td>"
+            f"<td>{_e(w.reason(f.message))}</td><td>{self.cite(f.rule, f.source)}</td></tr>"
             for f in self.d.findings
         ]
         head = "".join(
@@ -266,8 +269,8 @@ class _Report:
         parts.append(self.table("decision.findings", head, rows, "findings"))
         rows = [
             f"<tr><td>{_e(m('open.' + p.kind) if m.has('open.' + p.kind) else p.kind)}</td>"
-            f"<td>{_e(w.reason(p.note))}</td><td>{_e(p.setting or '')}</td>"
-            f"<td>{_e(w.reason(p.reading) if p.reading else '')}</td>"
+            f"<td>{_e(w.reason(p.note))}</td><td>{_e(w.setting(p.setting or ''))}</td>"
+            f"<td>{_e(w.setting_reading(p.setting or '', p.reading) if p.reading else '')}</td>"
             f"<td>{self.cite(p.rule, p.source)}</td></tr>"
             for p in self.d.open_points
         ]
@@ -317,7 +320,7 @@ class _Report:
         for ev in self.d.events:
             entries = by_event.get(ev.index, [])
             rows = "".join(
-                f"<tr><td>{_e(self.outcome(e.outcome))}</td><td>{_e(e.rule)}</td>"
+                f"<tr><td>{_e(self.outcome(e.outcome))}</td><td>{_e(w.rule(e.rule))}</td>"
                 f"<td>{self.cite(e.rule, e.source)}</td>"
                 f"<td>{_e(w.reason(e.reason))}</td></tr>"
                 for e in entries
@@ -325,8 +328,8 @@ class _Report:
             verdict = m("trace.allowed" if ev.allowed else "trace.denied")
             blocks.append(
                 f'<details class="trace-event"><summary>#{ev.index} {_e(_moment(ev.at))} '
-                f"{_e(w.event(ev.type))} ({_e(verdict)}; {_e(ev.phase_before)} → "
-                f"{_e(ev.phase_after)})</summary>"
+                f"{_e(w.event(ev.type))} ({_e(verdict)}; {_e(w.phase(ev.phase_before))} → "
+                f"{_e(w.phase(ev.phase_after))})</summary>"
                 + (f'<table class="trace"><tbody>{rows}</tbody></table>' if rows else "")
                 + "</details>"
             )

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from mph_rules.schema.text import Bilingual
+from mph_rules.schema.text import Bilingual, pack_text
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -66,14 +66,46 @@ def language(lang: str | None, pack: Any = None) -> str:
     return lang
 
 
+def pack_names(pack: Any, lang: str) -> dict[str, str]:
+    """A pack's ids in words, in ``lang``: its roles, data categories, phases, events,
+    exception grounds, settings and parties by their labels, and the consent scopes and retention
+    scopes its `labels:` names (``consent.<scope>``, ``retention.<scope>``). An engine
+    sentence names these by id; a renderer shows the label (the id where there is none)."""
+    if pack is None:
+        return {}
+    names: dict[str, str] = {}
+    for party in getattr(pack, "parties", ()):
+        names[party.id] = pack_text(party.name, lang)
+    for section in ("roles", "data_categories", "exception_grounds", "settings"):
+        for item in getattr(pack, section, ()):
+            names[item.id] = pack_text(item.label, lang)
+    lifecycle = getattr(pack, "lifecycle", None)
+    for phase in lifecycle.phases if lifecycle else ():
+        names[phase.id] = pack_text(phase.label, lang)
+    for event in getattr(pack, "events", ()):
+        if event.label:
+            names[event.type] = pack_text(event.label, lang)
+    for lab in getattr(pack, "labels", ()):
+        kind = lab.field.partition(".")[0]
+        if kind in ("consent", "retention") and lab.name is not None:
+            names[lab.field] = getattr(lab.name, lang)
+    return names
+
+
 class Messages:
     """The catalogue in one language: ``m("decision.phase", phase=...)``. ``texts``: a pack's
     English -> Dutch texts (``schema.text.dutch_of``), so that a pack text the engine quoted
     in a decision sentence is shown in Dutch too."""
 
-    def __init__(self, lang: str, texts: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        lang: str,
+        texts: Mapping[str, str] | None = None,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
         self.lang = language(lang)
         self._texts = catalogue()
+        self.names = dict(names or {})
         self._dutch = dict(texts or {}) if self.lang == "nl" else {}
         self._quoted: re.Pattern[str] | None = None
 
@@ -84,10 +116,16 @@ class Messages:
         return key in self._texts
 
     def event(self, event_type: str, pack: Any = None) -> str:
-        """A core event type in words; a pack's own event keeps its type (its label is a
-        sentence, too long for a list)."""
+        """An event type in words: a core event from the catalogue, a pack's own event by
+        its label; its type where it has none."""
         key = f"event.{event_type}"
-        return self(key) if key in self._texts else event_type
+        if key in self._texts:
+            return self(key)
+        return self.names.get(event_type, event_type)
+
+    def name(self, ident: str) -> str:
+        """A pack id (role, category, phase, event, ground, party) by its label."""
+        return self.names.get(ident, ident)
 
     def text(self, value: str) -> str:
         """A pack text in this language: a two-language text's own Dutch or English, or a
@@ -111,7 +149,7 @@ class Messages:
     def reason(self, text: str) -> str:
         """An engine reason sentence in this language; English text that matches no
         pattern is returned as it is (with the pack texts it quotes in this language)."""
-        if self.lang == "en":
+        if self.lang == "en" and not self.names:
             return text
         if text in self._dutch:
             return self._dutch[text]
@@ -131,4 +169,15 @@ class Messages:
             return self.reason(value)
         if name.startswith("l_"):
             return "; ".join(self.reason(item) for item in value.split("; "))
+        if name.startswith("t_"):
+            return _TRIGGER.sub(
+                lambda found: self("retention.trigger", event=self.event(found.group(1))) + ", ",
+                value,
+            )
+        if value in self.names and name != "rule":
+            return self.names[value]
         return self._dutch.get(value, value)
+
+
+# "<rule> (on <event>, <cite>)": a retention clock's trigger in a list of clocks
+_TRIGGER = re.compile(r"\(on (\S+), ")

@@ -21,9 +21,10 @@ from mph_rules.analysis import (
     access_matrix,
 )
 from mph_rules.calendar import compute_deadline, parse_duration
+from mph_rules.decision import CaseDecision
 from mph_rules.render import periods, svg
 from mph_rules.render.conditions import Labels, describe
-from mph_rules.render.i18n import LANGUAGES, Messages, language
+from mph_rules.render.i18n import LANGUAGES, Messages, language, pack_names
 from mph_rules.schema import Pack, RetentionClock, Source, Unspecified
 
 EXAMPLE_TRIGGER = dt.date(2024, 9, 17)
@@ -85,7 +86,7 @@ class _Page:
         self.loc = Locator(pack)
         self.out: list[str] = []
         self.roles = {r.id: r for r in pack.roles}
-        self.m = Messages(lang)
+        self.m = Messages(lang, names=pack_names(pack, lang))
         self.words = Labels.of(pack, self.m)
 
     def t(self, value: str) -> str:
@@ -291,8 +292,7 @@ class _Page:
         diagram += [f"    {ph.id} --> [*]" for ph in lc.phases if ph.terminal]
         self.out += [*diagram, "```", ""]
         self.para(
-            f"![{m('docs.lifecycle_picture', id=self.pack.pack.id)}]"
-            f"({picture_names(self.pack)[0]})"
+            f"![{m('docs.lifecycle_picture', id=self.pack.pack.id)}]({picture_names(self.pack)[0]})"
         )
         if lc.always_accepted:
             self.para(
@@ -429,8 +429,7 @@ class _Page:
             ),
         )
         self.para(
-            f"![{m('docs.access_picture', id=self.pack.pack.id)}]"
-            f"({picture_names(self.pack)[1]})"
+            f"![{m('docs.access_picture', id=self.pack.pack.id)}]({picture_names(self.pack)[1]})"
         )
         columns = [
             r
@@ -669,9 +668,8 @@ class _Page:
         start = EXAMPLE_EARLIER if c.counted_from is not None else EXAMPLE_TRIGGER
         result = compute_deadline(start, parse_duration(c.duration), c.counting, c.anchor)
         what = f"`{c.counted_from.event}` {start}, " if c.counted_from is not None else ""
-        return (
-            f"{what}`{c.trigger.event}` {EXAMPLE_TRIGGER}: "
-            + self.m("docs.delete_on", date=result.due.isoformat())
+        return f"{what}`{c.trigger.event}` {EXAMPLE_TRIGGER}: " + self.m(
+            "docs.delete_on", date=result.due.isoformat()
         )
 
     def rights(self) -> None:
@@ -687,7 +685,9 @@ class _Page:
                     f"`{r.handler}`",
                     self.period(r.deadline),
                     self.period(r.extension) if r.extension is not None else m("docs.none"),
-                    r.form if isinstance(r.form, str) else m("docs.unspecified"),
+                    (m(f"docs.form.{r.form}") if m.has(f"docs.form.{r.form}") else r.form)
+                    if isinstance(r.form, str)
+                    else m("docs.unspecified"),
                     self.ids(r.refusal_grounds) if r.refusal_grounds else m("docs.none"),
                     self.cite("rights", r.id, r.source),
                 )
@@ -812,3 +812,179 @@ def compare(c: Comparison, *, show_all: bool = False, lang: str = "en") -> str:
     if not show_all:
         lines += [m("compare.left_out").replace("--all", "`--all`")]
     return "\n".join(lines).rstrip("\n")
+
+
+def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
+    """A decision as a Markdown page (for a case file or a ticket): the same parts and words
+    as the text and HTML reports, as tables, each row with the rule and article it comes
+    from."""
+    from mph_rules.render.text import Words, citations
+
+    w = Words(pack, lang)
+    cites = citations(pack)
+    m = w.m
+
+    def cols(*keys: str) -> tuple[str, ...]:
+        return tuple(m(f"html.col_{k}") for k in keys)
+
+    def cite(rule: str | None, source: str | None) -> str:
+        return f"`{rule}`: {source}" if rule and source else f"`{rule}`" if rule else ""
+
+    out = [
+        "# " + m("decision.title", case=d.case_id, title=w.text(pack.pack.title)),
+        "",
+        m(
+            "decision.pack",
+            id=d.pack.id,
+            version=d.pack.version,
+            hash=d.pack.content_hash[:19],
+            engine=d.pack.engine_version,
+            as_of=d.as_of,
+        ).strip(),
+        "",
+        m("decision.phase", label=w.phase(d.phase))
+        + (" " + m("decision.owner", owner=w.role(d.owner)) if d.owner else ""),
+    ]
+
+    def part(title: str, header: Sequence[str], rows: list[Sequence[object]]) -> None:
+        if rows:
+            out.extend(["", f"## {m(title, phase=w.phase(d.phase))}", "", *_table(header, rows)])
+            while out[-1] == "":
+                out.pop()
+
+    part(
+        "decision.events",
+        cols("no", "when", "event", "verdict", "phase", "why"),
+        [
+            (
+                f"#{ev.index}",
+                ev.at,
+                w.event(ev.type),
+                m("mark.ok" if ev.allowed else "mark.denied"),
+                w.phase(ev.phase_after) if ev.phase_after != ev.phase_before else "",
+                "<br>".join(
+                    [w.reason(r) for r in ev.reasons]
+                    + [
+                        m(
+                            "decision.rule",
+                            rules=", ".join(
+                                f"{w.rule(r)} ({cites[r]})" for r in ev.rules if cites.get(r)
+                            ),
+                        )
+                    ]
+                )
+                if not ev.allowed
+                else "",
+            )
+            for ev in d.events
+        ],
+    )
+    part(
+        "decision.notifications",
+        cols("status", "whom", "about", "by", "due", "note", "source"),
+        [
+            (
+                w.status("late" if n.late else n.status),
+                w.role(n.recipient),
+                w.notification_about(n),
+                w.role(n.informer),
+                n.due or (m("when.asap") if n.asap else m("when.none")),
+                m(
+                    "decision.waived", ground=w.ground(n.ground), reason=w.reason(n.reason or "")
+                ).lstrip("; ")
+                if n.status == "waived"
+                else m("decision.done", n=n.done_event).lstrip("; ")
+                if n.status == "done"
+                else "",
+                cite(n.duty, n.source),
+            )
+            for n in d.notifications
+        ],
+    )
+    part(
+        "decision.deadlines",
+        cols("status", "what", "due", "source"),
+        [
+            (
+                w.status(pd.status),
+                w.text(pd.label),
+                pd.due or m("word.unspecified"),
+                cite(pd.rule, pd.source),
+            )
+            for pd in d.deadlines
+        ],
+    )
+    part(
+        "decision.deletions",
+        cols("scope", "date", "why", "source"),
+        [
+            (
+                w.scope(dl.scope) + (f" ({dl.subject})" if dl.subject else ""),
+                dl.date or "-",
+                "<br>".join(
+                    [w.reason(dl.reason)]
+                    + [m("decision.exception", text=w.reason(x)) for x in dl.exceptions]
+                ),
+                cite(dl.rule, dl.source),
+            )
+            for dl in d.deletions
+        ],
+    )
+    part(
+        "decision.records",
+        cols("status", "what", "by", "due", "source"),
+        [
+            (
+                w.status(r.status),
+                w.text(r.what),
+                w.role(r.by) if r.by else "",
+                r.due or "",
+                cite(r.rule, r.source),
+            )
+            for r in d.records
+        ],
+    )
+    part(
+        "decision.findings",
+        cols("what", "no", "why", "source"),
+        [
+            (
+                w.finding(f.code),
+                f"#{f.event}" if f.event is not None else "",
+                w.reason(f.message),
+                cite(f.rule, f.source),
+            )
+            for f in d.findings
+        ],
+    )
+    part(
+        "decision.open_points",
+        cols("status", "note", "setting", "reading", "source"),
+        [
+            (
+                m(f"open.{p.kind}") if m.has(f"open.{p.kind}") else p.kind,
+                w.reason(p.note),
+                w.setting(p.setting) if p.setting else "",
+                w.setting_reading(p.setting, p.reading) if p.setting else "",
+                cite(p.rule, p.source),
+            )
+            for p in d.open_points
+        ],
+    )
+    if d.allowed_actions:
+        out += ["", f"## {m('decision.next')}", ""]
+        for a in d.allowed_actions:
+            who = (
+                m("word.anyone")
+                if a.roles in ("*", "any")
+                else a.roles
+                if isinstance(a.roles, str)
+                else ", ".join(w.role(r) for r in a.roles)
+            )
+            mark = m("mark.may" if a.allowed else "mark.blocked")
+            action = m(
+                "decision.action", event=w.event(a.event), who=who, reason=w.reason(a.reason)
+            )
+            out.append(f"- **{mark}** {action}")
+    out += ["", m("decision.footer")]
+    return "\n".join(out) + "\n"

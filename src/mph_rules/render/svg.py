@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from mph_rules.analysis import AccessMatrix, CellVerdict
 from mph_rules.decision import CaseDecision
-from mph_rules.render.i18n import Messages, language
+from mph_rules.render.i18n import Messages, language, pack_names
 from mph_rules.schema import Pack
 from mph_rules.schema.text import dutch_of
 
@@ -92,8 +92,13 @@ def _items(d: CaseDecision, m: Messages) -> list[_Item]:
             _Item(
                 1,
                 when,
-                n.about,
-                m("svg.notification", about=n.about, who=n.recipient, status=m(f"status.{status}"))
+                m.name(n.about),
+                m(
+                    "svg.notification",
+                    about=m.name(n.about),
+                    who=m.name(n.recipient),
+                    status=m(f"status.{status}"),
+                )
                 + (f" — {m('svg.due')} {n.due_at or n.due}" if n.due else ""),
                 status if status in COLOURS else "pending",
                 "diamond",
@@ -122,7 +127,12 @@ def _items(d: CaseDecision, m: Messages) -> list[_Item]:
                     3,
                     dl.date,
                     dl.scope,
-                    m("svg.deletion", scope=dl.scope, date=dl.date) + f" ({dl.rule})",
+                    m(
+                        "svg.deletion",
+                        scope=m.names.get(f"retention.{dl.scope}", m.name(dl.scope)),
+                        date=dl.date,
+                    )
+                    + f" ({dl.rule})",
                     "deletion",
                     "square",
                 )
@@ -148,7 +158,8 @@ def timeline(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = No
     """The case on a time axis: events (denied ones crossed), notifications and process
     deadlines at their due dates (late ones ringed in red), deletion dates, and the as-of
     line. Deletion dates far beyond the case sit in a compressed "later" zone on the right."""
-    m = Messages(language(lang, pack), dutch_of(pack) if pack is not None else None)
+    lang = language(lang, pack)
+    m = Messages(lang, dutch_of(pack) if pack is not None else None, pack_names(pack, lang))
     items = _items(d, m)
     lanes = [m("svg.lane_events"), m("svg.lane_notifications"), m("svg.lane_deadlines")]
     lanes.append(m("svg.lane_deletions"))

@@ -3,6 +3,7 @@ the access matrix (``access_matrix``) and a comparison of packs (``compare``).""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterable
 from typing import Any
@@ -23,10 +24,10 @@ from mph_rules.decision import CaseDecision, IntakeVerdict, Verdict
 from mph_rules.error_codes import CODES, help_url
 from mph_rules.errors import Problem, place
 from mph_rules.render.conditions import Labels, describe, guard
-from mph_rules.render.i18n import Messages, language
+from mph_rules.render.i18n import Messages, language, pack_names
 from mph_rules.schema import Pack, Source
 from mph_rules.schema.pack import RULE_SECTIONS
-from mph_rules.schema.text import dutch_of
+from mph_rules.schema.text import Bilingual, dutch_of
 
 CONDITION_TYPES = (AllOf, AnyOf, Not, FieldTest, Occurred, ConsentGiven)
 
@@ -41,7 +42,7 @@ SYMBOL = {
 def rule_sources(pack: Pack) -> dict[str, Source]:
     """Rule id -> its source, for every rule, phase, criterion and default of a pack."""
     sources: dict[str, Source] = {}
-    for section in (*RULE_SECTIONS, "data_categories", "exception_grounds"):
+    for section in (*RULE_SECTIONS, "data_categories", "exception_grounds", "settings"):
         for item in getattr(pack, section):
             sources[item.id] = item.source
     lc = pack.lifecycle
@@ -68,15 +69,23 @@ class Words:
     """What a text renderer needs to write about one pack in one language."""
 
     def __init__(self, pack: Pack | None, lang: str | None) -> None:
-        self.m = Messages(language(lang, pack), dutch_of(pack) if pack is not None else None)
+        lang = language(lang, pack)
+        self.m = Messages(
+            lang, dutch_of(pack) if pack is not None else None, pack_names(pack, lang)
+        )
         self.pack = pack
         self.labels = Labels.of(pack, self.m)
         self.roles = {r.id: self.m.text(r.label) for r in pack.roles} if pack else {}
-        self.categories = (
-            {c.id: self.m.text(c.label) for c in pack.data_categories} if pack else {}
-        )
+        self.categories = {c.id: self.m.text(c.label) for c in pack.data_categories} if pack else {}
         lc = pack.lifecycle if pack else None
         self.phases = {p.id: self.m.text(p.label) for p in lc.phases} if lc else {}
+        about = {lab.field: lab for lab in pack.labels} if pack else {}
+        self.subjects = {
+            key: str(getattr(text, self.m.lang))
+            for key, text in (
+                about["payload.about"].values if "payload.about" in about else {}
+            ).items()
+        }
         self._phrases: list[tuple[str, str]] | None = None
 
     @property
@@ -84,17 +93,82 @@ class Words:
         return self.m.lang == "nl"
 
     def role(self, role_id: str) -> str:
-        return self.roles.get(role_id, role_id)
+        if role_id in self.roles:
+            return self.roles[role_id]
+        return self.m(f"role.{role_id}") if self.m.has(f"role.{role_id}") else role_id
+
+    def finding(self, code: str) -> str:
+        """A finding's kind in words."""
+        return self.m(f"finding.{code}") if self.m.has(f"finding.{code}") else code
 
     def category(self, cat_id: str) -> str:
-        """A category by its id: the covenants' labels are too long for lists."""
-        return cat_id
+        return self.categories.get(cat_id, cat_id)
 
     def phase(self, phase_id: str) -> str:
-        return self.phases.get(phase_id, phase_id) if self.nl else phase_id
+        return self.phases.get(phase_id, phase_id)
 
     def event(self, event_type: str) -> str:
+        """An event in words: a core event from the catalogue in Dutch (its type in
+        English, as the pack writes it), a pack's event by its label."""
+        if "." in event_type and event_type in self.m.names:
+            return self.m.names[event_type]
         return self.m.event(event_type, self.pack) if self.nl else event_type
+
+    def about(self, subject: str) -> str:
+        """What a duty informs about: the pack's `labels:` words for ``payload.about``; the
+        answer to a data-subject request names the right and the request."""
+        request = _REQUEST.fullmatch(subject)
+        if request and self.m.has(f"compare.right.{request['right']}"):
+            right = self.m(f"compare.right.{request['right']}")
+            return self.m("about.request", right=right, id=request["id"])
+        return self.subjects.get(subject, self.m.name(subject))
+
+    def named_about(self, subject: str) -> bool:
+        """Whether ``about`` has words (else a notification is told by its duty's label)."""
+        return (
+            subject in self.subjects or subject in self.m.names or bool(_REQUEST.fullmatch(subject))
+        )
+
+    def duty(self, duty_id: str) -> str | None:
+        """An information duty's label in this language, if it has one (in English only a
+        two-language one: a plain label is the covenant's Dutch)."""
+        if self.pack is None:
+            return None
+        for d in self.pack.information_duties:
+            if d.id == duty_id and d.label and (self.nl or isinstance(d.label, Bilingual)):
+                return self.text(d.label)
+        return None
+
+    def notification_about(self, n: Any) -> str:
+        """What a notification is about: the subject in words, else its duty's label, else
+        the subject's id."""
+        if self.named_about(n.about):
+            return self.about(n.about)
+        return self.duty(n.duty) or n.about
+
+    def scope(self, scope: str) -> str:
+        """A retention scope: the pack's `labels:` name for ``retention.<scope>``, or a
+        data category's label."""
+        return self.m.names.get(f"retention.{scope}", self.categories.get(scope, scope))
+
+    def rule(self, ident: str) -> str:
+        """A rule by its id; a data category, phase or setting acting as a rule by its label."""
+        return self.m.name(ident)
+
+    def setting(self, ident: str) -> str:
+        """A setting by its label (an open point names its setting; a rule id stays)."""
+        if self.pack is not None and any(s.id == ident for s in self.pack.settings):
+            return self.m.name(ident)
+        return ident
+
+    def setting_reading(self, ident: str, reading: str | None) -> str:
+        """The reading an open point's setting takes, without repeating the setting."""
+        if not reading:
+            return "-"
+        return self.reason(reading.removeprefix(f"setting {ident} = "))
+
+    def ground(self, ground: str | None) -> str:
+        return self.m.name(ground) if ground else "-"
 
     def status(self, status: str) -> str:
         return self.m(f"status.{status}") if self.m.has(f"status.{status}") else status.upper()
@@ -115,6 +189,10 @@ class Words:
                 if raw in text:
                     text = text.replace(raw, words)
         return self.m.reason(text)
+
+
+# the subject of the answer to a data-subject request (engine/rights.py)
+_REQUEST = re.compile(r"(?P<right>\w+) request (?P<id>\S+)")
 
 
 def condition_phrases(pack: Pack, words: Labels) -> list[tuple[str, str]]:
@@ -151,8 +229,8 @@ def _when(n: Any, w: Words) -> str:
 
 def _sharing_line(rule: Any, w: Words) -> str:
     m = w.m
-    givers = m("word.anyone") if rule.from_roles == "*" else ", ".join(rule.from_roles)
-    takers = m("word.anyone") if rule.to_roles == "*" else ", ".join(rule.to_roles)
+    givers = m("word.anyone") if rule.from_roles == "*" else ", ".join(map(w.role, rule.from_roles))
+    takers = m("word.anyone") if rule.to_roles == "*" else ", ".join(map(w.role, rule.to_roles))
     cats = (
         m("word.all_data")
         if rule.categories == "*"
@@ -193,7 +271,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
             engine=d.pack.engine_version,
             as_of=d.as_of,
         ),
-        m("decision.phase", phase=d.phase, label=w.phases.get(d.phase, d.phase))
+        m("decision.phase", label=w.phase(d.phase))
         + (" " + m("decision.owner", owner=w.role(d.owner)) if d.owner else ""),
         "",
         m("decision.events"),
@@ -207,7 +285,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
             pad = " " * (width + 5)
             for reason in ev.reasons:
                 out.append(f"{pad}{w.reason(reason)}")
-            cited = [f"{r} ({cites[r]})" for r in ev.rules if cites.get(r)]
+            cited = [f"{w.rule(r)} ({cites[r]})" for r in ev.rules if cites.get(r)]
             if cited:
                 out.append(pad + m("decision.rule", rules=", ".join(cited)))
     if d.ignored_after_as_of:
@@ -221,15 +299,17 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
             + w.status(n.status).ljust(12)
             + " "
             + m(
-                "decision.notification",
+                "decision.notification"
+                if w.named_about(n.about) or w.duty(n.duty) is None
+                else "decision.notification_duty",
                 who=w.role(n.recipient),
-                about=n.about,
+                about=w.notification_about(n),
                 by=w.role(n.informer),
                 when=_when(n, w),
             )
         )
         if n.status == "waived":
-            line += m("decision.waived", ground=n.ground, reason=n.reason)
+            line += m("decision.waived", ground=w.ground(n.ground), reason=w.reason(n.reason or ""))
         if n.status == "done":
             line += m("decision.done", n=n.done_event) + (m("decision.late") if n.late else "")
         out.append(line)
@@ -253,7 +333,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
                 "  "
                 + m(
                     "decision.delete_on",
-                    scope=dl.scope + (f" ({dl.subject})" if dl.subject else ""),
+                    scope=w.scope(dl.scope) + (f" ({dl.subject})" if dl.subject else ""),
                     date=dl.date,
                     reason=w.reason(dl.reason),
                 )
@@ -269,7 +349,9 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
                 fields = ", ".join(dl.surviving_fields)
                 out.append(f"{'':11}" + m("decision.surviving", fields=fields))
         else:
-            out.append("  " + m("decision.no_date", scope=dl.scope, reason=w.reason(dl.reason)))
+            out.append(
+                "  " + m("decision.no_date", scope=w.scope(dl.scope), reason=w.reason(dl.reason))
+            )
     out += _v2_parts(d, w)
     out += ["", m("decision.next")]
     may, blocked = m("mark.may"), m("mark.blocked")
@@ -335,17 +417,21 @@ def _v2_parts(d: CaseDecision, w: Words) -> list[str]:
         for f in d.findings:
             at = f" #{f.event}" if f.event is not None else ""
             cite = f" [{f.rule}: {f.source}]" if f.source else f" [{f.rule}]"
-            out.append(f"  {f.code}{at}: {w.reason(f.message)}{cite}")
+            out.append(f"  {w.finding(f.code)}{at}: {w.reason(f.message)}{cite}")
     if d.open_points:
         out += ["", m("decision.open_points")]
         for p in d.open_points:
             kind = m(f"open.{p.kind}") if m.has(f"open.{p.kind}") else p.kind
-            line = f"  {kind} {p.rule}: {w.reason(p.note)}"
-            if p.setting:
+            line = f"  {kind} {w.setting(p.rule)}: {w.reason(p.note)}"
+            if p.setting == p.rule:  # the open point is the setting: name it once
+                line += " " + m(
+                    "decision.open_reading", reading=w.setting_reading(p.setting, p.reading)
+                )
+            elif p.setting:
                 line += " " + m(
                     "decision.open_setting",
-                    setting=p.setting,
-                    reading=w.reason(p.reading) if p.reading else "-",
+                    setting=w.setting(p.setting),
+                    reading=w.setting_reading(p.setting, p.reading),
                 )
             out.append(line + (f" [{p.source}]" if p.source else ""))
     return out
@@ -357,7 +443,7 @@ def _entries(entries: Any, w: Words) -> list[str]:
     for e in entries:
         outcome = m(f"outcome.{e.outcome}") if m.has(f"outcome.{e.outcome}") else e.outcome
         cite = f" ({e.source})" if e.source else ""
-        out.append(f"    {outcome:15} {e.rule}{cite}: {w.reason(e.reason)}")
+        out.append(f"    {outcome:15} {w.rule(e.rule)}{cite}: {w.reason(e.reason)}")
     return out
 
 
@@ -370,7 +456,7 @@ def verdict(v: Verdict, pack: Pack, *, question: str = "", lang: str | None = No
     out = [question] if question else []
     out.append(m("check.allowed" if v.allowed else "check.denied"))
     out += [f"  {w.reason(r)}" for r in v.reasons]
-    cited = [f"{r} ({cites[r]})" for r in v.rules if cites.get(r)]
+    cited = [f"{w.rule(r)} ({cites[r]})" for r in v.rules if cites.get(r)]
     if cited:
         out.append("  " + m("decision.rule", rules=", ".join(cited)))
     if v.trace:
@@ -404,11 +490,8 @@ def trace(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = None)
         by_event.setdefault(entry.event, []).append(entry)
     for ev in d.events:
         verdict = m("trace.allowed" if ev.allowed else "trace.denied")
-        label = "" if not w.nl else f" ({w.event(ev.type)})"
-        out.append(
-            f"#{ev.index} {ev.at} {ev.type}{label} "
-            f"({verdict}; {ev.phase_before} -> {ev.phase_after})"
-        )
+        move = f"{w.phase(ev.phase_before)} -> {w.phase(ev.phase_after)}"
+        out.append(f"#{ev.index} {ev.at} {w.event(ev.type)} ({verdict}; {move})")
         for entry in by_event.get(ev.index, []):
             origin = (
                 " " + m("trace.baseline", origin=entry.origin)
@@ -421,7 +504,9 @@ def trace(d: CaseDecision, pack: Pack | None = None, *, lang: str | None = None)
                 if m.has(f"outcome.{entry.outcome}")
                 else entry.outcome
             )
-            out.append(f"    {outcome:15} {entry.rule}{cite}{origin}: {w.reason(entry.reason)}")
+            out.append(
+                f"    {outcome:15} {w.rule(entry.rule)}{cite}{origin}: {w.reason(entry.reason)}"
+            )
     return "\n".join(out)
 
 

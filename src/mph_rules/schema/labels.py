@@ -18,9 +18,13 @@ class FieldLabel(Model):
     """Words for one field a condition may test."""
 
     field: str = Field(
-        pattern=r"^(payload|facts|actor|subject|request|settings)(\.[A-Za-z0-9_]+)*$",
-        description="the field path as conditions name it",
-        examples=["payload.unavoidable", "facts.life_domains"],
+        pattern=r"^(payload|facts|actor|subject|request|settings|consent|retention)"
+        r"(\.[A-Za-z0-9_]+)*$",
+        description=(
+            "the field path as conditions name it; or `consent.<scope>` to name a consent "
+            "scope (`{consent: <scope>}`), `retention.<scope>` a retention scope, by `name`"
+        ),
+        examples=["payload.unavoidable", "facts.life_domains", "consent.cross_domain"],
     )
     name: Text | None = Field(
         default=None,
