@@ -91,3 +91,27 @@ def test_a_conditional_cell_reading_history_is_memoised_on_its_outcome() -> None
     fresh = Engine(engine.compiled, settings=engine.settings)
     before, after = sessions(fresh)
     assert [ask(fresh, after), ask(fresh, before)] == answers[1::-1]
+
+
+def test_a_session_keeps_its_verdicts_compact_and_shares_what_does_not_name_the_event() -> None:
+    """Two live sessions of the same case keep one shared copy of each verdict's rules,
+    reasons and phases and of each event's trace entries (engine-produced), and only their own
+    events' moment, id and subjects; the verdicts and trace they give back equal the ones post
+    returned and an evaluation's."""
+    engine = Engine(load_pack("hilversum"))
+    case = load_case(ROOT / "examples/hilversum/household_closed.yaml")
+    one = engine.session(case.id, facts=case.facts, subjects=case.subjects)
+    two = engine.session(case.id, facts=case.facts, subjects=case.subjects)
+    posted = [one.post(event.model_copy(deep=True)).verdict for event in case.events]
+    for event in case.events:
+        two.post(event.model_copy(deep=True))
+    assert one.verdicts == tuple(posted) == two.verdicts
+    for mine, theirs in zip(one._verdicts, two._verdicts, strict=True):
+        assert type(mine) is tuple and mine[0] is theirs[0]  # shared, not equal only
+    assert one._state.trace == [] and len(one._trace) == len(case.events)
+    assert all(a is b for a, b in zip(one._trace, two._trace, strict=True))
+    as_of = dt.date(2026, 6, 1)
+    expected = engine.evaluate(case, as_of=as_of)
+    assert one.decision(as_of).events == expected.events
+    assert one.decision(as_of).trace == expected.trace
+    assert one.decision(as_of).to_json() == expected.to_json()

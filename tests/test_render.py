@@ -326,3 +326,23 @@ def test_pack_ids_read_as_their_labels_in_both_languages() -> None:
         label = pack_text(phase.label, lang)
         assert f"\n{'Fase' if lang == 'nl' else 'Phase'}: {label}\n" in text
         assert decision.phase not in text.split("\n")[2]
+
+
+def test_a_purpose_list_reads_as_words_not_as_a_python_list() -> None:
+    reason = "purpose 'case' is not one of ['reporting', 'research']"
+    nl = Messages("nl", names={"research": "onderzoek"}).reason(reason)
+    assert nl == "doel 'case' is niet een van de doelen reporting, onderzoek"
+    assert Messages("nl").reason("purpose None is not one of ['reporting']") == (
+        "er is geen doel opgegeven; toegestaan zijn de doelen reporting"
+    )
+
+
+def test_explain_names_every_trace_outcome_in_dutch(capsys: pytest.CaptureFixture[str]) -> None:
+    """A flagged precondition reads "gesignaleerd" in Dutch, never the engine's word."""
+    case = ROOT / "examples" / "zvh_midden_nl" / "topx_case_closed.yaml"
+    argv = ["explain", "--pack", "zvh_midden_nl", str(case), "--as-of", "2026-01-01"]
+    assert main([*argv, "--lang", "nl"]) == 0
+    nl = capsys.readouterr().out
+    assert "gesignaleerd" in nl and "flagged" not in nl and "['" not in nl
+    assert main([*argv, "--lang", "en"]) == 0
+    assert "flagged" in capsys.readouterr().out

@@ -89,6 +89,14 @@ class Engine:
         lifecycle = self.pack.lifecycle
         self.owners = {ph.id: ph.owner for ph in (lifecycle.phases if lifecycle else ())}
         self.memo = memo = Memo()
+        # the parts of an event's verdict that do not name the event (see CaseSession._apply),
+        # one shared copy per distinct value: a pure intern table, invisible (equal values)
+        self.verdict_shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # likewise the trace entries one event adds, their event index relative to the event
+        self.trace_shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # such a tuple as the TraceEntry objects of the event at an index (the tuple is kept
+        # with them, so its id is not reused): sessions asked for decisions share them
+        self.trace_entries: dict[tuple[int, int], tuple[Any, tuple[TraceEntry, ...]]] = {}
         self.lifecycle = Lifecycle(self)
         self.access = Access(self, memo)
         self.sharing = Sharing(self, memo)
@@ -295,15 +303,19 @@ class Engine:
         as_of: Moment,
         verdicts: tuple[EventVerdict, ...],
         ignored: int,
+        trace: Sequence[TraceEntry] | None = None,
     ) -> CaseDecision:
+        """``trace``: the case's trace where a live session keeps it apart from ``state``."""
         limit = cutoff(as_of)
+        if trace is None:
+            trace = state.trace
         records: tuple[Any, ...] = ()
         findings: tuple[Any, ...] = ()
         points: tuple[Any, ...] = ()
         if state.book is not None:
             records, late = state.book.record_statuses(limit)
             findings = (*state.book.findings, *late)
-            points = state.book.open_points(state.trace, self.settings, verdicts)
+            points = state.book.open_points(trace, self.settings, verdicts)
         return new_case_decision(
             pack=self.ref,
             case_id=case_id,
@@ -315,7 +327,7 @@ class Engine:
             notifications=self.duties.notifications(state, limit),
             deadlines=tuple(self.lifecycle.deadline(d, limit) for d in state.deadlines),
             deletions=self.retention.deletions(state, limit),
-            trace=tuple(state.trace),
+            trace=tuple(trace),
             ignored_after_as_of=ignored,
             records=records,
             findings=findings,

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from mph_rules.casebook import CaseBook
 from mph_rules.consent import ConsentLedger
-from mph_rules.decision import CaseDecision, Consequences, DueItems, EventVerdict
+from mph_rules.decision import (
+    CaseDecision,
+    Consequences,
+    DueItems,
+    EventVerdict,
+    TraceEntry,
+    new_settled_event_verdict,
+    new_trace_entry,
+)
 from mph_rules.engine.plan import Step
 from mph_rules.engine.state import CaseState, Moment, OpenItem, cutoff, instant, validated
 from mph_rules.engine.validation import request_problems, subject_problems
@@ -37,7 +45,11 @@ class CaseSession:
         )
         ledger = ConsentLedger(subjects=tuple(s.id for s in subjects))
         self._state.book = CaseBook(engine.casemodel, engine.compiled.cite, ledger)
-        self._verdicts: list[EventVerdict] = []
+        # per event its verdict, or (live posts) the verdict kept compact: see _apply
+        self._verdicts: list[EventVerdict | Compact] = []
+        # per posted event the trace entries it added, compact (see _apply); the evaluate
+        # path leaves it empty and its trace in the state
+        self._trace: list[tuple[tuple[Any, ...], ...]] = []
         self._last: dt.datetime | None = None
         self._open: list[OpenItem] = []  # notifications open after the last post
         self._seen = 0  # how many of the state's notifications _open accounts for
@@ -48,7 +60,7 @@ class CaseSession:
 
     @property
     def verdicts(self) -> tuple[EventVerdict, ...]:
-        return tuple(self._verdicts)
+        return tuple(_expand(i, v) for i, v in enumerate(self._verdicts))
 
     def post(self, event: Event | Mapping[str, Any], *, step: Step | None = None) -> Consequences:
         """Apply one event; raise EventError (and change nothing) if it is malformed.
@@ -102,8 +114,45 @@ class CaseSession:
         return Consequences(verdict, state.phase, opened, settled, deletions, findings)
 
     def _apply(self, event: Event, step: Step | None) -> EventVerdict:
-        verdict = self.engine.apply(len(self._verdicts), event, self._state, step)
-        self._verdicts.append(verdict)
+        index = len(self._verdicts)
+        state = self._state
+        verdict = self.engine.apply(index, event, state, step)
+        # the trace entries this event added, kept as one tuple (rule, outcome, reason,
+        # source, origin, event index relative to this event) per entry: the same for
+        # every event with the same outcome, so shared by the engine's sessions
+        trace, state.trace = state.trace, []
+        chunk = tuple(
+            (t.rule, t.outcome, t.reason, t.source, t.origin, _relative(t.event, index))
+            for t in trace
+        )
+        chunks = self.engine.trace_shapes
+        shared_chunk = chunks.get(chunk)
+        if shared_chunk is None:
+            if len(chunks) >= 4096:
+                chunks.clear()
+            shared_chunk = chunks[chunk] = chunk
+        self._trace.append(shared_chunk)
+        # a live session keeps each verdict compact (issue 13: <= 20 KiB per session): what
+        # names the event (its moment, id and subjects: the session's own values) and the
+        # rest as one tuple the engine's sessions share, built again as an equal EventVerdict
+        # when asked for (``verdicts``, ``decision``)
+        shape = (
+            verdict.type,
+            verdict.allowed,
+            verdict.phase_before,
+            verdict.phase_after,
+            verdict.rules,
+            verdict.reasons,
+            verdict.in_force,
+            verdict.verdict,
+        )
+        shapes = self.engine.verdict_shapes
+        shared = shapes.get(shape)
+        if shared is None:
+            if len(shapes) >= 4096:
+                shapes.clear()
+            shared = shapes[shape] = shape
+        self._verdicts.append((shared, verdict.at, verdict.id, verdict.subjects))
         self._last = event.moment
         return verdict
 
@@ -120,7 +169,30 @@ class CaseSession:
                     )
                 ]
             )
-        return self.engine.decide(self._state, self.case_id, as_of, tuple(self._verdicts), ignored)
+        return self.engine.decide(
+            self._state, self.case_id, as_of, self.verdicts, ignored, self.trace
+        )
+
+    @property
+    def trace(self) -> list[TraceEntry]:
+        """The case's trace so far: the entries the posted events added, then the state's."""
+        if not self._trace:
+            return self._state.trace  # Engine.evaluate's session: the state holds it all
+        known = self.engine.trace_entries
+        out: list[TraceEntry] = []
+        for i, chunk in enumerate(self._trace):
+            found = known.get((id(chunk), i))
+            if found is None or found[0] is not chunk:
+                entries = tuple(
+                    new_trace_entry(rule, outcome, reason, source, origin, _absolute(event, i))
+                    for rule, outcome, reason, source, origin, event in chunk
+                )
+                if len(known) >= 4096:
+                    known.clear()
+                found = known[(id(chunk), i)] = (chunk, entries)
+            out += found[1]
+        out += self._state.trace
+        return out
 
     def due(self, now: Moment) -> DueItems:
         """Open notifications and deadlines past due, and deletions whose date has come."""
@@ -150,6 +222,30 @@ class CaseSession:
             if d.date is not None and d.date <= limit.date()
         )
         return DueItems(now, notes, deadlines, deletions)
+
+
+# a verdict kept compact: (type, allowed, phase before, phase after, rules, reasons, in force,
+# verdict word), the event's moment, id and subjects
+Compact = tuple[tuple[Any, ...], Any, "str | None", "tuple[str, ...] | None"]
+
+
+def _expand(index: int, kept: EventVerdict | Compact) -> EventVerdict:
+    """The EventVerdict a session kept (as the engine built it, or compact)."""
+    if type(kept) is not tuple:
+        return kept  # type: ignore[return-value]
+    shape, at, event_id, subjects = kept
+    kind, allowed, before, after, rules, reasons, in_force, word = shape
+    return new_settled_event_verdict(
+        index, kind, at, allowed, before, after, rules, reasons, event_id, in_force, word, subjects
+    )
+
+
+def _relative(event: int | None, index: int) -> int | None:
+    return None if event is None else event - index
+
+
+def _absolute(event: int | None, index: int) -> int | None:
+    return None if event is None else event + index
 
 
 __all__ = ["CaseSession"]

@@ -9,6 +9,7 @@ message has both languages with the same placeholders.
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 import string
@@ -163,12 +164,14 @@ class Messages:
 
     def _part(self, name: str, value: str) -> str:
         """A matched group: ``r_`` a sentence, ``l_`` a "; "-separated list of sentences,
-        both translated in turn; a pack's two-language text in Dutch; any other group (ids,
-        dates, quoted text) as it is."""
+        both translated in turn; ``v_`` a list of ids by their labels; a pack's two-language
+        text in Dutch; any other group (ids, dates, quoted text) as it is."""
         if name.startswith("r_"):
             return self.reason(value)
         if name.startswith("l_"):
             return "; ".join(self.reason(item) for item in value.split("; "))
+        if name.startswith("v_"):
+            return self._id_list(value)
         if name.startswith("t_"):
             return _TRIGGER.sub(
                 lambda found: self("retention.trigger", event=self.event(found.group(1))) + ", ",
@@ -177,6 +180,18 @@ class Messages:
         if value in self.names and name != "rule":
             return self.names[value]
         return self._dutch.get(value, value)
+
+
+    def _id_list(self, value: str) -> str:
+        """A list of ids as the engine writes it (``['reporting', 'research']``): the ids by
+        their labels, comma-separated; anything else as it is."""
+        try:
+            items = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            return value
+        return ", ".join(self.name(i) for i in items)
 
 
 # "<rule> (on <event>, <cite>)": a retention clock's trigger in a list of clocks
