@@ -346,3 +346,14 @@ def test_explain_names_every_trace_outcome_in_dutch(capsys: pytest.CaptureFixtur
     assert "gesignaleerd" in nl and "flagged" not in nl and "['" not in nl
     assert main([*argv, "--lang", "en"]) == 0
     assert "flagged" in capsys.readouterr().out
+
+
+def test_a_consent_or_retention_scope_in_a_reason_reads_by_its_label() -> None:
+    names = {"consent.cross_domain": "domeinoverstijgend", "retention.vis2": "VIS2"}
+    m = Messages("nl", names=names)
+    assert m.reason("consent for cross_domain of mother was refused (event #14)") == (
+        "toestemming voor domeinoverstijgend van mother is geweigerd (gebeurtenis #14)"
+    )
+    assert m.reason("retention clock for vis2 started") == "bewaartermijn voor VIS2 gestart"
+    bare = Messages("nl").reason("no consent for special_data")
+    assert bare == "geen toestemming voor special_data"

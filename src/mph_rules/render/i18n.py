@@ -164,7 +164,8 @@ class Messages:
 
     def _part(self, name: str, value: str) -> str:
         """A matched group: ``r_`` a sentence, ``l_`` a "; "-separated list of sentences,
-        both translated in turn; ``v_`` a list of ids by their labels; a pack's two-language
+        both translated in turn; ``v_`` a list of ids by their labels; ``c_``/``k_`` a
+        consent/retention scope by its `labels:` name; a pack's two-language
         text in Dutch; any other group (ids, dates, quoted text) as it is."""
         if name.startswith("r_"):
             return self.reason(value)
@@ -172,6 +173,9 @@ class Messages:
             return "; ".join(self.reason(item) for item in value.split("; "))
         if name.startswith("v_"):
             return self._id_list(value)
+        if name.startswith(("c_", "k_")):  # a consent scope, a retention scope
+            kind = "consent" if name.startswith("c_") else "retention"
+            return self.names.get(f"{kind}.{value}") or self.name(value)
         if name.startswith("t_"):
             return _TRIGGER.sub(
                 lambda found: self("retention.trigger", event=self.event(found.group(1))) + ", ",
