@@ -125,13 +125,7 @@ class CaseSession:
             (t.rule, t.outcome, t.reason, t.source, t.origin, _relative(t.event, index))
             for t in trace
         )
-        chunks = self.engine.trace_shapes
-        shared_chunk = chunks.get(chunk)
-        if shared_chunk is None:
-            if len(chunks) >= 4096:
-                chunks.clear()
-            shared_chunk = chunks[chunk] = chunk
-        self._trace.append(shared_chunk)
+        self._trace.append(_interned(self.engine.trace_shapes, chunk))
         # a live session keeps each verdict compact (issue 13: <= 20 KiB per session): what
         # names the event (its moment, id and subjects: the session's own values) and the
         # rest as one tuple the engine's sessions share, built again as an equal EventVerdict
@@ -146,12 +140,7 @@ class CaseSession:
             verdict.in_force,
             verdict.verdict,
         )
-        shapes = self.engine.verdict_shapes
-        shared = shapes.get(shape)
-        if shared is None:
-            if len(shapes) >= 4096:
-                shapes.clear()
-            shared = shapes[shape] = shape
+        shared = _interned(self.engine.verdict_shapes, shape)
         self._verdicts.append((shared, verdict.at, verdict.id, verdict.subjects))
         self._last = event.moment
         return verdict
@@ -249,3 +238,17 @@ def _absolute(event: int | None, index: int) -> int | None:
 
 
 __all__ = ["CaseSession"]
+
+
+_SHAPES = 4096  # entries an engine's table of shared verdict/trace shapes keeps
+
+
+def _interned(table: dict[Any, Any], value: Any) -> Any:
+    """The engine's one copy of an immutable ``value`` (equal values, one object shared by its
+    sessions); the bounded table starts afresh when full, which changes no answer."""
+    found = table.get(value)
+    if found is None:
+        if len(table) >= _SHAPES:
+            table.clear()
+        found = table[value] = value
+    return found

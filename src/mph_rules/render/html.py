@@ -90,18 +90,7 @@ class _Report:
             "<h1>"
             + _e(m("decision.title", case=d.case_id, title=self.w.text(self.pack.pack.title)))
             + "</h1>",
-            '<p class="meta">'
-            + _e(
-                m(
-                    "decision.pack",
-                    id=d.pack.id,
-                    version=d.pack.version,
-                    hash=d.pack.content_hash[:19],
-                    engine=d.pack.engine_version,
-                    as_of=d.as_of,
-                ).strip()
-            )
-            + "</p>",
+            '<p class="meta">' + _e(self.w.pack_line(d).strip()) + "</p>",
             self.cards(),
             f"<h2>{_e(m('svg.timeline'))}</h2>",
             f'<div class="timeline-box">{svg.timeline(d, self.pack, lang=m.lang)}</div>',
@@ -285,13 +274,7 @@ class _Report:
         m, w = self.m, self.w
         rows = []
         for a in self.d.allowed_actions:
-            who = (
-                m("word.anyone")
-                if a.roles in ("*", "any")
-                else a.roles
-                if isinstance(a.roles, str)
-                else ", ".join(w.role(r) for r in a.roles)
-            )
+            who = w.actors(a.roles)
             mark = (
                 f'<span class="ok">{_e(m("mark.may"))}</span>'
                 if a.allowed

@@ -833,14 +833,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
     out = [
         "# " + m("decision.title", case=d.case_id, title=w.text(pack.pack.title)),
         "",
-        m(
-            "decision.pack",
-            id=d.pack.id,
-            version=d.pack.version,
-            hash=d.pack.content_hash[:19],
-            engine=d.pack.engine_version,
-            as_of=d.as_of,
-        ).strip(),
+        w.pack_line(d).strip(),
         "",
         m("decision.phase", label=w.phase(d.phase))
         + (" " + m("decision.owner", owner=w.role(d.owner)) if d.owner else ""),
@@ -974,13 +967,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
     if d.allowed_actions:
         out += ["", f"## {m('decision.next')}", ""]
         for a in d.allowed_actions:
-            who = (
-                m("word.anyone")
-                if a.roles in ("*", "any")
-                else a.roles
-                if isinstance(a.roles, str)
-                else ", ".join(w.role(r) for r in a.roles)
-            )
+            who = w.actors(a.roles)
             mark = m("mark.may" if a.allowed else "mark.blocked")
             action = m(
                 "decision.action", event=w.event(a.event), who=who, reason=w.reason(a.reason)

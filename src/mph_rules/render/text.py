@@ -92,6 +92,25 @@ class Words:
     def nl(self) -> bool:
         return self.m.lang == "nl"
 
+    def actors(self, roles: str | tuple[str, ...] | list[str]) -> str:
+        """Who may take an allowed action: anyone, or the roles by their labels."""
+        if roles in ("*", "any"):
+            return self.m("word.anyone")
+        return roles if isinstance(roles, str) else ", ".join(self.role(r) for r in roles)
+
+    def pack_line(self, d: Any) -> str:
+        """The decision's pack, version, content hash, engine and evaluation moment."""
+        return str(
+            self.m(
+                "decision.pack",
+                id=d.pack.id,
+                version=d.pack.version,
+                hash=d.pack.content_hash[:19],
+                engine=d.pack.engine_version,
+                as_of=d.as_of,
+            )
+        )
+
     def role(self, role_id: str) -> str:
         if role_id in self.roles:
             return self.roles[role_id]
@@ -263,14 +282,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
     width = max(len(ok), len(denied))
     out = [
         m("decision.title", case=d.case_id, title=w.text(pack.pack.title)),
-        m(
-            "decision.pack",
-            id=d.pack.id,
-            version=d.pack.version,
-            hash=d.pack.content_hash[:19],
-            engine=d.pack.engine_version,
-            as_of=d.as_of,
-        ),
+        w.pack_line(d),
         m("decision.phase", label=w.phase(d.phase))
         + (" " + m("decision.owner", owner=w.role(d.owner)) if d.owner else ""),
         "",
@@ -357,13 +369,7 @@ def decision(d: CaseDecision, pack: Pack, *, lang: str | None = None) -> str:
     may, blocked = m("mark.may"), m("mark.blocked")
     width = max(len(may), len(blocked))
     for action in d.allowed_actions:
-        who = (
-            m("word.anyone")
-            if action.roles in ("*", "any")
-            else action.roles
-            if isinstance(action.roles, str)
-            else ", ".join(w.role(r) for r in action.roles)
-        )
+        who = w.actors(action.roles)
         mark = (may if action.allowed else blocked).ljust(width)
         out.append(
             f"  {mark} "
