@@ -11,10 +11,26 @@ from typing import Any
 
 import pytest
 
-from mph_rules import Engine, load_pack, load_pack_text
+from mph_rules import Engine, PackError, load_pack, load_pack_text
 from mph_rules.decision import CaseDecision
 
-PACK = load_pack(Path(__file__).parent / "fixtures" / "casemodel.yaml")
+FIXTURE = Path(__file__).parent / "fixtures" / "casemodel.yaml"
+PACK = load_pack(FIXTURE)
+
+
+def edited_fixture(old: str, new: str) -> str:
+    """The test pack's text with its first ``old`` replaced by ``new`` (which must occur)."""
+    text = FIXTURE.read_text(encoding="utf-8")
+    edited = text.replace(old, new, 1)
+    assert edited != text, old
+    return edited
+
+
+def pack_error(old: str, new: str) -> str:
+    """The error loading the test pack with one edit gives."""
+    with pytest.raises(PackError) as info:
+        load_pack_text(edited_fixture(old, new), "cm.yaml")
+    return str(info.value)
 SUBJECTS = [{"id": "mother", "birth_date": "1985-02-01"}, {"id": "son", "birth_date": "2012-06-01"}]
 
 
@@ -322,8 +338,7 @@ def test_waiting_period_counts_werkdagen_on_the_packs_calendar() -> None:
     every other deadline does: from Thursday 2 May 2024, five working days end on Friday 10 May
     on the `holidays` list but on Monday 13 May on the Atw list (10 May 2024 is a day the
     Besluit gelijkstelling dagen sets equal to a holiday)."""
-    text = (Path(__file__).parent / "fixtures" / "casemodel.yaml").read_text(encoding="utf-8")
-    text = text.replace(
+    text = edited_fixture(
         "not_before: {after: {event: household_heard}, duration: P1W}",
         "not_before: {after: {event: household_heard}, duration: P5D, counting: working_days}",
     )
@@ -653,14 +668,8 @@ def test_without_a_birth_date_the_age_rules_are_not_applied_and_the_note_says_so
 
 
 def test_representation_needs_a_per_subject_duty() -> None:
-    from mph_rules import PackError, load_pack_text
-
-    text = (Path(__file__).parent / "fixtures" / "casemodel.yaml").read_text()
-    bad = text.replace("    about: acceptance\n    per: subject\n", "    about: acceptance\n", 1)
-    assert bad != text
-    with pytest.raises(PackError) as info:
-        load_pack_text(bad, "cm.yaml")
-    assert "representation needs `per: subject`" in str(info.value)
+    error = pack_error("    about: acceptance\n    per: subject\n", "    about: acceptance\n")
+    assert "representation needs `per: subject`" in error
 
 
 # --- withdrawal of consent limited to some recipients ---------------------------------------------
@@ -785,14 +794,8 @@ def test_waiver_requires_names_the_packs_own_fields(engine: Engine) -> None:
 
 
 def test_waiver_requires_refuses_a_name_that_is_no_field() -> None:
-    from mph_rules import PackError, load_pack_text
-
-    text = (Path(__file__).parent / "fixtures" / "casemodel.yaml").read_text()
-    bad = text.replace("waiver_requires: [review_at]", "waiver_requires: [review_date]", 1)
-    assert bad != text
-    with pytest.raises(PackError) as info:
-        load_pack_text(bad, "cm.yaml")
-    assert "'review_date' is neither a field of information_duty_waived" in str(info.value)
+    error = pack_error("waiver_requires: [review_at]", "waiver_requires: [review_date]")
+    assert "'review_date' is neither a field of information_duty_waived" in error
 
 
 def test_consent_for_a_child_under_16_is_given_by_the_representative(engine: Engine) -> None:

@@ -8,9 +8,8 @@ written in both languages; `python tools/english_in_packs.py` lists which of tho
 English). A pack text written as `{nl: ..., en: ...}` is NOT taken out: its Dutch must be
 shown, so an English word of it left in the output is a renderer that forgot to ask for it.
 
-Stricter, for a pack whose texts are translated (not in STILL_TO_TRANSLATE): no English word
-at all in the Dutch evaluate and explain of its examples nor in its Dutch reference page,
-whoever wrote it.
+Stricter, for every bundled pack (all are translated): no English word at all in the Dutch
+evaluate and explain of its examples nor in its Dutch reference page, whoever wrote it.
 """
 
 from __future__ import annotations
@@ -32,10 +31,6 @@ from mph_rules.schema.text import Bilingual, bilingual_texts
 
 ROOT = Path(__file__).parent.parent
 PACKS = sorted(n for n in bundled_names() if n != "avg")
-
-# Packs whose case-worker-facing texts are still (partly) English plain strings: each pack's
-# translator removes its own line once its texts are `{nl, en}` and its Dutch output is Dutch.
-STILL_TO_TRANSLATE: set[str] = set()
 
 # English words and phrases that are not Dutch words: one of them outside the pack's own text
 # means a sentence the catalogue does not translate. ("later" is left out: it is Dutch too.)
@@ -65,13 +60,22 @@ def _strings(node: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def _authored(pack: str) -> list[str]:
-    """The pack's own plain-string words (and its examples'), longest first, whitespace
-    collapsed: shown as written in every language, so not the renderers' to translate."""
-    found = set(_strings(load_pack(pack)))
+def _written(pack: str, *, dutch: bool = False) -> set[str]:
+    """What the pack (and its examples) wrote as plain strings, whitespace collapsed; with
+    ``dutch`` also the Dutch of its two-language texts."""
+    loaded = load_pack(pack)
+    found = set(_strings(loaded))
+    if dutch:
+        found |= {t.nl for t in bilingual_texts(loaded)}
     for path in (ROOT / "examples" / pack).glob("*.yaml"):
         found |= set(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
-    words = {" ".join(s.split()) for s in found}
+    return {" ".join(s.split()) for s in found}
+
+
+def _authored(pack: str) -> list[str]:
+    """The pack's own plain-string words (and its examples'), longest first: shown as
+    written in every language, so not the renderers' to translate."""
+    words = _written(pack)
     return sorted((w for w in words if " " in w or len(w) >= 8), key=len, reverse=True)
 
 
@@ -191,8 +195,6 @@ def _report(found: dict[str, list[str]]) -> str:
 def test_a_translated_pack_has_no_english_in_dutch(
     pack: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if pack in STILL_TO_TRANSLATE:
-        pytest.skip(f"{pack} is still to translate (STILL_TO_TRANSLATE)")
     found = _all_english(pack, capsys)
     assert not found, f"English in the Dutch output of {pack}:\n" + _report(found)
 
@@ -264,10 +266,6 @@ def test_every_two_language_text_of_a_bundled_pack_is_shown_in_dutch(
 # --- raw ids (issue 22): the Dutch output names a pack's roles, categories, phases, events,
 # grounds and settings by their labels, never by their snake_case ids -------------------------
 
-# Packs the raw-id check does not hold for yet (pack-side labels still to add): none; a pack
-# still being translated (STILL_TO_TRANSLATE) is left out too.
-IDS_STILL_RAW: set[str] = set() | STILL_TO_TRANSLATE
-
 
 def labelled_ids(pack: Any) -> set[str]:
     """The pack's ids with an underscore that the pack gives a label: what the Dutch output
@@ -306,20 +304,13 @@ def raw_ids(text: str, ids: set[str], authored: Sequence[str] = ()) -> list[str]
 def _pack_words(pack: str) -> list[str]:
     """Everything the pack wrote itself, in both languages (an id inside the pack's own
     sentence is the pack maintainer's to change, not a renderer's)."""
-    p = load_pack(pack)
-    found = set(_strings(p)) | {t.nl for t in bilingual_texts(p)}
-    for path in (ROOT / "examples" / pack).glob("*.yaml"):
-        found |= set(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
-    words = {" ".join(s.split()) for s in found}
-    return sorted((w for w in words if " " in w), key=len, reverse=True)
+    return sorted((w for w in _written(pack, dutch=True) if " " in w), key=len, reverse=True)
 
 
 @pytest.mark.parametrize("pack", PACKS)
 def test_dutch_output_names_the_packs_ids_by_their_labels(
     pack: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if pack in IDS_STILL_RAW:
-        pytest.skip(f"{pack}: pack-side labels still to add (IDS_STILL_RAW)")
     ids = labelled_ids(load_pack(pack))
     authored = _pack_words(pack)
     found: dict[str, list[str]] = {}
