@@ -175,6 +175,24 @@ def _shot(driver: Any, name: str) -> Path:
     return path
 
 
+def _follow(driver: Any, element: Any, until_id: str) -> Any:
+    """Click an element that loads a new page and wait for that page.
+
+    A click returns before the browser has navigated (the playground has no script, every click
+    is a page load), so reading the next page at once can still see the old one: wait until the
+    old page is gone and the element with `until_id` is there.
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    wait = WebDriverWait(driver, 30)
+    wait.until(ec.staleness_of(old))
+    return wait.until(ec.presence_of_element_located((By.ID, until_id)))
+
+
 def test_the_playground_in_a_browser(browser: Any, server: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -183,13 +201,11 @@ def test_the_playground_in_a_browser(browser: Any, server: str) -> None:
     browser.get(f"{server}/?lang=nl")
     assert Select(browser.find_element(By.ID, "pack")).first_selected_option.text == "hilversum"
     # take the example case: its text and as-of fill the form
-    browser.find_element(By.LINK_TEXT, "household_closed").click()
+    _follow(browser, browser.find_element(By.LINK_TEXT, "household_closed"), "case_text")
     text = browser.find_element(By.ID, "case_text").get_property("value")
     assert text == EXAMPLE.read_text(encoding="utf-8")
     assert browser.find_element(By.ID, "as_of").get_property("value") == AS_OF
-    browser.find_element(By.ID, "evaluate").click()
-
-    section = browser.find_element(By.ID, "decision")
+    section = _follow(browser, browser.find_element(By.ID, "evaluate"), "decision")
     heading = section.find_element(By.TAG_NAME, "h1").text
     assert heading.startswith("Casus hilversum-example-closed onder Hilversum")
     assert "Wie moet worden geïnformeerd" in section.text
@@ -216,8 +232,7 @@ def test_the_playground_in_a_browser(browser: Any, server: str) -> None:
     assert href and "/packs/hilversum/docs?lang=nl#" in href
     rule = href.rsplit("#", 1)[1]
     assert link.text == engine.compiled.cite(rule)
-    link.click()
-    target = browser.find_element(By.ID, rule)
+    target = _follow(browser, link, rule)
     assert target.find_element(By.XPATH, "./ancestor::tr").is_displayed()
     # the reference page is in the language of the decision, its pictures too
     assert "Toegangsmatrix" in browser.find_element(By.CSS_SELECTOR, "article.docs").text
