@@ -45,6 +45,7 @@ from mph_rules.engine.sharing import Sharing
 from mph_rules.engine.state import (
     CaseState,
     Context,
+    Keep,
     Moment,
     cutoff,
     due,
@@ -131,9 +132,9 @@ class Engine:
             self.retention,
             self.records,
         )
-        # per (event type, phase), the plan's step and the effect families (in their order)
-        # it can reach; bounded by types x phases
-        self._planned: dict[tuple[str, str], tuple[Step, tuple[RuleFamily, ...]]] = {}
+        # per (event type, phase), what applying such an event involves; bounded by types x
+        # phases
+        self._frames: dict[tuple[str, str], Frame] = {}
         # the event types Findings.guard can deny (it lets every other type pass unread)
         self._guarded = DATA_EVENTS | {"subject_request_answered"}
         effective = self.pack.pack.effective
@@ -262,6 +263,7 @@ class Engine:
         if events and events[-1].moment > limit:
             events = [e for e in events if e.moment <= limit]
         session = CaseSession(self, case.id, case.facts, case.subjects)
+        session._state.whole_events = True  # the history reads the case's own events
         # CaseSession._apply per event, unrolled (the events are checked and in order)
         apply, state, verdicts = self.apply, session._state, session._verdicts
         for i, event in enumerate(events):
@@ -366,9 +368,21 @@ class Engine:
 
     # one event ------------------------------------------------------------------------------
 
-    def _effects_of(self, step: Step) -> tuple[RuleFamily, ...]:
-        """The effect families (in their order) that can do something for this step."""
-        return tuple(family for family in self._effects if family.reaches(step))
+    def _frame(self, step: Step) -> Frame:
+        """What applying an event of this step involves, decided once per (type, phase):
+        the effect families (in their order) that can act on it, its judge, which of the
+        optional parts of the event path apply, and what its history keeps."""
+        kind = step.event_type
+        return Frame(
+            step,
+            tuple(family for family in self._effects if family.reaches(step)),
+            self._judges.get(kind),
+            bool(step.transitions) or not step.accepted,
+            kind in DATA_EVENTS,
+            kind in self._guarded,
+            kind == "subject_request_received",
+            self.kept.get(kind),
+        )
 
     def apply(
         self, i: int, event: Event, state: CaseState, step: Step | None = None
@@ -378,33 +392,32 @@ class Engine:
         before = state.phase
         kind = event.type
         if step is None:
-            planned = self._planned.get((kind, before))
-            if planned is None:
-                step = self.plan.step(kind, before)
-                planned = self._planned[(kind, before)] = (step, self._effects_of(step))
-            step, effects = planned
+            frame = self._frames.get((kind, before))
+            if frame is None:
+                frame = self._frames[(kind, before)] = self._frame(self.plan.step(kind, before))
         else:  # a narrowed step (durable backend): decided afresh
-            effects = self._effects_of(step)
+            frame = self._frame(step)
+        step = frame.step
         parsed = event.__pydantic_private__["_parsed"]  # type: ignore[index]  # Event.parsed
         ctx = Context(state, event, parsed)
         rules: list[str] = []
         reasons: list[str] = []
         life = self.lifecycle
-        if step.transitions or not step.accepted:
+        if frame.moves:
             allowed, target = life.transition(i, event, state, ctx, step, rules, reasons)
         else:  # accepted in the phase, no transition to try (what transition() answers)
             allowed, target = True, None
-        if kind == "subject_request_received":
+        if frame.receives_request:
             # known even when a precondition refuses the receipt, so that a later answer is
             # denied citing its right (_not_open) instead of failing on an unknown request
             state.request_rights.setdefault(parsed.request_id, parsed.right)
         word = ""  # v2: "unspecified" where a deciding rule leaves the outcome open
         if allowed and step.preconditions:
             allowed, word = life.preconditions(i, event, state, ctx, step, rules, reasons)
-        judge = self._judges.get(kind)
+        judge = frame.judge
         if allowed and judge is not None:
             verdict = judge.check(i, event, state, ctx)
-            if verdict is not None and kind in DATA_EVENTS:
+            if verdict is not None and frame.data:
                 verdict = self.findings.matrix(i, event, state, ctx, verdict)
                 if verdict.verdict == UNSPECIFIED:
                     word = UNSPECIFIED
@@ -416,7 +429,7 @@ class Engine:
                 reasons.extend(verdict.reasons)
                 state.trace.extend(self.memo.indexed(verdict, i))
                 allowed = verdict.allowed
-        if allowed and kind in self._guarded:
+        if allowed and frame.guarded:
             allowed = self.findings.guard(i, event, state, rules, reasons)
         if target is not None:
             transition = f"{before} -> {target}"
@@ -428,9 +441,14 @@ class Engine:
         if allowed:
             if target is not None:
                 state.phase = target
-            for family in effects:
+            for family in frame.effects:
                 family.apply(i, event, state, ctx, step)
-            remember(state, event, self.kept.get(event.type))
+            if state.whole_events:  # Engine.evaluate: the case holds its events anyway
+                state.last[kind] = event
+                if frame.keep is not None:
+                    state.occurred.setdefault(kind, []).append(event)
+            else:
+                remember(state, event, frame.keep)
         else:
             word = ""
         in_force = self._always_in_force or life.in_force(event)
@@ -452,6 +470,32 @@ class Engine:
             word or (ALLOWED if allowed else DENIED),  # what EventVerdict defaults it to
             event.subjects,
         )
+
+
+class Frame:
+    """What applying an event of one (type, phase) involves (see ``Engine._frame``)."""
+
+    __slots__ = ("data", "effects", "guarded", "judge", "keep", "moves", "receives_request", "step")
+
+    def __init__(
+        self,
+        step: Step,
+        effects: tuple[RuleFamily, ...],
+        judge: RuleFamily | None,
+        moves: bool,
+        data: bool,
+        guarded: bool,
+        receives_request: bool,
+        keep: Keep | None,
+    ) -> None:
+        self.step = step
+        self.effects = effects  # the effect families that can act, in their order
+        self.judge = judge  # the family that may deny the event type
+        self.moves = moves  # transitions to try, or a phase that does not accept the type
+        self.data = data  # access or sharing: the findings matrix applies
+        self.guarded = guarded  # Findings.guard can deny it
+        self.receives_request = receives_request
+        self.keep = keep  # what the history keeps of it (None: only the latest moment)
 
 
 __all__ = ["Engine"]

@@ -243,6 +243,11 @@ class KeptOccurrence(Occurrence):
         return actor if names is None or actor is None else Fields(names, actor)
 
 
+# an earlier event as the history holds it: an Occurrence (live sessions) or the Event itself
+# (Engine.evaluate: the case holds its events anyway); both read alike for every condition
+Past = Occurrence | Event
+
+
 class Fields(Mapping[str, Any]):
     """The fields kept of an earlier event's payload or actor, read-only: the names (shared by
     every event of the type) and the event's own values, in a tuple."""
@@ -372,11 +377,11 @@ class CaseState:
     subjects: dict[str, Any]
     settings: Mapping[str, Any] = field(default_factory=dict)
     # the latest allowed event of each type; every one only of the types a `where` tests
-    last: dict[str, Occurrence] = field(default_factory=dict)
-    occurred: dict[str, list[Occurrence]] = field(default_factory=dict)
+    last: dict[str, Past] = field(default_factory=dict)
+    occurred: dict[str, list[Past]] = field(default_factory=dict)
     # per (event type, condition): how many earlier events were tested, and the latest that
     # matched (see latest_match); keeps `occurred ... where` linear in the case's length
-    matched: dict[tuple[str, int], tuple[int, Occurrence | None]] = field(default_factory=dict)
+    matched: dict[tuple[str, int], tuple[int, Past | None]] = field(default_factory=dict)
     consents: dict[str, bool] = field(default_factory=dict)
     notifications: list[OpenItem] = field(default_factory=list)
     open_duties: dict[str, list[OpenItem]] = field(default_factory=dict)
@@ -393,6 +398,9 @@ class CaseState:
     mandates: set[str] = field(default_factory=set)  # v2: roles given a mandate by an event
     # v2 waiver_before_open: per duty, waivers recorded before it opened (see Duties)
     prewaived: dict[str, list[Any]] = field(default_factory=dict)
+    # Engine.evaluate: `last` and `occurred` hold the case's own Event objects (which read as
+    # their occurrences would: see remember); a live session keeps occurrences instead
+    whole_events: bool = False
 
 
 class Context:
@@ -467,7 +475,7 @@ class Context:
         return None
 
 
-def latest_match(state: CaseState, event_type: str, where: Node | None) -> Occurrence | None:
+def latest_match(state: CaseState, event_type: str, where: Node | None) -> Past | None:
     """The latest earlier allowed event of this type that meets ``where``. Where ``where``
     reads only the earlier event itself (its payload and actor) and settings, whether an
     event meets it never changes, so each event is tested once per condition (the case's
