@@ -10,6 +10,7 @@ decision; the engine's rule families call it and never reach into it otherwise.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping
@@ -211,7 +212,7 @@ def index_case_model(pack: Pack) -> CaseModelIndex:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class OpenRecord:
     """A record the case requires, being tracked while events are replayed."""
 
@@ -252,7 +253,7 @@ class CaseBook:
             self.index,
             self.cite,
             self.consent.copy(),
-            [OpenRecord(**vars(r)) for r in self.records],
+            [dataclasses.replace(r) for r in self.records],
             list(self.findings),
         )
 
@@ -283,8 +284,35 @@ class CaseBook:
         ones (in that order, so an event never discharges the record it requires). A rule
         with no record still open is not tested: it could change nothing (its conditions
         are pure)."""
-        before = self.index.by_before.get(event_type, ())
-        discharge = self.index.by_discharge.get(event_type, ())
+        index = self.index
+        before = index.by_before.get(event_type, ())
+        discharge = index.by_discharge.get(event_type, ())
+        if before or discharge or record_id is not None:
+            self._breach_or_discharge(
+                i, event_type, record_id, subjects, matches, before, discharge
+            )
+        for rule in index.by_trigger.get(event_type, ()):
+            if not matches(rule.trigger):
+                continue
+            due_day, due_at = due(rule)
+            if rule.per == "subject":
+                for s in self.consent.concerned(subjects):
+                    subject = s if s != HOUSEHOLD else None
+                    self.records.append(OpenRecord(rule, i, subject, due_day, due_at))
+            else:
+                self.records.append(OpenRecord(rule, i, None, due_day, due_at))
+
+    def _breach_or_discharge(
+        self,
+        i: int,
+        event_type: str,
+        record_id: str | None,
+        subjects: tuple[str, ...] | None,
+        matches: EventMatch,
+        before: tuple[RecordDuty, ...],
+        discharge: tuple[RecordDuty, ...],
+    ) -> None:
+        """The first two steps of ``on_allowed``: breach a `before`, discharge records."""
         pending: set[int] = set()  # ids of the rules with a record not yet done
         unbreached: set[int] = set()  # ... and not yet breached
         if before or discharge:
@@ -325,17 +353,6 @@ class CaseBook:
                     and (open_.subject is None or open_.subject in concerned)
                 ):
                     open_.done = i
-        for rule in self.index.by_trigger.get(event_type, ()):
-            if not matches(rule.trigger):
-                continue
-            due_day, due_at = due(rule)
-            targets: Iterable[str | None]
-            if rule.per == "subject":
-                targets = [s if s != HOUSEHOLD else None for s in self.consent.concerned(subjects)]
-            else:
-                targets = [None]
-            for subject in targets:
-                self.records.append(OpenRecord(rule, i, subject, due_day, due_at))
 
     def record_statuses(
         self, cutoff: dt.datetime

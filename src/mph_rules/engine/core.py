@@ -98,6 +98,8 @@ class Engine:
         # such a tuple as the TraceEntry objects of the event at an index (the tuple is kept
         # with them, so its id is not reused): sessions asked for decisions share them
         self.trace_entries: dict[tuple[int, int], tuple[Any, tuple[TraceEntry, ...]]] = {}
+        # the families' trace entries, one copy per distinct entry (see RuleFamily.trace)
+        self.entries: dict[tuple[Any, ...], TraceEntry] = {}
         self.lifecycle = Lifecycle(self)
         self.access = Access(self, memo)
         self.sharing = Sharing(self, memo)
@@ -263,14 +265,14 @@ class Engine:
         if events and events[-1].moment > limit:
             events = [e for e in events if e.moment <= limit]
         session = CaseSession(self, case.id, case.facts, case.subjects)
-        session._state.whole_events = True  # the history reads the case's own events
-        # CaseSession._apply per event, unrolled (the events are checked and in order)
-        apply, state, verdicts = self.apply, session._state, session._verdicts
-        for i, event in enumerate(events):
-            verdicts.append(apply(i, event, state))
-        if events:
-            session._last = events[-1].moment
-        return session.decision(as_of, ignored=len(case.events) - len(events))
+        state = session._state
+        state.whole_events = True  # the history reads the case's own events
+        # CaseSession._apply per event, unrolled (the events are checked and in order), then
+        # CaseSession.decision, whose checks hold here (no event after as_of, every verdict
+        # whole, the whole trace in the state)
+        apply = self.apply
+        verdicts = tuple([apply(i, event, state) for i, event in enumerate(events)])
+        return self.decide(state, case.id, as_of, verdicts, len(case.events) - len(events))
 
     def session(
         self,

@@ -67,12 +67,23 @@ class RuleFamily:
         event: int,
         source: str | None = None,
     ) -> None:
-        cp = self.engine.compiled
-        state.trace.append(
-            new_trace_entry(
+        """Add a trace entry. The entry is a pure function of its arguments and the pack, so
+        one immutable copy per distinct entry is kept in the engine's bounded table and shared
+        by the cases that trace the same (a cheaper dict look-up than building it)."""
+        key = (rule, outcome, reason, source, event)
+        table = self.engine.entries
+        entry = table.get(key)
+        if entry is None:
+            cp = self.engine.compiled
+            if len(table) >= ENTRIES:
+                table.clear()
+            entry = table[key] = new_trace_entry(
                 rule, outcome, reason, source or cp.sources.get(rule), cp.origins.get(rule), event
             )
-        )
+        state.trace.append(entry)
+
+
+ENTRIES = 8192  # trace entries an engine keeps (see RuleFamily.trace)
 
 
 def denied(cp: CompiledPack, rule_id: str, reason: str) -> Verdict:
@@ -88,4 +99,4 @@ def fired(cp: CompiledPack, rule_ids: tuple[str, ...], reason: str) -> Verdict:
     return new_verdict(True, rule_ids, (reason,), (entry,))
 
 
-__all__ = ["RuleFamily", "denied", "fired"]
+__all__ = ["ENTRIES", "RuleFamily", "denied", "fired"]

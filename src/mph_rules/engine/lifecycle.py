@@ -252,8 +252,13 @@ class Lifecycle(RuleFamily):
         rows = self._rows.get(phase)
         if rows is None:
             rows = self._rows[phase] = self._action_rows(phase)
-        ctx = Context(state, None, {})
-        blocked = tuple(self._blocked(ev, ctx) for ev in rows[0])
+        blocked = rows[3]  # every event type unblocked, unless a precondition says so
+        if rows[4]:  # the event types with preconditions that can block
+            ctx = Context(state, None, {})
+            found = list(blocked)
+            for at, event_type in rows[4]:
+                found[at] = self._blocked(event_type, ctx)
+            blocked = tuple(found)
         key = (phase, blocked)
         found = self._actions.get(key)
         if found is None:
@@ -262,11 +267,10 @@ class Lifecycle(RuleFamily):
             )
         return found
 
-    def _action_rows(
-        self, phase: str
-    ) -> tuple[tuple[str, ...], tuple[tuple[str, Any], ...], tuple[str, ...]]:
+    def _action_rows(self, phase: str) -> tuple[Any, ...]:
         """Per phase: the event types in question, the transitions from the phase (in
-        (event type) order), and the event types accepted without one."""
+        (event type) order), the event types accepted without one, a None per event type
+        (none blocked), and (position, event type) of those a precondition can block."""
         cp = self.cp
         moves = tuple(
             (ev, tr)
@@ -277,12 +281,13 @@ class Lifecycle(RuleFamily):
         seen = {ev for ev, _ in moves}
         accepted = tuple(ev for ev in sorted(cp.accepts.get(phase, frozenset())) if ev not in seen)
         events = tuple(dict.fromkeys([*(ev for ev, _ in moves), *accepted]))
-        return events, moves, accepted
+        blockable = tuple((at, ev) for at, ev in enumerate(events) if self._blocking_of(ev))
+        return events, moves, accepted, (None,) * len(events), blockable
 
     def _build_actions(
         self,
         phase: str,
-        rows: tuple[tuple[str, ...], tuple[tuple[str, Any], ...], tuple[str, ...]],
+        rows: tuple[Any, ...],
         blocked: dict[str, str | None],
     ) -> tuple[AllowedAction, ...]:
         out: list[AllowedAction] = []
@@ -300,6 +305,13 @@ class Lifecycle(RuleFamily):
     def _blocked(self, event_type: str, ctx: Context) -> str | None:
         """A precondition that already fails on the case as it stands (one that tests the
         event's own payload can only be judged when the event comes, so it never blocks)."""
+        for pre in self._blocking_of(event_type):
+            if not self.holds(pre.require, ctx):
+                return f"{pre.id}: {pre.message}"
+        return None
+
+    def _blocking_of(self, event_type: str) -> tuple[Any, ...]:
+        """The preconditions of an event type that can block it before it comes (built once)."""
         blocking = self._blocking.get(event_type)
         if blocking is None:
             blocking = self._blocking[event_type] = tuple(
@@ -307,10 +319,7 @@ class Lifecycle(RuleFamily):
                 for pre in self.cp.preconditions.get(event_type, ())
                 if pre.when is None and not _reads_event(self.node(pre.require).reads)
             )
-        for pre in blocking:
-            if not self.holds(pre.require, ctx):
-                return f"{pre.id}: {pre.message}"
-        return None
+        return blocking
 
 
 def _reads_event(reads: frozenset[tuple[str, str]]) -> bool:

@@ -29,16 +29,22 @@ class Records(RuleFamily):
         book = state.book
         if book is None:
             return
-        record = field_of(event.parsed, "record") if event.type == "data_recorded" else None
-        if record is None and event.type not in book.index.record_events:
+        kind = event.type
+        p = ctx.payload
+        record = field_of(p, "record") if kind == "data_recorded" else None
+        if record is None and kind not in book.index.record_events:
             return  # nothing this event can breach, discharge or require
-        p = event.parsed
-
+        nodes = self.cp.nodes
         holds = self.holds
 
         def matches(ref: EventRef) -> bool:
             when = ref.when
-            return when is None or holds(when, ctx)
+            if when is None:
+                return True
+            found = nodes.get(id(when))  # CompiledPack.node, without its calls
+            if found is not None and found[0] is when:
+                return found[1].holds(ctx)
+            return holds(when, ctx)
 
         def due(rule: Any) -> tuple[dt.date | None, dt.datetime | None]:
             if rule.deadline is None:
@@ -46,7 +52,7 @@ class Records(RuleFamily):
             when, when_at, _ = self.engine.due(rule.deadline, event.at, p)
             return when, when_at
 
-        book.on_allowed(i, event.type, record, event.subjects, matches, due)
+        book.on_allowed(i, kind, record, event.subjects, matches, due)
 
 
 __all__ = ["Records"]

@@ -105,7 +105,8 @@ def due(
 ) -> tuple[dt.date | None, dt.datetime | None, str | None]:
     """Due date, due moment and counting rule of a deadline started at ``at``."""
     if isinstance(rule_deadline, Unspecified) or rule_deadline.duration is None:
-        counting = rule_deadline.counting.value if isinstance(rule_deadline, Deadline) else None
+        # the member's value without the enum's descriptor (.value): this runs per event
+        counting = rule_deadline.counting._value_ if isinstance(rule_deadline, Deadline) else None
         return None, None, counting
     key: tuple[int, dt.date, Any] | None = None
     if rule_deadline.counting is not Counting.ELAPSED_HOURS:
@@ -522,10 +523,23 @@ def within(ref: Any, start: Moment | None, at: Moment) -> bool:
 
 
 def field_of(payload: Any, name: str) -> Any:
-    """A payload field or None (typed payload or mapping), without pydantic's slow miss path."""
-    if isinstance(payload, BaseModel):
+    """A payload field or None (typed payload or mapping), without pydantic's slow miss path
+    (and without an ABC ``isinstance`` per call: whether a type is a model is kept per type)."""
+    kind = type(payload)
+    if kind is dict:
+        return payload.get(name)
+    model = _MODEL_TYPES.get(kind)
+    if model is None:
+        model = issubclass(kind, BaseModel)
+        if len(_MODEL_TYPES) < 1024:
+            _MODEL_TYPES[kind] = model
+    if model:
         return payload.__dict__.get(name)
     return payload.get(name) if isinstance(payload, Mapping) else None
+
+
+# per type: is it a pydantic model (a pure function of the type; see field_of)
+_MODEL_TYPES: dict[type, bool] = {}
 
 
 def trace_entry(
