@@ -57,6 +57,11 @@ def _absent(payload: Any, name: str) -> bool:
     return getattr(payload, name) is None
 
 
+# see Duties._fixed
+Due = tuple[dt.date | None, dt.datetime | None, str | None]
+Fixed = tuple[str, str, bool, str | None, Due | None]
+
+
 class Duties(RuleFamily):
     name = "duties"
     checks = frozenset({"information_duty_waived"})
@@ -64,7 +69,8 @@ class Duties(RuleFamily):
 
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
-        self._constants: dict[str, tuple[InformationDuty, tuple[str, str, bool, str | None]]] = {}
+        self._constants: dict[str, tuple[InformationDuty, Fixed]] = {}
+        self._fulfilled: dict[str, frozenset[str]] = {}  # see _candidates
 
     def check(self, i: int, event: Event, state: CaseState, ctx: Context) -> Verdict:
         """A waiver must name a ground of the duty, record what the duty requires, and find
@@ -128,7 +134,10 @@ class Duties(RuleFamily):
         book = state.book
         named = field_of(p, "subjects") or event.subjects
         concerned = set(named) if named else None
+        candidates = self._candidates(event.type)
         for duty_id in list(state.open_duties):
+            if candidates is not None and duty_id not in candidates:
+                continue  # (what _discharges answers for it: no reference names the type)
             duty = cp.duties[duty_id]
             if not self._discharges(duty, event, p, ctx):
                 continue
@@ -162,6 +171,21 @@ class Duties(RuleFamily):
             if keep:
                 state.open_duties[duty_id] = keep
 
+    def _candidates(self, kind: str) -> frozenset[str] | None:
+        """The duties an event of this type can discharge through their `fulfilled_by` (None:
+        any duty, for the types that discharge by payload: `notification_sent`,
+        `household_informed`); built once per type."""
+        if kind in ("notification_sent", "household_informed"):
+            return None
+        found = self._fulfilled.get(kind)
+        if found is None:
+            found = self._fulfilled[kind] = frozenset(
+                duty.id
+                for duty in self.cp.duties.values()
+                if any(ref.event == kind for ref in duty.fulfilled_by)
+            )
+        return found
+
     def _discharges(self, duty: InformationDuty, event: Event, p: Any, ctx: Context) -> bool:
         if event.type == "notification_sent":
             return bool(p.duty == duty.id)
@@ -172,9 +196,10 @@ class Duties(RuleFamily):
                 return True
         return False
 
-    def _fixed(self, duty: InformationDuty) -> tuple[str, str, bool, str | None]:
+    def _fixed(self, duty: InformationDuty) -> Fixed:
         """What every notification of a duty carries whatever the case (source, origin,
-        asap, the deadline's note): a pure function of the duty, built once."""
+        asap, the deadline's note, the due answer of a deadline without a duration): a pure
+        function of the duty, built once."""
         found = self._constants.get(duty.id)
         if found is None or found[0] is not duty:
             cp = self.cp
@@ -189,13 +214,20 @@ class Duties(RuleFamily):
                     str(deadline.note)
                     if isinstance(deadline, Unspecified) and deadline.note
                     else None,
+                    # the due answer where it cannot depend on the event (no duration)
+                    self.engine.due(deadline, dt.date.min)
+                    if isinstance(deadline, Unspecified)
+                    or (deadline.duration is None and deadline.duration_from is None)
+                    else None,
                 ),
             )
         return found[1]
 
     def _open(self, i: int, event: Event, duty: InformationDuty, state: CaseState) -> None:
-        when, when_at, counting = self.engine.due(duty.deadline, event.at, event.parsed)
-        source, origin, asap, note = self._fixed(duty)
+        source, origin, asap, note, fixed_due = self._fixed(duty)
+        when, when_at, counting = fixed_due or self.engine.due(
+            duty.deadline, event.at, event.parsed
+        )
         subjects: list[str | None] = [None]
         if duty.per == "subject" and state.book is not None:
             # v2: one notification per data subject the trigger concerns

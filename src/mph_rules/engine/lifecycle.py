@@ -255,10 +255,10 @@ class Lifecycle(RuleFamily):
         blocked = rows[3]  # every event type unblocked, unless a precondition says so
         if rows[4]:  # the event types with preconditions that can block
             ctx = Context(state, None, {})
-            found = list(blocked)
+            marks = list(blocked)
             for at, event_type in rows[4]:
-                found[at] = self._blocked(event_type, ctx)
-            blocked = tuple(found)
+                marks[at] = self._blocked(event_type, ctx)
+            blocked = tuple(marks)
         key = (phase, blocked)
         found = self._actions.get(key)
         if found is None:
