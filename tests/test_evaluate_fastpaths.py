@@ -153,3 +153,27 @@ def test_settled_event_verdict_equals_the_class() -> None:
         plain = EventVerdict(*args, None, True, word, ("s1",))
         assert type(built) is EventVerdict and built == plain
         assert built.to_json() == plain.to_json()
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_evaluate_history_of_events_equals_a_sessions_occurrences(path: Path) -> None:
+    """``Engine.evaluate`` keeps the case's own Event objects as its history (and builds the
+    decision directly); a live session keeps occurrences with only the fields conditions
+    read. Both must answer alike, cut anywhere, on a fresh and on a used engine, and the
+    families' interned trace entries must not leak between cases."""
+    pack = load_pack(path.parent.name)
+    used = Engine(pack)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    events = raw["events"]
+    as_of = dt.date(2031, 6, 1)
+    for cut in sorted({1, 2, len(events) // 2, len(events)}):
+        case = {**raw, "events": events[:cut]}
+        for engine in (Engine(pack), used):
+            evaluated = engine.evaluate(case, as_of=as_of)
+            session = engine.session(
+                raw.get("id", "x"), facts=raw.get("facts"), subjects=raw.get("subjects", ())
+            )
+            for event in events[:cut]:
+                session.post(event)
+            assert evaluated.to_json() == session.decision(as_of).to_json()
+            assert evaluated.to_json() == Engine(pack).evaluate(case, as_of=as_of).to_json()
