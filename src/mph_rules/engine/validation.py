@@ -22,6 +22,7 @@ class Validator:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self._names: dict[str, tuple[frozenset[str], str]] | None = None  # see _known
+        self._refs: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}  # see _clear
 
     def check_case(self, case: Case) -> None:
         problems: list[Problem] = []
@@ -54,34 +55,43 @@ class Validator:
     def _clear(self, event: Event) -> bool:
         """Whether ``event_problems`` would find nothing, by a cheaper test of the same names
         (False where it cannot tell: those events get the full check)."""
-        cp = self.engine.compiled
-        kind = event.type
-        if kind not in cp.event_types or kind in _EXAMINED:
+        refs = (self._refs or self._compile_refs()).get(event.type)
+        if refs is None:  # not a type of the pack, or one whose checks go beyond names
             return False
         actor = event.actor
         if actor is not None:
+            cp = self.engine.compiled
             if actor.role not in cp.roles:
                 return False
             if actor.party is not None and actor.party not in cp.parties:
                 return False
-        spec = VOCABULARY.get(kind)
-        if spec is None or not spec.references:
+        if not refs:
             return True
         p = event.parsed
         if not isinstance(p, BaseModel):
             return False
         fields = p.__dict__
-        for name, what in spec.references:
+        for name, known in refs:
             value = fields.get(name)
             if value is None:
                 continue
-            known = self._known(what)[0]
             if type(value) is tuple:
                 if not known.issuperset(value):
                     return False
             elif type(value) is not str or value not in known:
                 return False
         return True
+
+    def _compile_refs(self) -> dict[str, tuple[tuple[str, frozenset[str]], ...]]:
+        """Per event type of the pack that ``_clear`` may clear: its payload fields naming
+        something the pack defines, each with the names the pack defines (VOCABULARY)."""
+        refs = {}
+        for kind in self.engine.compiled.event_types - _EXAMINED:
+            spec = VOCABULARY.get(kind)
+            named = spec.references if spec is not None else ()
+            refs[kind] = tuple((name, self._known(what)[0]) for name, what in named)
+        self._refs = refs
+        return refs
 
     def event_problems(self, i: int, event: Event, hints: Hints | None = None) -> list[Problem]:
         cp = self.engine.compiled
