@@ -57,18 +57,19 @@ def fast_case(data: Any) -> Case | None:
 
 def _finish(case: Case) -> None:
     """What the Python validators of Event and Case do, on the validated case."""
-    core_names, set_private = _CORE_NAMES, object.__setattr__
-    first, last = FIRST_YEAR, LAST_YEAR
+    set_private, first, last = object.__setattr__, FIRST_YEAR, LAST_YEAR
+    named = False  # whether an event's payload names a subject (see subject_problems)
     for event in case.events:
         fields = event.__dict__
-        kind = fields["type"]
-        core = core_names.get(kind)
-        if core is not None:
-            fields["type"] = core  # Event._one_string: the vocabulary's own string
-            parsed = fields.pop(_TYPED)
-            event.__pydantic_fields_set__.discard(_TYPED)
-        else:
+        # a core event's type is already the vocabulary's own string (Event._one_string):
+        # its literal schema gives back the object it was built with
+        parsed = fields.pop(_TYPED, None)
+        if parsed is None:
             parsed = fields["payload"]  # a pack event: its payload mapping
+        else:
+            event.__pydantic_fields_set__.discard(_TYPED)
+        if "subject" in fields["payload"]:
+            named = True
         # Event._parse_moment and Event._aware (events.aware, inlined)
         at = fields["at"]
         if type(at) is str:
@@ -78,7 +79,8 @@ def _finish(case: Case) -> None:
                 raise _Undecided from None
         kind_of_at = type(at)
         if kind_of_at is dt.datetime:
-            if at.utcoffset() is None:
+            # a fixed offset (what ISO text and YAML give) is aware without asking it
+            if type(at.tzinfo) is not dt.timezone and at.utcoffset() is None:
                 raise _Undecided
         elif kind_of_at is not dt.date:
             raise _Undecided  # other kinds of `at`: as pydantic's union reads them
@@ -86,7 +88,7 @@ def _finish(case: Case) -> None:
             raise _Undecided
         set_private(event, "__pydantic_private__", {"_parsed": parsed, "_moment": None})
     set_private(case, "__pydantic_private__", {"_checked": None})
-    if subject_problems(case):
+    if subject_problems(case, events=named):
         raise _Undecided
 
 
@@ -155,7 +157,6 @@ def _case_schema() -> CoreSchema:
     )
 
 
-_CORE_NAMES: dict[str, str] = {name: name for name in CORE_EVENTS}
 _VALIDATOR = SchemaValidator(_case_schema())
 
 __all__ = ["fast_case"]

@@ -541,8 +541,9 @@ class Case(BaseModel):
         return self
 
 
-def subject_problems(case: Case) -> list[str]:
-    """What ``Case._subjects_consistent`` refuses, one line each."""
+def subject_problems(case: Case, *, events: bool = True) -> list[str]:
+    """What ``Case._subjects_consistent`` refuses, one line each (``events=False``: the
+    caller knows no event payload names a subject, so only the subjects are checked)."""
     problems = []
     born: dict[str, dt.date] = {}
     for i, subject in enumerate(case.subjects):
@@ -559,7 +560,7 @@ def subject_problems(case: Case) -> list[str]:
         else:
             born[subject.id] = day
     known = {s.id for s in case.subjects}
-    if not known:
+    if not known or not events:
         return problems  # no subject to be born after an event or to be consented for
     for i, event in enumerate(case.events):
         named = event.payload.get("subject")
