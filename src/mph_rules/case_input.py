@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from pydantic_core import CoreSchema, SchemaValidator
 from pydantic_core import core_schema as cs
 
@@ -36,6 +37,13 @@ from mph_rules.events import (
 # moved to the event's private slot afterwards, as ``Event._typed_payload`` would store it
 _TYPED = "typed_payload"
 _PACK_TYPE = r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$"  # Event.type's pattern, with the pack prefix
+_ZONES = frozenset({dt.timezone, ZoneInfo})  # zones whose utcoffset is never None
+# the Python validators of Event and Case whose work _finish does; should they change, the
+# fast pass is off (every case goes the usual way) until _finish is updated
+_REPLICATED: dict[type[BaseModel], tuple[set[str], set[str]]] = {
+    Event: ({"_one_string", "_parse_moment", "_aware"}, {"_typed_payload"}),
+    Case: (set(), {"_subjects_consistent"}),
+}
 
 
 class _Undecided(Exception):
@@ -45,13 +53,13 @@ class _Undecided(Exception):
 def fast_case(data: Any) -> Case | None:
     """``Case.model_validate(data)`` for a valid case given as a dict; None where the data is
     not a dict or not valid (the caller then validates it the usual way, for its errors)."""
-    if type(data) is not dict:
+    if type(data) is not dict or _VALIDATOR is None:
         return None
     try:
         case: Case = _VALIDATOR.validate_python(data)
         _finish(case)
-    except (ValidationError, _Undecided):
-        return None
+    except Exception:  # ValidationError, _Undecided, or whatever hostile input provokes:
+        return None  # the usual path decides, and raises what it raises
     return case
 
 
@@ -79,8 +87,9 @@ def _finish(case: Case) -> None:
                 raise _Undecided from None
         kind_of_at = type(at)
         if kind_of_at is dt.datetime:
-            # a fixed offset (what ISO text and YAML give) is aware without asking it
-            if type(at.tzinfo) is not dt.timezone and at.utcoffset() is None:
+            # aware by its kind of zone: a fixed offset (ISO text, YAML) or an IANA zone;
+            # no zone (refused) and other zone classes go the usual way
+            if type(at.tzinfo) not in _ZONES:
                 raise _Undecided
         elif kind_of_at is not dt.date:
             raise _Undecided  # other kinds of `at`: as pydantic's union reads them
@@ -121,7 +130,7 @@ def _event_schema() -> CoreSchema:
     events. Event's other field schemas as they are, ``at`` taken as given (see _finish)."""
     event = _model(Event)
     fields = event["schema"]["fields"]
-    same = {name: _field(fields[name]) for name in ("id", "actor", "subjects", "payload")}
+    same = {name: _field(f) for name, f in fields.items() if name not in ("type", "at")}
     # by alias only: the hidden field must not be given by its own name
     config = {**event["config"], "validate_by_name": False}
 
@@ -133,9 +142,9 @@ def _event_schema() -> CoreSchema:
 
     choices: dict[Any, CoreSchema] = {}
     for name, payload in CORE_EVENTS.items():
-        schema = _field(_model(payload))
+        schema = _field(payload.__pydantic_core_schema__)  # with any validator of its own
         required = any(
-            f["schema"]["type"] != "default" for f in schema["schema"]["fields"].values()
+            f["schema"]["type"] != "default" for f in _model(payload)["schema"]["fields"].values()
         )
         if not required:
             schema = cs.with_default_schema(schema, default_factory=_typed_default(payload))
@@ -157,6 +166,15 @@ def _case_schema() -> CoreSchema:
     )
 
 
-_VALIDATOR = SchemaValidator(_case_schema())
+def _replicated() -> bool:
+    """Whether _finish does the work of every Python validator of Event and Case."""
+    for model, (fields, whole) in _REPLICATED.items():
+        found = model.__pydantic_decorators__
+        if set(found.field_validators) != fields or set(found.model_validators) != whole:
+            return False
+    return True
+
+
+_VALIDATOR = SchemaValidator(_case_schema()) if _replicated() else None
 
 __all__ = ["fast_case"]

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from mph_rules import Engine, EventError, load_pack
+from mph_rules import Engine, EventError, case_input, load_pack
+from mph_rules.calendar import AMSTERDAM
 from mph_rules.case_input import fast_case
 from mph_rules.events import CORE_EVENTS, Case
 from mph_rules.testing import strategies
@@ -95,6 +96,7 @@ def test_generated_and_mutated_cases(engine: Engine, data: st.DataObject) -> Non
 EVENT = {"type": "household_heard", "at": "2024-03-11T10:00:00+01:00"}
 BROKEN = {
     "naive time": {**EVENT, "at": "2024-03-11T10:00:00"},
+    "naive datetime": {**EVENT, "at": dt.datetime(2024, 3, 11, 10, 0)},
     "number as time": {**EVENT, "at": 1710147600},
     "bool as time": {**EVENT, "at": True},
     "impossible date": {**EVENT, "at": "2023-02-29"},
@@ -152,17 +154,19 @@ def test_subject_checks_refuse_the_fast_pass() -> None:
             Case.model_validate(case)
 
 
-def test_pack_events_and_absent_payloads() -> None:
+def test_pack_events_absent_payloads_and_zones() -> None:
+    assert case_input._VALIDATOR is not None, "the fast pass is off: see case_input._REPLICATED"
     case = {
         "id": "c",
         "events": [
             {"type": "monitoring_ended", "at": dt.date(2024, 3, 11)},
+            {"type": "household_heard", "at": dt.datetime(2024, 3, 11, 9, tzinfo=AMSTERDAM)},
             {"type": "hilversum.custom", "at": "2024-03-12", "payload": {"x": [1]}},
         ],
     }
     assert agrees(case) == "fast"
     fast = fast_case(case)
     assert fast is not None
-    assert fast.events[1].parsed is fast.events[1].payload
+    assert fast.events[2].parsed is fast.events[2].payload
     assert isinstance(fast.events[0].parsed, CORE_EVENTS["monitoring_ended"])
     assert fast.events[0].__pydantic_fields_set__ == {"type", "at"}
