@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import OrderedDict
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -170,3 +172,24 @@ def test_pack_events_absent_payloads_and_zones() -> None:
     assert fast.events[2].parsed is fast.events[2].payload
     assert isinstance(fast.events[0].parsed, CORE_EVENTS["monitoring_ended"])
     assert fast.events[0].__pydantic_fields_set__ == {"type", "at"}
+
+
+class _Text(str):
+    """A str subclass (as an enum or a parser may hand over)."""
+
+
+HEARD = {"type": "household_heard", "at": "2024-03-11", "actor": {"role": "x"}, "payload": {}}
+OTHER_KINDS = {
+    "event as OrderedDict": [OrderedDict(HEARD)],
+    "payload as mappingproxy": [{**HEARD, "payload": MappingProxyType({"note": "n"})}],
+    "actor as OrderedDict": [{**HEARD, "actor": OrderedDict(role="x")}],
+    "type as a str subclass": [{**HEARD, "type": _Text("household_heard")}],
+    "payload key as a str subclass": [{**HEARD, "payload": {_Text("note"): "n"}}],
+    "role as a str subclass": [{**HEARD, "actor": {"role": _Text("x")}}],
+    "events as a tuple": (HEARD,),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(OTHER_KINDS))
+def test_other_mappings_and_strings_agree(kind: str) -> None:
+    assert agrees({"id": "c", "events": OTHER_KINDS[kind]}) in ("fast", "fallback")
