@@ -37,7 +37,7 @@ from mph_rules.engine.family import RuleFamily
 from mph_rules.engine.findings import DATA_EVENTS, UNSPECIFIED, Findings
 from mph_rules.engine.lifecycle import Lifecycle
 from mph_rules.engine.memo import Memo
-from mph_rules.engine.plan import Plan, Step
+from mph_rules.engine.plan import Frame, Plan, Step
 from mph_rules.engine.records import Records
 from mph_rules.engine.retention import Retention
 from mph_rules.engine.rights import Rights
@@ -46,7 +46,6 @@ from mph_rules.engine.sharing import Sharing
 from mph_rules.engine.state import (
     CaseState,
     Context,
-    Keep,
     Moment,
     cutoff,
     due,
@@ -101,6 +100,8 @@ class Engine:
         self.trace_entries: dict[tuple[int, int], tuple[Any, tuple[TraceEntry, ...]]] = {}
         # the families' trace entries, one copy per distinct entry (see RuleFamily.trace)
         self.entries: dict[tuple[Any, ...], TraceEntry] = {}
+        # deadlines whose duration a setting or an event field gives (see _with_duration)
+        self._resolved: dict[tuple[int, str], tuple[Deadline, Deadline]] = {}
         self.lifecycle = Lifecycle(self)
         self.access = Access(self, memo)
         self.sharing = Sharing(self, memo)
@@ -351,8 +352,21 @@ class Engine:
         if isinstance(deadline, Deadline) and deadline.duration_from is not None:
             text = self.duration_text(deadline.duration_from, deadline.duration, payload)
             if isinstance(text, str):
-                deadline = deadline.model_copy(update={"duration": text, "duration_from": None})
+                deadline = self._with_duration(deadline, text)
         return due(deadline, at, self.working)
+
+    def _with_duration(self, deadline: Deadline, text: str) -> Deadline:
+        """``deadline`` with its duration resolved to ``text``: a pure function of the two,
+        built once per pair and kept (bounded), so that ``due`` memoises it like any other
+        deadline instead of meeting a fresh copy per event."""
+        key = (id(deadline), text)
+        found = self._resolved.get(key)
+        if found is None or found[0] is not deadline:
+            if len(self._resolved) >= 1024:
+                self._resolved.clear()
+            copy = deadline.model_copy(update={"duration": text, "duration_from": None})
+            found = self._resolved[key] = (deadline, copy)
+        return found[1]
 
     def duration_text(
         self, spec: Any, fallback: str | Unspecified | None, payload: Any
@@ -474,32 +488,6 @@ class Engine:
             word or (ALLOWED if allowed else DENIED),  # what EventVerdict defaults it to
             event.subjects,
         )
-
-
-class Frame:
-    """What applying an event of one (type, phase) involves (see ``Engine._frame``)."""
-
-    __slots__ = ("data", "effects", "guarded", "judge", "keep", "moves", "receives_request", "step")
-
-    def __init__(
-        self,
-        step: Step,
-        effects: tuple[RuleFamily, ...],
-        judge: RuleFamily | None,
-        moves: bool,
-        data: bool,
-        guarded: bool,
-        receives_request: bool,
-        keep: Keep | None,
-    ) -> None:
-        self.step = step
-        self.effects = effects  # the effect families that can act, in their order
-        self.judge = judge  # the family that may deny the event type
-        self.moves = moves  # transitions to try, or a phase that does not accept the type
-        self.data = data  # access or sharing: the findings matrix applies
-        self.guarded = guarded  # Findings.guard can deny it
-        self.receives_request = receives_request
-        self.keep = keep  # what the history keeps of it (None: only the latest moment)
 
 
 __all__ = ["Engine"]

@@ -8,7 +8,7 @@ network matched and hands it to ``CaseSession.post``; it never swaps the engine'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mph_rules.compile import CompiledPack
 from mph_rules.schema import (
@@ -18,6 +18,10 @@ from mph_rules.schema import (
     RetentionClock,
     Transition,
 )
+
+if TYPE_CHECKING:
+    from mph_rules.engine.family import RuleFamily
+    from mph_rules.engine.state import Keep
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,4 +73,30 @@ class Plan:
         )
 
 
-__all__ = ["Plan", "Step"]
+class Frame:
+    """What applying an event of one (type, phase) involves (see ``Engine._frame``)."""
+
+    __slots__ = ("data", "effects", "guarded", "judge", "keep", "moves", "receives_request", "step")
+
+    def __init__(
+        self,
+        step: Step,
+        effects: tuple[RuleFamily, ...],
+        judge: RuleFamily | None,
+        moves: bool,
+        data: bool,
+        guarded: bool,
+        receives_request: bool,
+        keep: Keep | None,
+    ) -> None:
+        self.step = step
+        self.effects = effects  # the effect families that can act, in their order
+        self.judge = judge  # the family that may deny the event type
+        self.moves = moves  # transitions to try, or a phase that does not accept the type
+        self.data = data  # access or sharing: the findings matrix applies
+        self.guarded = guarded  # Findings.guard can deny it
+        self.receives_request = receives_request
+        self.keep = keep  # what the history keeps of it (None: only the latest moment)
+
+
+__all__ = ["Frame", "Plan", "Step"]
