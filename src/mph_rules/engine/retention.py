@@ -34,6 +34,8 @@ class Retention(RuleFamily):
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self._idle: dict[str, Deletion] = {}  # per scope: the deletion when no clock ran
+        self._idle_reason: dict[str, str] = {}  # per scope: why none runs (see _deletion_of)
+        self._none_running: tuple[Deletion, ...] | None = None  # see deletions
         self._exceptions: dict[str, tuple[RetentionClock, tuple[str, ...]]] = {}
 
     def reaches(self, step: Step) -> bool:
@@ -192,6 +194,10 @@ class Retention(RuleFamily):
     # reporting ----------------------------------------------------------------------------
 
     def deletions(self, state: CaseState, cutoff: dt.datetime) -> tuple[Deletion, ...]:
+        if not state.clocks:  # no clock ever started: every scope's idle deletion, kept
+            if self._none_running is None:
+                self._none_running = tuple(self._deletion(s, None, state) for s in self.cp.scopes)
+            return self._none_running
         out = []
         for scope in self.cp.scopes:
             per_subject = [k for k in self._keys(state, scope) if k != scope]
@@ -221,12 +227,16 @@ class Retention(RuleFamily):
         cp = self.cp
         subject = clock.subject if clock is not None else None
         if clock is None or clock.cancelled_by is not None:
-            starters = [
-                f"{c.id} (on {c.trigger.event}, {cp.cite(c.id)})"
-                for c in cp.clocks
-                if c.scope == scope
-            ]
-            reason = "no retention clock is running; it starts with: " + "; ".join(starters)
+            reason = self._idle_reason.get(scope)
+            if reason is None:  # a pure function of the scope (and the pack): built once
+                starters = [
+                    f"{c.id} (on {c.trigger.event}, {cp.cite(c.id)})"
+                    for c in cp.clocks
+                    if c.scope == scope
+                ]
+                reason = self._idle_reason[scope] = (
+                    "no retention clock is running; it starts with: " + "; ".join(starters)
+                )
             if clock is not None:
                 reason = (
                     f"clock {clock.rule.id} was cancelled by event {clock.cancelled_by}; " + reason
