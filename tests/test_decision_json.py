@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mph_rules import Engine, load_case, load_pack
-from mph_rules.decision import PackRef, TraceEntry, Verdict
+from mph_rules.decision import Finding, PackRef, TraceEntry, Verdict
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CASES = sorted(p for p in EXAMPLES.glob("*/*.yaml") if (EXAMPLES / p.parent.name).is_dir())
@@ -51,3 +51,51 @@ def test_values_orjson_writes_differently_fall_back() -> None:
     assert odd.to_json() == reference(odd)
     lone = Verdict(True, ("\ud800",), ())
     assert lone.to_json() == reference(lone)
+
+
+def test_moments_in_every_zone_and_free_values_sorted() -> None:
+    """orjson writes dates and whole-minute offsets itself; a zone it writes otherwise (an
+    offset with seconds, as Amsterdam's before 1937) goes through isoformat, every time."""
+    from zoneinfo import ZoneInfo
+
+    from mph_rules.decision import EventVerdict, Notification
+
+    zones = [
+        None,
+        dt.UTC,
+        dt.timezone(dt.timedelta(hours=5, minutes=30)),
+        dt.timezone(-dt.timedelta(hours=3)),
+        dt.timezone(dt.timedelta(seconds=61)),
+        dt.timezone(dt.timedelta(microseconds=5)),
+        ZoneInfo("Europe/Amsterdam"),
+    ]
+    for zone in zones:
+        for year in (1900, 2024):
+            at = dt.datetime(year, 3, 31, 2, 30, 0, 5, tzinfo=zone)
+            verdict = EventVerdict(0, "t", at, True, "a", "b", ("r",), ("x",))
+            note = Notification(
+                "n", "d", "r", "i", "a", 0, "pending", at.date(), at, False, None, "s", "o"
+            )
+            for obj in (verdict, note, verdict, note):  # twice: a used encoder as a fresh one
+                assert obj.to_json() == reference(obj)
+    settings = {"b": {"z": 1, "a": [{"y": True, "c": None}]}, "a": dt.date(2024, 1, 2)}
+    assert PackRef("p", "1", "h", "e", settings).to_json() == reference(
+        PackRef("p", "1", "h", "e", settings)
+    )
+
+
+def test_values_of_another_type_than_declared_fall_back() -> None:
+    import enum
+
+    class Kind(enum.Enum):
+        A = "a"
+
+    odd = Verdict(True, ("r",), (), (TraceEntry("r", "fired", "why", event=2),))
+    mixed = Verdict(True, ("r",), (), (odd.trace[0], Finding("c", "r", "m")))  # type: ignore[arg-type]
+    for obj in (
+        mixed,
+        PackRef("p", "1", "h", "e", {"kind": Kind.A}),
+        PackRef("p", "1", "h", "e", {1: "x"}),
+        TraceEntry("r", "fired", "why", event=2**64),
+    ):
+        assert obj.to_json() == reference(obj)

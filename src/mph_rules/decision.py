@@ -10,10 +10,11 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import orjson
 
@@ -38,38 +39,101 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _encoder(cls: type) -> Any:
-    """A function from a result object to a dict of its fields in sorted order, generated once
-    per class as one dict display (orjson sorts dicts, not dataclass fields)."""
-    names = sorted(f.name for f in dataclasses.fields(cls))
-    assert all(name.isidentifier() for name in names)
+_SCALARS = (str, int, bool, type(None))
+
+
+def _plain_hint(hint: Any) -> bool:
+    """Whether orjson writes a value of this annotation as ``json.dumps`` does, as it is:
+    strings, integers, booleans, None and tuples of them (no dates, dicts or result objects)."""
+    if hint in _SCALARS:
+        return True
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is tuple:
+        return len(args) == 2 and args[1] is Ellipsis and args[0] in _SCALARS
+    return (
+        bool(args)
+        and typing.get_origin(hint) in (typing.Union, types.UnionType)
+        and all(_plain_hint(arg) for arg in args)
+    )
+
+
+def _dated_hint(hint: Any) -> bool:
+    args = typing.get_args(hint) or (hint,)
+    return bool({dt.date, dt.datetime} & set(args)) and all(
+        arg in _SCALARS or arg in (dt.date, dt.datetime) for arg in args
+    )
+
+
+def _result_class(hint: Any) -> bool:
+    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
+
+
+def _field_values(cls: type, obj: str, scope: dict[str, Any]) -> str:
+    """The dict display of one result object ``obj`` (an expression) with its fields in sorted
+    order, each written as ``to_dict`` would give it to ``json.dumps``: dates as their
+    isoformat, result objects and tuples of them as sorted dicts (encoded here, not by call
+    backs from orjson), free-form values (settings) with their dicts sorted. Nothing orjson
+    has to sort: keys come in order."""
     hints = typing.get_type_hints(cls)
-    dated = {
-        name
-        for name in names
-        if {dt.date, dt.datetime} & set(typing.get_args(hints[name]) or (hints[name],))
-    }
-    scope: dict[str, Any] = {"_DATES": (dt.date, dt.datetime)}
     parts = []
-    for name in names:
-        value = f"obj.{name}"
-        args = typing.get_args(hints[name])
-        if name in dated:
-            # a date written here as _default would (its isoformat): one call back less
-            value = f"({value}.isoformat() if {value}.__class__ in _DATES else {value})"
+    for name in sorted(f.name for f in dataclasses.fields(cls)):
+        assert name.isidentifier()
+        hint, value = hints[name], f"{obj}.{name}"
+        args = typing.get_args(hint)
+        if _plain_hint(hint):
+            pass
+        elif _dated_hint(hint):
+            # a date or moment as its isoformat, written by orjson where it writes the same
+            v = value
+            value = (
+                f"({v} if {v} is None or {v}.__class__ is _date or ({v}.__class__ is _datetime"
+                f" and {v}.tzinfo in _NATIVE_TZ) else _moment({v}))"
+            )
+        elif _result_class(hint):
+            key = _scope_name(scope, hint)
+            value = f"(_e_{key}({value}) if {value}.__class__ is _c_{key} else _free({value}))"
         elif (
-            typing.get_origin(hints[name]) is tuple
+            typing.get_origin(hint) is tuple
             and len(args) == 2
             and args[1] is Ellipsis
-            and isinstance(args[0], type)
-            and dataclasses.is_dataclass(args[0])
+            and _result_class(args[0])
         ):
-            # a tuple of result objects (the trace, the verdicts): each one encoded here by
-            # its own class's encoder, as _default would; anything else the general way
-            scope[f"_c_{name}"], scope[f"_e_{name}"] = args[0], _encoder_of(args[0])
-            value = f"[_e_{name}(x) if x.__class__ is _c_{name} else x for x in {value}]"
+            # a tuple of result objects (the trace, the verdicts): each one written inline
+            # when its class holds no result objects itself, else by its class's encoder
+            key = _scope_name(scope, args[0])
+            item = _field_values(args[0], "x", scope) if _flat(args[0]) else f"_e_{key}(x)"
+            value = f"[{item} if x.__class__ is _c_{key} else _free(x) for x in {value}]"
+        else:
+            value = f"_free({value})"
         parts.append(f"{name!r}: {value}")
-    source = f"lambda obj: {{{', '.join(parts)}}}"
+    return f"{{{', '.join(parts)}}}"
+
+
+def _flat(cls: type) -> bool:
+    """A result class whose fields are all plain values or dates."""
+    hints = typing.get_type_hints(cls)
+    return all(_plain_hint(hint) or _dated_hint(hint) for hint in hints.values())
+
+
+def _scope_name(scope: dict[str, Any], cls: type) -> str:
+    key = cls.__name__
+    if f"_c_{key}" not in scope:
+        scope[f"_c_{key}"] = cls
+        scope[f"_e_{key}"] = _encoder_of(cls)  # result classes do not contain themselves
+    return key
+
+
+def _encoder(cls: type) -> Any:
+    """A function from a result object to a dict of its fields in sorted order, nested result
+    objects included, generated once per class as one dict display."""
+    scope: dict[str, Any] = {
+        "_date": dt.date,
+        "_datetime": dt.datetime,
+        "_NATIVE_TZ": _NATIVE_TZ,
+        "_moment": _moment,
+        "_free": _free,
+    }
+    source = f"lambda obj: {_field_values(cls, 'obj', scope)}"
     encode: Any = eval(source, scope)  # field names and annotations, checked above
     return encode
 
@@ -81,41 +145,57 @@ def _encoder_of(cls: type) -> Any:
     return encode
 
 
-_ENCODERS: dict[type, Any] = {dt.date: dt.date.isoformat, dt.datetime: dt.datetime.isoformat}
+_ENCODERS: dict[type, Any] = {}
 
 
-def _default(value: Any) -> Any:
-    """orjson's fallback: result objects as sorted dicts, dates as ``isoformat`` writes them."""
-    encode = _ENCODERS.get(type(value))
-    if encode is None:
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            encode = _ENCODERS[type(value)] = _encoder(type(value))
-        elif isinstance(value, dt.date):
-            return value.isoformat()
-        else:
-            raise TypeError
-    return encode(value)
+# The time zones of moments orjson writes exactly as ``isoformat`` does: none (a naive moment)
+# and fixed offsets of whole minutes (orjson leaves out an offset's seconds; its dates and the
+# rest of a moment are isoformat's, checked for every date and 200,000 random moments). Filled
+# as moments are met; bounded, a pure function of the zone.
+_NATIVE_TZ: dict[dt.tzinfo | None, bool] = {None: True, dt.UTC: True}
+_MAX_NATIVE_TZ: Final = 4096
 
 
-def _plain_values(value: Any) -> bool:
-    """Strings, booleans, small integers, None, dates, and lists or str-keyed dicts of them."""
-    if value is None or isinstance(value, str | bool | dt.date):
-        return True
-    if isinstance(value, int):
-        return -(2**63) <= value < 2**63
-    if isinstance(value, list | tuple):
-        return all(_plain_values(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain_values(v) for k, v in value.items())
-    return False
+def _moment(value: Any) -> Any:
+    """A date or moment that orjson is not trusted with, as its isoformat; remembers a fixed
+    offset of whole minutes so that its later moments go to orjson directly."""
+    if not isinstance(value, dt.date):
+        return value
+    zone = value.tzinfo if isinstance(value, dt.datetime) else None
+    if zone.__class__ is dt.timezone and len(_NATIVE_TZ) < _MAX_NATIVE_TZ:
+        offset = zone.utcoffset(None)
+        if not (offset.seconds % 60 or offset.microseconds):
+            _NATIVE_TZ[zone] = True
+    return value.isoformat()
 
 
-_ORJSON = (
-    orjson.OPT_INDENT_2
-    | orjson.OPT_SORT_KEYS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_DATACLASS
-)
+def _free(value: Any) -> Any:
+    """A value of no fixed type (a pack's settings) as orjson must be given it to write what
+    the sorted ``json.dumps`` of ``to_dict`` writes: dicts with their keys sorted (orjson is
+    not asked to sort), dates as isoformat, result objects as sorted dicts. TypeError for
+    what orjson writes otherwise than json (floats, integers past 64 bits, keys that are not
+    strings, enums): ``to_json`` then leaves the whole object to ``json.dumps``."""
+    cls = value.__class__
+    if cls is str or cls is bool or value is None:
+        return value
+    if cls is int and -(2**63) <= value < 2**63:
+        return value
+    if cls is dict:
+        if not all(key.__class__ is str for key in value):
+            raise TypeError("a key that is not a string")
+        return {key: _free(value[key]) for key in sorted(value)}
+    if cls is list or cls is tuple:
+        return [_free(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _encoder_of(type(value))(value)
+    raise TypeError(f"{cls.__name__} is left to json.dumps")
+
+
+# no OPT_SORT_KEYS: the encoders give every dict in sorted order; a result object the encoders
+# did not meet fails (TypeError) and the object is written by json.dumps instead
+_ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 class _Serialisable:
@@ -127,17 +207,12 @@ class _Serialisable:
         """Sorted JSON; with the default indent of 2 written by orjson from the dataclasses
         directly, byte for byte what ``json.dumps(to_dict(), indent=2, sort_keys=True,
         ensure_ascii=False)`` writes (tested), at a fraction of the cost."""
-        if indent == 2 and self._orjson_safe():
+        if indent == 2:
             try:
-                return orjson.dumps(self, default=_default, option=_ORJSON).decode()
-            except TypeError:  # a value orjson does not write as json does (e.g. big ints)
+                return orjson.dumps(_encoder_of(type(self))(self), option=_ORJSON).decode()
+            except TypeError:  # a value orjson does not write as json does (floats, big ints)
                 pass
         return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
-
-    def _orjson_safe(self) -> bool:
-        """Whether orjson writes this object as json does: only free-form settings values can
-        hold what it writes differently (floats, non-string keys)."""
-        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,9 +410,6 @@ class PackRef(_Serialisable):
     engine_version: str
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)
 
-    def _orjson_safe(self) -> bool:
-        return _plain_values(self.settings)
-
 
 @dataclass(frozen=True, slots=True)
 class CaseDecision(_Serialisable):
@@ -360,9 +432,6 @@ class CaseDecision(_Serialisable):
     findings: tuple[Finding, ...] = ()
     open_points: tuple[OpenPoint, ...] = ()
     owner: str | None = None  # v2: the role owning the case in its current phase
-
-    def _orjson_safe(self) -> bool:
-        return _plain_values(self.pack.settings)
 
 
 @dataclass(frozen=True, slots=True)
