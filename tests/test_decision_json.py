@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,33 @@ def test_values_of_another_type_than_declared_fall_back() -> None:
         TraceEntry("r", "fired", "why", event=2**64),
     ):
         assert obj.to_json() == reference(obj)
+
+
+def test_kept_dicts_are_invisible(monkeypatch: pytest.MonkeyPatch) -> None:
+    """to_json refills the dicts of earlier calls: a longer trace than it keeps, a shorter one
+    after it, and calls in several threads at once all write what json.dumps writes."""
+    import concurrent.futures
+
+    from mph_rules import decision
+
+    monkeypatch.setattr(decision, "_POOLED", 2)
+    entries = [TraceEntry(f"r{i}", "fired", f"why {i}", "art. 1", "p", i) for i in range(5)]
+    verdicts = [Verdict(i % 2 == 0, ("r",), (), tuple(entries[:i])) for i in (5, 1, 0, 3, 5)]
+    for verdict in verdicts:
+        assert verdict.to_json() == reference(verdict)
+    engine = Engine(load_pack("hilversum"))
+    case = load_case(EXAMPLES / "hilversum" / "household_closed.yaml")
+    decisions = [
+        engine.evaluate(case.model_copy(update={"events": case.events[:n]}), as_of=as_of)
+        for n in (1, 5, len(case.events))
+        for as_of in (dt.date(2024, 6, 1), dt.date(2040, 1, 1))
+    ]
+    expected = [reference(d) for d in decisions]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns inside to_json
+    try:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            for _ in range(20):
+                assert list(pool.map(lambda d: d.to_json(), decisions)) == expected
+    finally:
+        sys.setswitchinterval(switch)

@@ -68,22 +68,31 @@ def _result_class(hint: Any) -> bool:
     return isinstance(hint, type) and dataclasses.is_dataclass(hint)
 
 
-def _field_values(cls: type, obj: str, scope: dict[str, Any]) -> str:
-    """The dict display of one result object ``obj`` (an expression) with its fields in sorted
-    order, each written as ``to_dict`` would give it to ``json.dumps``: dates as their
-    isoformat, result objects and tuples of them as sorted dicts (encoded here, not by call
-    backs from orjson), free-form values (settings) with their dicts sorted. Nothing orjson
-    has to sort: keys come in order."""
+def _objects_hint(hint: Any) -> bool:
+    """A tuple of result objects (the trace, the verdicts)."""
+    args = typing.get_args(hint)
+    return (
+        typing.get_origin(hint) is tuple
+        and len(args) == 2
+        and args[1] is Ellipsis
+        and _result_class(args[0])
+    )
+
+
+def _field_exprs(cls: type, obj: str, scope: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each field of the result object ``obj`` (an expression), in sorted order, with the
+    expression of what ``to_dict`` gives ``json.dumps`` for it as orjson must be given it:
+    dates as their isoformat (or left to orjson where it writes the same), result objects and
+    tuples of them as sorted dicts (encoded here, no call backs from orjson), free-form values
+    (settings) with their dicts sorted. Nothing orjson has to sort: keys come in order."""
     hints = typing.get_type_hints(cls)
-    parts = []
+    exprs = []
     for name in sorted(f.name for f in dataclasses.fields(cls)):
         assert name.isidentifier()
         hint, value = hints[name], f"{obj}.{name}"
-        args = typing.get_args(hint)
         if _plain_hint(hint):
             pass
         elif _dated_hint(hint):
-            # a date or moment as its isoformat, written by orjson where it writes the same
             v = value
             value = (
                 f"({v} if {v} is None or {v}.__class__ is _date or ({v}.__class__ is _datetime"
@@ -92,20 +101,21 @@ def _field_values(cls: type, obj: str, scope: dict[str, Any]) -> str:
         elif _result_class(hint):
             key = _scope_name(scope, hint)
             value = f"(_e_{key}({value}) if {value}.__class__ is _c_{key} else _free({value}))"
-        elif (
-            typing.get_origin(hint) is tuple
-            and len(args) == 2
-            and args[1] is Ellipsis
-            and _result_class(args[0])
-        ):
-            # a tuple of result objects (the trace, the verdicts): each one written inline
-            # when its class holds no result objects itself, else by its class's encoder
-            key = _scope_name(scope, args[0])
-            item = _field_values(args[0], "x", scope) if _flat(args[0]) else f"_e_{key}(x)"
+        elif _objects_hint(hint):
+            # each one written inline when its class holds no result objects itself
+            item_class = typing.get_args(hint)[0]
+            key = _scope_name(scope, item_class)
+            item = _field_values(item_class, "x", scope) if _flat(item_class) else f"_e_{key}(x)"
             value = f"[{item} if x.__class__ is _c_{key} else _free(x) for x in {value}]"
         else:
             value = f"_free({value})"
-        parts.append(f"{name!r}: {value}")
+        exprs.append((name, value))
+    return exprs
+
+
+def _field_values(cls: type, obj: str, scope: dict[str, Any]) -> str:
+    """The dict display of one result object ``obj`` (an expression), keys in sorted order."""
+    parts = [f"{name!r}: {value}" for name, value in _field_exprs(cls, obj, scope)]
     return f"{{{', '.join(parts)}}}"
 
 
@@ -123,19 +133,107 @@ def _scope_name(scope: dict[str, Any], cls: type) -> str:
     return key
 
 
-def _encoder(cls: type) -> Any:
-    """A function from a result object to a dict of its fields in sorted order, nested result
-    objects included, generated once per class as one dict display."""
-    scope: dict[str, Any] = {
+def _scope() -> dict[str, Any]:
+    return {
         "_date": dt.date,
         "_datetime": dt.datetime,
         "_NATIVE_TZ": _NATIVE_TZ,
         "_moment": _moment,
         "_free": _free,
+        "_take": _take,
     }
+
+
+def _encoder(cls: type) -> Any:
+    """A function from a result object to a dict of its fields in sorted order, nested result
+    objects included, generated once per class as one dict display."""
+    scope = _scope()
     source = f"lambda obj: {_field_values(cls, 'obj', scope)}"
     encode: Any = eval(source, scope)  # field names and annotations, checked above
     return encode
+
+
+class _Writer:
+    """What ``to_json`` hands orjson for one result class, built by a function generated once
+    per class. The dicts of the objects in its tuples of flat result objects (the trace, the
+    event verdicts, the notifications: nearly every dict of a decision) are not built afresh
+    but refilled: a dict display costs about twice storing the same values into a dict that
+    already holds the keys (and then freeing it). A call takes a set of these dicts from
+    ``spare`` (or makes one) and gives it back when orjson has written them, so calls in
+    several threads never share one; each set keeps at most ``_POOLED`` dicts per field, and
+    only the values of the last object written are held on to."""
+
+    __slots__ = ("fill", "pools", "spare")
+
+    def __init__(self, cls: type) -> None:
+        scope = _scope()
+        lines, parts, pools = [], [], 0
+        hints = typing.get_type_hints(cls)
+        for name, value in _field_exprs(cls, "obj", scope):
+            hint = hints[name]
+            item_class = typing.get_args(hint)[0] if _objects_hint(hint) else None
+            if item_class is None or not _flat(item_class):
+                parts.append(f"{name!r}: {value}")
+                continue
+            key, i = _scope_name(scope, item_class), pools
+            scope[f"_k{i}"] = tuple(sorted(f.name for f in dataclasses.fields(item_class)))
+            lines += [
+                f"    seq = obj.{name}",
+                "    n = len(seq)",
+                f"    pool = pools[{i}]",
+                f"    out{i} = pool[:n] if len(pool) >= n else _take(pool, n, _k{i})",
+                "    j = 0",
+                "    for x in seq:",
+                f"        if x.__class__ is _c_{key}:",
+                f"            d = out{i}[j]",
+                *(
+                    f"            d[{field!r}] = {expr}"
+                    for field, expr in _field_exprs(item_class, "x", scope)
+                ),
+                "        else:",
+                f"            out{i}[j] = _free(x)",
+                "        j += 1",
+            ]
+            parts.append(f"{name!r}: out{i}")
+            pools += 1
+        source = "\n".join(["def fill(obj, pools):", *lines, f"    return {{{', '.join(parts)}}}"])
+        exec(source, scope)  # field names and annotations, checked in _field_exprs
+        self.fill: Callable[[Any, list[list[dict[str, Any]]]], dict[str, Any]] = scope["fill"]
+        self.pools = pools
+        self.spare: list[list[list[dict[str, Any]]]] = []
+
+    def take(self) -> list[list[dict[str, Any]]]:
+        try:
+            return self.spare.pop()
+        except IndexError:  # none spare (first call, or every set in use by other threads)
+            return [[] for _ in range(self.pools)]
+
+    def give(self, pools: list[list[dict[str, Any]]]) -> None:
+        if len(self.spare) < _SPARE_SETS:
+            self.spare.append(pools)
+
+
+_POOLED: Final = 1024  # dicts kept per field of a result class (a longer tuple gets new ones)
+_SPARE_SETS: Final = 4  # sets of kept dicts per result class (threads writing at once)
+
+
+def _take(pool: list[dict[str, Any]], n: int, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """``n`` dicts with ``keys`` (in that order): the pool's, grown up to ``_POOLED``."""
+    if len(pool) < _POOLED:
+        pool.extend(dict.fromkeys(keys) for _ in range(min(n, _POOLED) - len(pool)))
+    out = pool[:n]
+    out.extend(dict.fromkeys(keys) for _ in range(n - len(out)))
+    return out
+
+
+def _writer_of(cls: type) -> _Writer:
+    writer = _WRITERS.get(cls)
+    if writer is None:
+        writer = _WRITERS[cls] = _Writer(cls)
+    return writer
+
+
+_WRITERS: dict[type, _Writer] = {}
 
 
 def _encoder_of(cls: type) -> Any:
@@ -204,14 +302,19 @@ class _Serialisable:
         return result
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """Sorted JSON; with the default indent of 2 written by orjson from the dataclasses
-        directly, byte for byte what ``json.dumps(to_dict(), indent=2, sort_keys=True,
-        ensure_ascii=False)`` writes (tested), at a fraction of the cost."""
+        """Sorted JSON; with the default indent of 2 written by orjson from dicts the class's
+        ``_Writer`` fills with the keys already in order, byte for byte what
+        ``json.dumps(to_dict(), indent=2, sort_keys=True, ensure_ascii=False)`` writes
+        (tested), at a fraction of the cost."""
         if indent == 2:
+            writer = _writer_of(type(self))
+            pools = writer.take()
             try:
-                return orjson.dumps(_encoder_of(type(self))(self), option=_ORJSON).decode()
+                return orjson.dumps(writer.fill(self, pools), option=_ORJSON).decode()
             except TypeError:  # a value orjson does not write as json does (floats, big ints)
                 pass
+            finally:
+                writer.give(pools)
         return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
 
 
