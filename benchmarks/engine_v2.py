@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 
 from mph_rules import Engine, load_pack
-from mph_rules.batch import evaluate_jsonl
+from mph_rules.batch import evaluate_jsonl, parse_line, summary
 from mph_rules.compile import compile_pack
 from mph_rules.events import Event
 from mph_rules.schema import Effect
@@ -442,6 +442,31 @@ def bench_batch(count: int, rounds: int) -> None:
         ">= 1.8x",
         two >= 1.8 * one,
     )
+    # what batch does per case besides evaluating, as the minimum of single runs (steady
+    # under load where the medians above move by a tenth)
+    line, case = lines[0], dicts[0]
+    decision = engine.evaluate(case, as_of=AS_OF)
+    parse = fastest(lambda: parse_line(line, "<lines>", 1), 3000)
+    reduce = fastest(lambda: summary(decision), 3000)
+    evaluate = fastest(lambda: engine.evaluate(case, as_of=AS_OF), 300)
+    row(
+        "batch's own work a case (minimum of single runs)",
+        f"reading the line (orjson) {parse * us:.1f} µs + the summary {reduce * us:.1f} µs"
+        f" = {(parse + reduce) / evaluate * 100:.1f}% of evaluate from a dict"
+        f" ({evaluate * us:.0f} µs)",
+        "(evaluate is the dict and eval helpers' part)",
+        (parse + reduce) / evaluate < 0.05,
+    )
+
+
+def fastest(fn: Callable[[], object], runs: int) -> float:
+    """The shortest of ``runs`` single calls, in seconds."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def main() -> None:
@@ -467,7 +492,7 @@ def main() -> None:
     if "sessions" in run:
         bench_sessions(200 if args.quick else 1000)
     if "batch" in run:
-        bench_batch(1000 if args.quick else 5000, rounds)
+        bench_batch(1000 if args.quick else 5000, 3)
     print(f"load average {os.getloadavg()[0]:.1f}")
     print()
     print("| figure | measured | goal | met |")
