@@ -107,9 +107,9 @@ def test_kept_dicts_are_invisible(monkeypatch: pytest.MonkeyPatch) -> None:
     after it, and calls in several threads at once all write what json.dumps writes."""
     import concurrent.futures
 
-    from mph_rules import decision
+    from mph_rules import decision_json
 
-    monkeypatch.setattr(decision, "_POOLED", 2)
+    monkeypatch.setattr(decision_json, "_POOLED", 2)
     entries = [TraceEntry(f"r{i}", "fired", f"why {i}", "art. 1", "p", i) for i in range(5)]
     verdicts = [Verdict(i % 2 == 0, ("r",), (), tuple(entries[:i])) for i in (5, 1, 0, 3, 5)]
     for verdict in verdicts:

@@ -10,13 +10,11 @@ import dataclasses
 import datetime as dt
 import enum
 import json
-import types
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
-import orjson
+from mph_rules.decision_json import write_sorted_json
 
 # The version of the published decision schema (``mph_rules/decision.schema.json``): raised when
 # a field is renamed or removed or changes meaning; adding a field keeps it.
@@ -39,282 +37,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_SCALARS = (str, int, bool, type(None))
-
-
-def _plain_hint(hint: Any) -> bool:
-    """Whether orjson writes a value of this annotation as ``json.dumps`` does, as it is:
-    strings, integers, booleans, None and tuples of them (no dates, dicts or result objects)."""
-    if hint in _SCALARS:
-        return True
-    args = typing.get_args(hint)
-    if typing.get_origin(hint) is tuple:
-        return len(args) == 2 and args[1] is Ellipsis and args[0] in _SCALARS
-    return (
-        bool(args)
-        and typing.get_origin(hint) in (typing.Union, types.UnionType)
-        and all(_plain_hint(arg) for arg in args)
-    )
-
-
-def _dated_hint(hint: Any) -> bool:
-    args = typing.get_args(hint) or (hint,)
-    return bool({dt.date, dt.datetime} & set(args)) and all(
-        arg in _SCALARS or arg in (dt.date, dt.datetime) for arg in args
-    )
-
-
-def _result_class(hint: Any) -> bool:
-    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
-
-
-def _objects_hint(hint: Any) -> bool:
-    """A tuple of result objects (the trace, the verdicts)."""
-    args = typing.get_args(hint)
-    return (
-        typing.get_origin(hint) is tuple
-        and len(args) == 2
-        and args[1] is Ellipsis
-        and _result_class(args[0])
-    )
-
-
-def _field_exprs(cls: type, obj: str, scope: dict[str, Any]) -> list[tuple[str, str]]:
-    """Each field of the result object ``obj`` (an expression), in sorted order, with the
-    expression of what ``to_dict`` gives ``json.dumps`` for it as orjson must be given it:
-    dates as their isoformat (or left to orjson where it writes the same), result objects and
-    tuples of them as sorted dicts (encoded here, no call backs from orjson), free-form values
-    (settings) with their dicts sorted. Nothing orjson has to sort: keys come in order."""
-    hints = typing.get_type_hints(cls)
-    exprs = []
-    for name in sorted(f.name for f in dataclasses.fields(cls)):
-        assert name.isidentifier()
-        hint, value = hints[name], f"{obj}.{name}"
-        if _plain_hint(hint):
-            pass
-        elif _dated_hint(hint):
-            v = value
-            value = (
-                f"({v} if {v} is None or {v}.__class__ is _date or ({v}.__class__ is _datetime"
-                f" and {v}.tzinfo in _NATIVE_TZ) else _moment({v}))"
-            )
-        elif _result_class(hint):
-            key = _scope_name(scope, hint)
-            value = f"(_e_{key}({value}) if {value}.__class__ is _c_{key} else _free({value}))"
-        elif _objects_hint(hint):
-            # each one written inline when its class holds no result objects itself
-            item_class = typing.get_args(hint)[0]
-            key = _scope_name(scope, item_class)
-            item = _field_values(item_class, "x", scope) if _flat(item_class) else f"_e_{key}(x)"
-            value = f"[{item} if x.__class__ is _c_{key} else _free(x) for x in {value}]"
-        else:
-            value = f"_free({value})"
-        exprs.append((name, value))
-    return exprs
-
-
-def _field_values(cls: type, obj: str, scope: dict[str, Any]) -> str:
-    """The dict display of one result object ``obj`` (an expression), keys in sorted order."""
-    parts = [f"{name!r}: {value}" for name, value in _field_exprs(cls, obj, scope)]
-    return f"{{{', '.join(parts)}}}"
-
-
-def _flat(cls: type) -> bool:
-    """A result class whose fields are all plain values or dates."""
-    hints = typing.get_type_hints(cls)
-    return all(_plain_hint(hint) or _dated_hint(hint) for hint in hints.values())
-
-
-def _scope_name(scope: dict[str, Any], cls: type) -> str:
-    key = cls.__name__
-    if f"_c_{key}" not in scope:
-        scope[f"_c_{key}"] = cls
-        scope[f"_e_{key}"] = _encoder_of(cls)  # result classes do not contain themselves
-    return key
-
-
-def _scope() -> dict[str, Any]:
-    return {
-        "_date": dt.date,
-        "_datetime": dt.datetime,
-        "_NATIVE_TZ": _NATIVE_TZ,
-        "_moment": _moment,
-        "_free": _free,
-        "_take": _take,
-    }
-
-
-def _encoder(cls: type) -> Any:
-    """A function from a result object to a dict of its fields in sorted order, nested result
-    objects included, generated once per class as one dict display."""
-    scope = _scope()
-    source = f"lambda obj: {_field_values(cls, 'obj', scope)}"
-    encode: Any = eval(source, scope)  # field names and annotations, checked above
-    return encode
-
-
-class _Writer:
-    """What ``to_json`` hands orjson for one result class, built by a function generated once
-    per class. The dicts of the objects in its tuples of flat result objects (the trace, the
-    event verdicts, the notifications: nearly every dict of a decision) are not built afresh
-    but refilled: a dict display costs about twice storing the same values into a dict that
-    already holds the keys (and then freeing it). A call takes a set of these dicts from
-    ``spare`` (or makes one) and gives it back when orjson has written them, so calls in
-    several threads never share one; each set keeps at most ``_POOLED`` dicts per field, and
-    only the values of the last object written are held on to."""
-
-    __slots__ = ("fill", "pools", "spare")
-
-    def __init__(self, cls: type) -> None:
-        scope = _scope()
-        lines, parts, pools = [], [], 0
-        hints = typing.get_type_hints(cls)
-        for name, value in _field_exprs(cls, "obj", scope):
-            hint = hints[name]
-            item_class = typing.get_args(hint)[0] if _objects_hint(hint) else None
-            if item_class is None or not _flat(item_class):
-                parts.append(f"{name!r}: {value}")
-                continue
-            key, i = _scope_name(scope, item_class), pools
-            scope[f"_k{i}"] = tuple(sorted(f.name for f in dataclasses.fields(item_class)))
-            lines += [
-                f"    seq = obj.{name}",
-                "    n = len(seq)",
-                f"    pool = pools[{i}]",
-                f"    out{i} = pool[:n] if len(pool) >= n else _take(pool, n, _k{i})",
-                "    j = 0",
-                "    for x in seq:",
-                f"        if x.__class__ is _c_{key}:",
-                f"            d = out{i}[j]",
-                *(
-                    f"            d[{field!r}] = {expr}"
-                    for field, expr in _field_exprs(item_class, "x", scope)
-                ),
-                "        else:",
-                f"            out{i}[j] = _free(x)",
-                "        j += 1",
-            ]
-            parts.append(f"{name!r}: out{i}")
-            pools += 1
-        source = "\n".join(["def fill(obj, pools):", *lines, f"    return {{{', '.join(parts)}}}"])
-        exec(source, scope)  # field names and annotations, checked in _field_exprs
-        self.fill: Callable[[Any, list[list[dict[str, Any]]]], dict[str, Any]] = scope["fill"]
-        self.pools = pools
-        self.spare: list[list[list[dict[str, Any]]]] = []
-
-    def take(self) -> list[list[dict[str, Any]]]:
-        try:
-            return self.spare.pop()
-        except IndexError:  # none spare (first call, or every set in use by other threads)
-            return [[] for _ in range(self.pools)]
-
-    def give(self, pools: list[list[dict[str, Any]]]) -> None:
-        if len(self.spare) < _SPARE_SETS:
-            self.spare.append(pools)
-
-
-_POOLED: Final = 1024  # dicts kept per field of a result class (a longer tuple gets new ones)
-_SPARE_SETS: Final = 4  # sets of kept dicts per result class (threads writing at once)
-
-
-def _take(pool: list[dict[str, Any]], n: int, keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    """``n`` dicts with ``keys`` (in that order): the pool's, grown up to ``_POOLED``."""
-    if len(pool) < _POOLED:
-        pool.extend(dict.fromkeys(keys) for _ in range(min(n, _POOLED) - len(pool)))
-    out = pool[:n]
-    out.extend(dict.fromkeys(keys) for _ in range(n - len(out)))
-    return out
-
-
-def _writer_of(cls: type) -> _Writer:
-    writer = _WRITERS.get(cls)
-    if writer is None:
-        writer = _WRITERS[cls] = _Writer(cls)
-    return writer
-
-
-_WRITERS: dict[type, _Writer] = {}
-
-
-def _encoder_of(cls: type) -> Any:
-    encode = _ENCODERS.get(cls)
-    if encode is None:
-        encode = _ENCODERS[cls] = _encoder(cls)
-    return encode
-
-
-_ENCODERS: dict[type, Any] = {}
-
-
-# The time zones of moments orjson writes exactly as ``isoformat`` does: none (a naive moment)
-# and fixed offsets of whole minutes (orjson leaves out an offset's seconds; its dates and the
-# rest of a moment are isoformat's, checked for every date and 200,000 random moments). Filled
-# as moments are met; bounded, a pure function of the zone.
-_NATIVE_TZ: dict[dt.tzinfo | None, bool] = {None: True, dt.UTC: True}
-_MAX_NATIVE_TZ: Final = 4096
-
-
-def _moment(value: Any) -> Any:
-    """A date or moment that orjson is not trusted with, as its isoformat; remembers a fixed
-    offset of whole minutes so that its later moments go to orjson directly."""
-    if not isinstance(value, dt.date):
-        return value
-    zone = value.tzinfo if isinstance(value, dt.datetime) else None
-    if zone.__class__ is dt.timezone and len(_NATIVE_TZ) < _MAX_NATIVE_TZ:
-        offset = zone.utcoffset(None)
-        if not (offset.seconds % 60 or offset.microseconds):
-            _NATIVE_TZ[zone] = True
-    return value.isoformat()
-
-
-def _free(value: Any) -> Any:
-    """A value of no fixed type (a pack's settings) as orjson must be given it to write what
-    the sorted ``json.dumps`` of ``to_dict`` writes: dicts with their keys sorted (orjson is
-    not asked to sort), dates as isoformat, result objects as sorted dicts. TypeError for
-    what orjson writes otherwise than json (floats, integers past 64 bits, keys that are not
-    strings, enums): ``to_json`` then leaves the whole object to ``json.dumps``."""
-    cls = value.__class__
-    if cls is str or cls is bool or value is None:
-        return value
-    if cls is int and -(2**63) <= value < 2**63:
-        return value
-    if cls is dict:
-        if not all(key.__class__ is str for key in value):
-            raise TypeError("a key that is not a string")
-        return {key: _free(value[key]) for key in sorted(value)}
-    if cls is list or cls is tuple:
-        return [_free(item) for item in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _encoder_of(type(value))(value)
-    raise TypeError(f"{cls.__name__} is left to json.dumps")
-
-
-# no OPT_SORT_KEYS: the encoders give every dict in sorted order; a result object the encoders
-# did not meet fails (TypeError) and the object is written by json.dumps instead
-_ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATACLASS
-
-
 class _Serialisable:
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = _plain(self)
         return result
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """Sorted JSON; with the default indent of 2 written by orjson from dicts the class's
-        ``_Writer`` fills with the keys already in order, byte for byte what
-        ``json.dumps(to_dict(), indent=2, sort_keys=True, ensure_ascii=False)`` writes
-        (tested), at a fraction of the cost."""
+        """Sorted JSON; with the default indent of 2 written by orjson (``decision_json``),
+        byte for byte what ``json.dumps(to_dict(), indent=2, sort_keys=True,
+        ensure_ascii=False)`` writes (tested), at a fraction of the cost."""
         if indent == 2:
-            writer = _writer_of(type(self))
-            pools = writer.take()
-            try:
-                return orjson.dumps(writer.fill(self, pools), option=_ORJSON).decode()
-            except TypeError:  # a value orjson does not write as json does (floats, big ints)
-                pass
-            finally:
-                writer.give(pools)
+            text = write_sorted_json(self)
+            if text is not None:
+                return text
         return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
 
 
