@@ -52,6 +52,8 @@ def test_values_orjson_writes_differently_fall_back() -> None:
     assert odd.to_json() == reference(odd)
     lone = Verdict(True, ("\ud800",), ())
     assert lone.to_json() == reference(lone)
+    for obj in (odd, lone):
+        assert obj.to_json(indent=None) == reference(obj, None)
 
 
 def test_moments_in_every_zone_and_free_values_sorted() -> None:
@@ -79,6 +81,7 @@ def test_moments_in_every_zone_and_free_values_sorted() -> None:
             )
             for obj in (verdict, note, verdict, note):  # twice: a used encoder as a fresh one
                 assert obj.to_json() == reference(obj)
+                assert obj.to_json(indent=None) == reference(obj, None)
     settings = {"b": {"z": 1, "a": [{"y": True, "c": None}]}, "a": dt.date(2024, 1, 2)}
     assert PackRef("p", "1", "h", "e", settings).to_json() == reference(
         PackRef("p", "1", "h", "e", settings)
@@ -100,6 +103,7 @@ def test_values_of_another_type_than_declared_fall_back() -> None:
         TraceEntry("r", "fired", "why", event=2**64),
     ):
         assert obj.to_json() == reference(obj)
+        assert obj.to_json(indent=None) == reference(obj, None)
 
 
 def test_kept_dicts_are_invisible(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import types
 import typing
 from collections.abc import Callable
@@ -271,16 +272,26 @@ def _free(value: Any) -> Any:
 _ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
-def write_sorted_json(obj: Any) -> str | None:
-    """The sorted JSON of the result object ``obj`` with an indent of 2, or None where a value
-    is one orjson writes otherwise than ``json.dumps`` (floats, integers past 64 bits, keys
-    that are not strings, enums, values of another type than declared): the caller then asks
-    ``json.dumps``."""
+def write_sorted_json(obj: Any, *, compact: bool = False) -> str | None:
+    """The sorted JSON of the result object ``obj``: with an indent of 2 written by orjson, or
+    ``compact`` (``json.dumps``'s own separators, no indent) by json's C encoder from the same
+    dicts (orjson has no such separators). None where a value is one orjson writes otherwise
+    than ``json.dumps`` (floats, integers past 64 bits, keys that are not strings, enums,
+    values of another type than declared): the caller then asks ``json.dumps``."""
     writer = _writer_of(type(obj))
     pools = writer.take()
     try:
+        if compact:
+            return json.dumps(writer.fill(obj, pools), ensure_ascii=False, default=_isoformat)
         return orjson.dumps(writer.fill(obj, pools), option=_ORJSON).decode()
     except TypeError:  # orjson's JSONEncodeError is one
         return None
     finally:
         writer.give(pools)
+
+
+def _isoformat(value: Any) -> str:
+    """json's fallback for the dates and moments the dicts leave to orjson."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is left to json.dumps of to_dict")
