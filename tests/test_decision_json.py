@@ -106,14 +106,11 @@ def test_values_of_another_type_than_declared_fall_back() -> None:
         assert obj.to_json(indent=None) == reference(obj, None)
 
 
-def test_kept_dicts_are_invisible(monkeypatch: pytest.MonkeyPatch) -> None:
-    """to_json refills the dicts of earlier calls: a longer trace than it keeps, a shorter one
-    after it, and calls in several threads at once all write what json.dumps writes."""
+def test_calls_of_any_length_and_in_threads_write_what_json_dumps_writes() -> None:
+    """to_json keeps nothing between calls: traces of every length one after another, and
+    calls in several threads at once, all write what json.dumps writes."""
     import concurrent.futures
 
-    from mph_rules import decision_json
-
-    monkeypatch.setattr(decision_json, "_POOLED", 2)
     entries = [TraceEntry(f"r{i}", "fired", f"why {i}", "art. 1", "p", i) for i in range(5)]
     verdicts = [Verdict(i % 2 == 0, ("r",), (), tuple(entries[:i])) for i in (5, 1, 0, 3, 5)]
     for verdict in verdicts:

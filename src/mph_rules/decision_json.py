@@ -116,7 +116,6 @@ def _scope() -> dict[str, Any]:
         "_NATIVE_TZ": _NATIVE_TZ,
         "_moment": _moment,
         "_free": _free,
-        "_take": _take,
     }
 
 
@@ -131,19 +130,15 @@ def _encoder(cls: type) -> Any:
 
 class _Writer:
     """What ``to_json`` hands orjson for one result class, built by a function generated once
-    per class. The dicts of the objects in its tuples of flat result objects (the trace, the
-    event verdicts, the notifications: nearly every dict of a decision) are not built afresh
-    but refilled: a dict display costs about twice storing the same values into a dict that
-    already holds the keys (and then freeing it). A call takes a set of these dicts from
-    ``spare`` (or makes one) and gives it back when orjson has written them, so calls in
-    several threads never share one; each set keeps at most ``_POOLED`` dicts per field, and
-    only the values of the last object written are held on to."""
+    per class: the result object's fields in sorted order, each tuple of flat result objects
+    (the trace, the event verdicts, the notifications: nearly every dict of a decision) as a
+    list of dict displays, one comprehension per field. Nothing is kept between calls."""
 
-    __slots__ = ("fill", "pools", "spare")
+    __slots__ = ("fill",)
 
     def __init__(self, cls: type) -> None:
         scope = _scope()
-        lines, parts, pools = [], [], 0
+        parts = []
         hints = typing.get_type_hints(cls)
         for name, value in _field_exprs(cls, "obj", scope):
             hint = hints[name]
@@ -151,55 +146,17 @@ class _Writer:
             if item_class is None or not _flat(item_class):
                 parts.append(f"{name!r}: {value}")
                 continue
-            key, i = _scope_name(scope, item_class), pools
-            scope[f"_k{i}"] = tuple(sorted(f.name for f in dataclasses.fields(item_class)))
-            lines += [
-                f"    seq = obj.{name}",
-                "    n = len(seq)",
-                f"    pool = pools[{i}]",
-                f"    out{i} = pool[:n] if len(pool) >= n else _take(pool, n, _k{i})",
-                "    j = 0",
-                "    for x in seq:",
-                f"        if x.__class__ is _c_{key}:",
-                f"            d = out{i}[j]",
-                *(
-                    f"            d[{field!r}] = {expr}"
-                    for field, expr in _field_exprs(item_class, "x", scope)
-                ),
-                "        else:",
-                f"            out{i}[j] = _free(x)",
-                "        j += 1",
-            ]
-            parts.append(f"{name!r}: out{i}")
-            pools += 1
-        source = "\n".join(["def fill(obj, pools):", *lines, f"    return {{{', '.join(parts)}}}"])
+            key = _scope_name(scope, item_class)
+            item = ", ".join(
+                f"{field!r}: {expr}" for field, expr in _field_exprs(item_class, "x", scope)
+            )
+            parts.append(
+                f"{name!r}: [{{{item}}} if x.__class__ is _c_{key} else _free(x)"
+                f" for x in obj.{name}]"
+            )
+        source = f"def fill(obj):\n    return {{{', '.join(parts)}}}"
         exec(source, scope)  # field names and annotations, checked in _field_exprs
-        self.fill: Callable[[Any, list[list[dict[str, Any]]]], dict[str, Any]] = scope["fill"]
-        self.pools = pools
-        self.spare: list[list[list[dict[str, Any]]]] = []
-
-    def take(self) -> list[list[dict[str, Any]]]:
-        try:
-            return self.spare.pop()
-        except IndexError:  # none spare (first call, or every set in use by other threads)
-            return [[] for _ in range(self.pools)]
-
-    def give(self, pools: list[list[dict[str, Any]]]) -> None:
-        if len(self.spare) < _SPARE_SETS:
-            self.spare.append(pools)
-
-
-_POOLED: Final = 1024  # dicts kept per field of a result class (a longer tuple gets new ones)
-_SPARE_SETS: Final = 4  # sets of kept dicts per result class (threads writing at once)
-
-
-def _take(pool: list[dict[str, Any]], n: int, keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    """``n`` dicts with ``keys`` (in that order): the pool's, grown up to ``_POOLED``."""
-    if len(pool) < _POOLED:
-        pool.extend(dict.fromkeys(keys) for _ in range(min(n, _POOLED) - len(pool)))
-    out = pool[:n]
-    out.extend(dict.fromkeys(keys) for _ in range(n - len(out)))
-    return out
+        self.fill: Callable[[Any], dict[str, Any]] = scope["fill"]
 
 
 def _writer_of(cls: type) -> _Writer:
@@ -278,16 +235,13 @@ def write_sorted_json(obj: Any, *, compact: bool = False) -> str | None:
     dicts (orjson has no such separators). None where a value is one orjson writes otherwise
     than ``json.dumps`` (floats, integers past 64 bits, keys that are not strings, enums,
     values of another type than declared): the caller then asks ``json.dumps``."""
-    writer = _writer_of(type(obj))
-    pools = writer.take()
+    fill = _writer_of(type(obj)).fill
     try:
         if compact:
-            return json.dumps(writer.fill(obj, pools), ensure_ascii=False, default=_isoformat)
-        return orjson.dumps(writer.fill(obj, pools), option=_ORJSON).decode()
+            return json.dumps(fill(obj), ensure_ascii=False, default=_isoformat)
+        return orjson.dumps(fill(obj), option=_ORJSON).decode()
     except TypeError:  # orjson's JSONEncodeError is one
         return None
-    finally:
-        writer.give(pools)
 
 
 def _isoformat(value: Any) -> str:
