@@ -31,6 +31,11 @@ CONTEXTS: list[dict[str, Any]] = [
     {"consents": [], "payload": {"purpose": "triage"}},
     {"consents": ("special_data", "other"), "payload": {"purpose": "execution"}},
     {"facts": {"bsn_known": True}, "payload": {"to_role": "police"}},
+    {"facts": {}},
+    {"payload": {}},
+    {"facts": {"os_statistics_district": "noord"}, "payload": {"purpose": "statistics"}},
+    {"consents": ["client_information"], "payload": {"categories": ["client_information"]}},
+    {"facts": {"age": 17}},  # again: after the contexts above, from what they kept
 ]
 PURPOSES = [None, "triage", "execution", "not-a-purpose"]
 
@@ -43,7 +48,7 @@ def full(engine: Engine, cell: tuple[str, str, str, str], purpose: Any, context:
     return found.decide(purpose, Context(state, None, dict(context.get("payload", {}))))
 
 
-@pytest.mark.parametrize("pack", ["hilversum", "zvh_midden_nl", "mda_plus"])
+@pytest.mark.parametrize("pack", ["hilversum", "zvh_midden_nl", "mda_plus", "nijmegen"])
 def test_a_context_query_answers_as_the_full_computation(pack: str) -> None:
     used = Engine(load_pack(pack))
     fresh = Engine(used.compiled, settings=used.settings)
@@ -105,3 +110,28 @@ def test_a_malformed_context_fails_as_before() -> None:
             engine._query_state(cell[2], bad) if "payload" not in bad else dict(bad["payload"])  # type: ignore[call-overload]
         with pytest.raises(TypeError):
             engine.check_access(cell[0], cell[1], phase=cell[2], action=cell[3], context=bad)
+
+
+@pytest.mark.parametrize("pack", ["hilversum", "zvh_midden_nl"])
+def test_a_context_without_what_a_cell_reads_is_answered_from_the_tables(pack: str) -> None:
+    """check_access answers a query whose context gives none of the parts a cell's conditions
+    read (facts only, where they read the payload) from its tables, as the full computation
+    does; and a context that gives one of them, or is not plain, is not."""
+    used = Engine(load_pack(pack))
+    fresh = Engine(used.compiled, settings=used.settings)
+    cp = used.compiled
+    cells = [
+        c
+        for c in itertools.product(
+            sorted(cp.roles), sorted(cp.categories), cp.phases, ("read", "write")
+        )
+        if isinstance(fresh.access.cell(c), ConditionalCell)
+    ]
+    facts = {"facts": {"age": 17}}
+    for cell in cells[:: max(1, len(cells) // 300)]:
+        for context in (facts, facts, {"payload": {"purpose": "x"}}, {"payload": {}}, facts):
+            got = used.check_access(
+                cell[0], cell[1], phase=cell[2], action=cell[3], context=context
+            )
+            assert got == full(fresh, cell, None, context), (cell, context)
+        assert cell in used.access.unread, cell  # kept after the first context query

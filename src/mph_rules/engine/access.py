@@ -110,6 +110,36 @@ def context_plan(reads: list[frozenset[tuple[str, str]]]) -> tuple[tuple[str, st
 
 NOT_PLAIN: Any = object()  # values_key: a context not in the plain form
 
+ValuesKey = Callable[[str | None, Mapping[str, Any]], Any]
+
+
+_PARTS = {"facts": 1, "payload": 2, "consents": 4}  # context_parts: a bit per part given
+_UNPLAIN = 8  # context_parts: not in the plain form
+
+
+def context_parts(context: Mapping[str, Any]) -> int:
+    """The parts a query's context gives, a bit each (``_PARTS``; given even when empty),
+    or ``_UNPLAIN`` where it is not in the plain form ``values_key`` reads (dicts of facts
+    and payload, a list or set of consent scopes)."""
+    get = context.get
+    facts = get("facts", _ABSENT)
+    payload = get("payload", _ABSENT)
+    scopes = get("consents", _ABSENT)
+    given = 0
+    if facts is not _ABSENT:
+        if type(facts) is not dict:
+            return _UNPLAIN
+        given = 1
+    if payload is not _ABSENT:
+        if type(payload) is not dict:
+            return _UNPLAIN
+        given |= 2
+    if scopes is not _ABSENT:
+        if not _plain_scopes(scopes):
+            return _UNPLAIN
+        given |= 4
+    return given
+
 
 def values_key(
     plan: tuple[tuple[str, str], ...] | None, purpose: str | None, context: Mapping[str, Any]
@@ -120,35 +150,112 @@ def values_key(
     number, boolean or null: a list, a mapping, a subclass; no plan; a purpose not text).
     ``NOT_PLAIN`` where the context's facts or payload are not dicts or its consents not a
     list or set of scope names: such a context is read as it always was (converted, or
-    refused with the same error), whatever was asked before."""
-    facts = context.get("facts", _ABSENT)
-    payload = context.get("payload", _ABSENT)
-    scopes = context.get("consents", _ABSENT)
-    if (
-        (facts is not _ABSENT and type(facts) is not dict)
-        or (payload is not _ABSENT and type(payload) is not dict)
-        or (
-            scopes is not _ABSENT
-            and not (type(scopes) in _SCOPES and all(type(s) is str for s in scopes))
-        )
-    ):
-        return NOT_PLAIN
-    if plan is None or not (purpose is None or type(purpose) is str):
-        return None
-    key: list[Any] = [purpose]
-    for root, name in plan:
-        if root == "consents":
-            key.append(scopes is not _ABSENT and name in scopes)
-            continue
-        part = facts if root == "facts" else payload
-        if part is _ABSENT:
-            key.append(_ABSENT)
-            continue
-        value = part.get(name, _ABSENT)
-        if value is not _ABSENT and type(value) not in _PLAIN:
+    refused with the same error), whatever was asked before. (``values_keyer(plan)`` is
+    this function for one plan, compiled.)"""
+    return values_keyer(plan)(purpose, context)
+
+
+def _plain_scopes(scopes: Any) -> bool:
+    return type(scopes) in _SCOPES and all(type(s) is str for s in scopes)
+
+
+def values_keyer(plan: tuple[tuple[str, str], ...] | None) -> ValuesKey:
+    """``values_key`` for one plan, compiled once per cell: the plan's shape is resolved
+    here (no plan, no values, one value, several), so a query builds its key in one call
+    without a loop or a list."""
+    absent = _ABSENT
+    plain = _PLAIN
+
+    def parts(context: Mapping[str, Any]) -> Any:
+        """(facts, payload, consents) of a plain context, each ``_ABSENT`` when not given;
+        ``NOT_PLAIN`` otherwise (see ``values_key``)."""
+        get = context.get
+        facts = get("facts", absent)
+        payload = get("payload", absent)
+        scopes = get("consents", absent)
+        if (
+            (facts is not absent and type(facts) is not dict)
+            or (payload is not absent and type(payload) is not dict)
+            or (scopes is not absent and not _plain_scopes(scopes))
+        ):
+            return NOT_PLAIN
+        return facts, payload, scopes
+
+    if plan is None:
+
+        def unplanned(purpose: str | None, context: Mapping[str, Any]) -> Any:
+            return NOT_PLAIN if parts(context) is NOT_PLAIN else None
+
+        return unplanned
+    if not plan:
+
+        def no_values(purpose: str | None, context: Mapping[str, Any]) -> Any:
+            get = context.get
+            facts = get("facts", absent)
+            payload = get("payload", absent)
+            scopes = get("consents", absent)
+            if (
+                (facts is not absent and type(facts) is not dict)
+                or (payload is not absent and type(payload) is not dict)
+                or (scopes is not absent and not _plain_scopes(scopes))
+            ):
+                return NOT_PLAIN
+            return (purpose,) if purpose is None or type(purpose) is str else None
+
+        return no_values
+    if len(plan) == 1 and plan[0][0] != "consents":
+        ((root, name),) = plan
+        at = 0 if root == "facts" else 1
+
+        def one_value(purpose: str | None, context: Mapping[str, Any]) -> Any:
+            get = context.get
+            facts = get("facts", absent)
+            payload = get("payload", absent)
+            scopes = get("consents", absent)
+            if (
+                (facts is not absent and type(facts) is not dict)
+                or (payload is not absent and type(payload) is not dict)
+                or (scopes is not absent and not _plain_scopes(scopes))
+            ):
+                return NOT_PLAIN
+            if purpose is not None and type(purpose) is not str:
+                return None
+            part = payload if at else facts
+            if part is absent:
+                return (purpose, absent)
+            value = part.get(name, absent)
+            if value is not absent and type(value) not in plain:
+                return None
+            return (purpose, type(value), value)
+
+        return one_value
+    steps = tuple(
+        (2 if root == "consents" else 0 if root == "facts" else 1, name) for root, name in plan
+    )
+
+    def several(purpose: str | None, context: Mapping[str, Any]) -> Any:
+        found = parts(context)
+        if found is NOT_PLAIN:
+            return NOT_PLAIN
+        if purpose is not None and type(purpose) is not str:
             return None
-        key += (type(value), value)
-    return tuple(key)
+        scopes = found[2]
+        key: list[Any] = [purpose]
+        for at, name in steps:
+            if at == 2:
+                key.append(scopes is not absent and name in scopes)
+                continue
+            part = found[at]
+            if part is absent:
+                key.append(absent)
+                continue
+            value = part.get(name, absent)
+            if value is not absent and type(value) not in plain:
+                return None
+            key += (type(value), value)
+        return tuple(key)
+
+    return several
 
 
 class QueryState:
@@ -177,7 +284,16 @@ class Access(RuleFamily):
         super().__init__(engine)
         self.memo = memo
         self._summary: dict[str, tuple[RoleAccess, ...]] = {}
-        self._cells: dict[Cell, Verdict | ConditionalCell] = {}
+        # each cell compiled so far (see ``cell``); check_access reads it first
+        self.kept: dict[Cell, Verdict | ConditionalCell] = {}
+        # per cell, the verdict of a query without purpose, context or session where it is
+        # known to be a pure function of the cell (a fixed cell's, or the blank answer a
+        # conditional cell kept): such a query reads one table (see Engine.check_access)
+        self.plain: dict[Cell, Verdict] = {}
+        # a conditional cell's blank verdict with the parts of a context (``context_parts``)
+        # that can change it, for a query with a context and no purpose or session: one
+        # that gives none of those parts is answered with it (see ``_conditional``)
+        self.unread: dict[Cell, tuple[int, Verdict]] = {}
         self._blank: dict[str, CaseState] = {}
         self._blank_ctx: dict[str, Context] = {}
         self._groups: dict[Any, tuple[Any, tuple[Verdict | ConditionalCell, ...]] | None] = {}
@@ -265,7 +381,7 @@ class Access(RuleFamily):
     def cell(self, cell: Cell) -> Verdict | ConditionalCell | None:
         """A cell as compiled on first use and kept: its verdict when no condition or purpose
         can change it, else a function of (purpose, context); None for an unknown name."""
-        found = self._cells.get(cell)
+        found = self.kept.get(cell)
         if found is None:
             found = self.cp.fixed_access(cell)
             if found is None:
@@ -275,7 +391,9 @@ class Access(RuleFamily):
                 if cell[3] not in ("read", "write"):  # default deny, not kept: a caller's value
                     return self._conditional(cell)
                 found = self._conditional(cell)
-            self._cells[cell] = found
+            self.kept[cell] = found
+            if isinstance(found, Verdict):
+                self.plain[cell] = found
         return found
 
     def query_context(self, phase: str, context: Mapping[str, Any]) -> Context:
@@ -352,8 +470,27 @@ class Access(RuleFamily):
         }
         read = [self.node(rules[i].when).reads for i, _, _ in varying if rules[i].when is not None]
         plan = context_plan([reads for reads in read if reads_context(reads)])
+        keyed = values_keyer(plan)
         by_values: dict[tuple[Any, ...], Verdict] = {}  # query(): see there
         varies = True in contextual
+        # the parts of a plain context the contextual conditions read (their plan's roots):
+        # a plain context without any of them reads as the blank context does (empty facts,
+        # payload and consents), so its verdict is the blank query's; None when not known
+        parts_read = (
+            _UNPLAIN
+            if not varies
+            else None
+            if plan is None
+            else _UNPLAIN | sum({_PARTS[root] for root, _ in plan})
+        )
+        # only a cell of the pack's names is listed in check_access's tables (a caller's
+        # other action is compiled per query and never kept: see ``cell``)
+        listed = (
+            cell[3] in ("read", "write")
+            and cell[0] in cp.roles
+            and cell[1] in cp.categories
+            and cell[2] in cp.phases
+        )
         memo = self.memo
         name = f"access {cell}"  # a string: its hash is computed once
         applies = (True, "")
@@ -397,6 +534,7 @@ class Access(RuleFamily):
         met: tuple[bool, ...] | None = None  # each condition's outcome in the blank context
 
         answers: dict[str | None, Verdict] = {}  # blank queries: the verdict per purpose
+        plain = self.plain
 
         def blank_met() -> tuple[bool, ...] | None:
             """Each condition's outcome in the blank context, computed once and kept (the
@@ -430,6 +568,10 @@ class Access(RuleFamily):
             found = verdict(purpose, varied)
             if (purpose is None or type(purpose) is str) and len(answers) < _BLANK_PURPOSES:
                 answers[purpose] = found
+                if purpose is None and listed:
+                    plain[cell] = found
+                    if parts_read is not None:
+                        self.unread[cell] = (parts_read, found)
             return found
 
         def query(purpose: str | None, context: Mapping[str, Any]) -> Verdict:
@@ -439,7 +581,7 @@ class Access(RuleFamily):
             condition the answer is the blank query's. Where the context's values those
             conditions read are all plain (``values_key``), the verdict is a pure function of
             them and the purpose, and is kept per cell under them (bounded)."""
-            key = values_key(plan, purpose, context)
+            key = keyed(purpose, context)
             if key is NOT_PLAIN:  # read as before: every condition tested
                 return decide(purpose, self.query_context(cell[2], context))
             if key is not None:
@@ -451,7 +593,15 @@ class Access(RuleFamily):
                 if len(by_values) >= _QUERY_VALUES:
                     by_values.clear()
                 by_values[key] = found
+                if purpose is None and listed and parts_read is not None and cell not in plain:
+                    blank_once()  # so check_access answers the next one from its tables
             return found
+
+        def blank_once() -> None:
+            """Compute the blank answer without a purpose, which blank keeps (where the
+            conditions' outcomes in the blank context are known: it then cannot raise)."""
+            if blank_met() is not None:
+                blank(None)
 
         def contextual_query(purpose: str | None, context: Mapping[str, Any]) -> Verdict:
             outcomes = blank_met()

@@ -29,7 +29,7 @@ from mph_rules.decision import (
     new_case_decision,
     new_settled_event_verdict,
 )
-from mph_rules.engine.access import Access
+from mph_rules.engine.access import Access, context_parts
 from mph_rules.engine.case import CaseFacts
 from mph_rules.engine.duties import Duties
 from mph_rules.engine.family import RuleFamily
@@ -158,7 +158,21 @@ class Engine:
         v2: with ``session``, conditions on the case's history (earlier events, consent per
         subject) are answered from that case instead of from ``context``."""
         cell = (role, category, phase, action)
-        found = self.access.cell(cell)  # perfio: a fixed verdict, or the cell's closure
+        if purpose is None and session is None:
+            # the most common queries: a verdict known for the cell, in one table
+            access = self.access
+            if context is None:
+                answer = access.plain.get(cell)
+                if answer is not None:
+                    return answer
+            else:
+                known = access.unread.get(cell)  # (the context's parts it reads, verdict)
+                if known is not None and not context_parts(context) & known[0]:
+                    return known[1]
+        # a fixed verdict, or the cell's closure: the kept cell without a call, else compiled
+        found = self.access.kept.get(cell)
+        if found is None:
+            found = self.access.cell(cell)
         if isinstance(found, Verdict):
             return found
         if found is None:
