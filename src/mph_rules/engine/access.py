@@ -121,6 +121,21 @@ def context_parts(context: Mapping[str, Any]) -> int:
     """The parts a query's context gives, a bit each (``_PARTS``; given even when empty),
     or ``_UNPLAIN`` where it is not in the plain form ``values_key`` reads (dicts of facts
     and payload, a list or set of consent scopes)."""
+    if type(context) is dict:  # the usual case, read without a method call per part
+        given = 0
+        if "facts" in context:
+            if type(context["facts"]) is not dict:
+                return _UNPLAIN
+            given = 1
+        if "payload" in context:
+            if type(context["payload"]) is not dict:
+                return _UNPLAIN
+            given |= 2
+        if "consents" in context:
+            if not _plain_scopes(context["consents"]):
+                return _UNPLAIN
+            given |= 4
+        return given
     get = context.get
     facts = get("facts", _ABSENT)
     payload = get("payload", _ABSENT)
@@ -292,8 +307,9 @@ class Access(RuleFamily):
         self.plain: dict[Cell, Verdict] = {}
         # a conditional cell's blank verdict with the parts of a context (``context_parts``)
         # that can change it, for a query with a context and no purpose or session: one
-        # that gives none of those parts is answered with it (see ``_conditional``)
-        self.unread: dict[Cell, tuple[int, Verdict]] = {}
+        # that gives none of those parts is answered with it (see ``_conditional``), one
+        # that does by the cell's ``given_query``
+        self.unread: dict[Cell, tuple[int, Verdict, Callable[[Any, int], Verdict]]] = {}
         self._blank: dict[str, CaseState] = {}
         self._blank_ctx: dict[str, Context] = {}
         self._groups: dict[Any, tuple[Any, tuple[Verdict | ConditionalCell, ...]] | None] = {}
@@ -534,6 +550,7 @@ class Access(RuleFamily):
         met: tuple[bool, ...] | None = None  # each condition's outcome in the blank context
 
         answers: dict[str | None, Verdict] = {}  # blank queries: the verdict per purpose
+        absent, plain_types = _ABSENT, _PLAIN
         plain = self.plain
 
         def blank_met() -> tuple[bool, ...] | None:
@@ -571,7 +588,7 @@ class Access(RuleFamily):
                 if purpose is None and listed:
                     plain[cell] = found
                     if parts_read is not None:
-                        self.unread[cell] = (parts_read, found)
+                        self.unread[cell] = (parts_read, found, given_query)
             return found
 
         def query(purpose: str | None, context: Mapping[str, Any]) -> Verdict:
@@ -596,6 +613,28 @@ class Access(RuleFamily):
                 if purpose is None and listed and parts_read is not None and cell not in plain:
                     blank_once()  # so check_access answers the next one from its tables
             return found
+
+        one = plan[0] if plan is not None and len(plan) == 1 else None
+        if one is not None and one[0] == "consents":
+            one = None
+        root, name = one or ("", "")
+        bit = _PARTS.get(root, 0)
+
+        def given_query(context: Mapping[str, Any], given: int) -> Verdict:
+            """``query(None, context)`` for a context that gives the parts ``given``
+            (``context_parts``, which check_access has read): where the conditions read one
+            value, its key is read here without checking the context's form again."""
+            if one is None or given & _UNPLAIN:
+                return query(None, context)
+            if given & bit:
+                part = context[root]  # a dict (context_parts)
+                value = part[name] if name in part else absent  # noqa: SIM401 (no call)
+                if value is not absent and type(value) not in plain_types:
+                    return query(None, context)
+                found = by_values.get((None, type(value), value))
+            else:
+                found = by_values.get((None, absent))
+            return found if found is not None else query(None, context)
 
         def blank_once() -> None:
             """Compute the blank answer without a purpose, which blank keeps (where the

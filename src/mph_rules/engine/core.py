@@ -166,9 +166,11 @@ class Engine:
                 if answer is not None:
                     return answer
             else:
-                known = access.unread.get(cell)  # (the context's parts it reads, verdict)
-                if known is not None and not context_parts(context) & known[0]:
-                    return known[1]
+                # (the context's parts it reads, its verdict without them, the query)
+                known = access.unread.get(cell)
+                if known is not None:
+                    given = context_parts(context)
+                    return known[2](context, given) if given & known[0] else known[1]
         # a fixed verdict, or the cell's closure: the kept cell without a call, else compiled
         found = self.access.kept.get(cell)
         if found is None:
