@@ -115,6 +115,7 @@ ValuesKey = Callable[[str | None, Mapping[str, Any]], Any]
 
 _PARTS = {"facts": 1, "payload": 2, "consents": 4}  # context_parts: a bit per part given
 _UNPLAIN = 8  # context_parts: not in the plain form
+_ROOTS = ("facts", "payload", "consents")  # the parts by their bit's position
 
 
 def context_parts(context: Mapping[str, Any]) -> int:
@@ -614,26 +615,46 @@ class Access(RuleFamily):
                     blank_once()  # so check_access answers the next one from its tables
             return found
 
-        one = plan[0] if plan is not None and len(plan) == 1 else None
-        if one is not None and one[0] == "consents":
-            one = None
-        root, name = one or ("", "")
-        bit = _PARTS.get(root, 0)
+        # the plan as (part index, bit, name): facts 0, payload 1, consents 2 (_PARTS' bits)
+        steps = tuple(
+            (at, 1 << at, name)
+            for root, name in plan or ()
+            for at in ((2 if root == "consents" else 0 if root == "facts" else 1),)
+        )
+        one = steps[0] if len(steps) == 1 and steps[0][0] != 2 else None
 
         def given_query(context: Mapping[str, Any], given: int) -> Verdict:
-            """``query(None, context)`` for a context that gives the parts ``given``
-            (``context_parts``, which check_access has read): where the conditions read one
-            value, its key is read here without checking the context's form again."""
-            if one is None or given & _UNPLAIN:
+            """``query(None, context)`` for a plain context that gives the parts ``given``
+            (``context_parts``, which check_access has read): the values the conditions read
+            are looked up here, under the key ``values_key`` gives them, without checking
+            the context's form again."""
+            if plan is None or given & _UNPLAIN:
                 return query(None, context)
-            if given & bit:
-                part = context[root]  # a dict (context_parts)
+            if one is not None:  # the usual plan: one value
+                at, bit, name = one
+                if given & bit:
+                    part = context[_ROOTS[at]]  # a dict (context_parts)
+                    value = part[name] if name in part else absent  # noqa: SIM401 (no call)
+                    if value is not absent and type(value) not in plain_types:
+                        return query(None, context)
+                    found = by_values.get((None, type(value), value))
+                else:
+                    found = by_values.get((None, absent))
+                return found if found is not None else query(None, context)
+            key: list[Any] = [None]
+            for at, bit, name in steps:
+                if not given & bit:
+                    key.append(False if at == 2 else absent)
+                    continue
+                part = context[_ROOTS[at]]
+                if at == 2:
+                    key.append(name in part)
+                    continue
                 value = part[name] if name in part else absent  # noqa: SIM401 (no call)
                 if value is not absent and type(value) not in plain_types:
                     return query(None, context)
-                found = by_values.get((None, type(value), value))
-            else:
-                found = by_values.get((None, absent))
+                key += (type(value), value)
+            found = by_values.get(tuple(key))
             return found if found is not None else query(None, context)
 
         def blank_once() -> None:
