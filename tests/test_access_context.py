@@ -135,3 +135,43 @@ def test_a_context_without_what_a_cell_reads_is_answered_from_the_tables(pack: s
             )
             assert got == full(fresh, cell, None, context), (cell, context)
         assert cell in used.access.unread, cell  # kept after the first context query
+
+
+def test_a_session_query_in_another_phase_answers_as_a_replaced_state() -> None:
+    """check_access with a session reads the session's state in the asked phase (a shallow
+    copy, ``in_phase``): the same answers as ``dataclasses.replace`` of the state gave, and
+    the session's own state keeps its phase."""
+    import dataclasses
+    from pathlib import Path
+
+    import yaml
+
+    engine = Engine(load_pack("hilversum"))
+    raw = yaml.safe_load(Path("examples/hilversum/household_closed.yaml").read_text())
+    session = engine.session(raw["id"], facts=raw.get("facts"), subjects=raw.get("subjects", ()))
+    for event in raw["events"][:12]:
+        session.post(event)
+    state = session._state
+    phase = state.phase
+    cp = engine.compiled
+    cells = [
+        c
+        for c in itertools.product(
+            sorted(cp.roles), sorted(cp.categories), cp.phases, ("read", "write")
+        )
+        if isinstance(engine.access.cell(c), ConditionalCell)
+    ]
+    assert {c[2] for c in cells} - {phase}  # cells of other phases are asked
+    for cell in cells[:: max(1, len(cells) // 200)]:
+        for purpose in PURPOSES:
+            got = engine.check_access(
+                cell[0], cell[1], phase=cell[2], action=cell[3], purpose=purpose, session=session
+            )
+            payload = {"categories": [cell[1]]}
+            if purpose is not None:
+                payload["purpose"] = purpose
+            found = engine.access.cell(cell)
+            assert isinstance(found, ConditionalCell)
+            replaced = dataclasses.replace(state, phase=cell[2])
+            assert got == found.decide(purpose, Context(replaced, None, payload)), (cell, purpose)
+    assert session._state is state and state.phase == phase

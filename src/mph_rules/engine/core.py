@@ -8,7 +8,6 @@ event's effects are applied family by family (case, rights, duties, lifecycle, r
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -29,7 +28,7 @@ from mph_rules.decision import (
     new_case_decision,
     new_settled_event_verdict,
 )
-from mph_rules.engine.access import Access, context_parts
+from mph_rules.engine.access import Access, context_parts, in_phase
 from mph_rules.engine.case import CaseFacts
 from mph_rules.engine.duties import Duties
 from mph_rules.engine.family import RuleFamily
@@ -228,7 +227,7 @@ class Engine:
                 raise EventError(
                     [Problem("the session belongs to another engine", code="MPH-C007")]
                 )
-            return dataclasses.replace(session._state, phase=phase)
+            return in_phase(session._state, phase)
         state = CaseState(phase, dict((context or {}).get("facts", {})), {}, self.settings)
         state.consents = {s: True for s in (context or {}).get("consents", ())}
         return state
