@@ -18,7 +18,7 @@ from mph_rules.conditions.nodes import same
 from mph_rules.engine.state import CaseState, Context
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     ACCEPTED = "accepted"
 
 

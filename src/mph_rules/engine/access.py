@@ -14,6 +14,24 @@ from mph_rules.compile import Cell, decide_access
 from mph_rules.decision import RoleAccess, Verdict
 from mph_rules.engine.family import RuleFamily
 from mph_rules.engine.memo import Memo
+from mph_rules.engine.point_query import (
+    ABSENT,
+    NOT_PLAIN,
+    NOTHING,
+    PARTS,
+    PLAIN,
+    ROOTS,
+    UNPLAIN,
+    QueryState,
+    context_parts,
+    context_plan,
+    in_phase,
+    plan_steps,
+    planned_key,
+    reads_context,
+    values_key,
+    values_keyer,
+)
 from mph_rules.engine.state import CaseState, Context
 from mph_rules.events import Event
 from mph_rules.schema import Effect
@@ -21,7 +39,7 @@ from mph_rules.schema import Effect
 _BLANK_PURPOSES = 4  # verdicts a conditional cell keeps for queries without context
 _GROUP_CATEGORIES = 8  # events naming more categories are decided cell by cell
 _GROUPS = 4096  # (role, categories, phase, action) groups kept: the category lists vary
-_NOTHING: Any = MappingProxyType({})  # the payload of a query without context: read-only
+_QUERY_VALUES = 256  # verdicts a conditional cell keeps per plain context (query())
 
 
 def combine(verdicts: list[Verdict]) -> Verdict:
@@ -59,248 +77,6 @@ class ConditionalCell:
         self.query = query
         self.tests = tests
         self.verdict = verdict
-
-
-_CONTEXT_ROOTS = frozenset({"facts", "payload", "subject", "request"})
-
-
-def reads_context(reads: frozenset[tuple[str, str]]) -> bool:
-    """Whether a condition reads what a point query's context gives: its facts, its payload
-    (the ``subject`` and ``request`` roots are found through the payload) or its consents.
-    Settings, the case's history and fields of earlier events (``earlier``) are not: a query
-    without a session has no history. A kind of read not known here counts as reading it."""
-    for kind, name in reads:
-        if kind == "field":
-            if name.partition(".")[0] in _CONTEXT_ROOTS:
-                return True
-        elif kind not in ("history", "earlier"):
-            return True  # consent, or a kind this does not know
-    return False
-
-
-_QUERY_VALUES = 256  # verdicts a conditional cell keeps per plain context (query())
-_ROOTS_BY_VALUE = ("facts", "payload")  # the context's parts a key can be read from
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-_SCOPES = frozenset({list, tuple, set, frozenset})
-_ABSENT: Any = object()
-
-
-def context_plan(reads: list[frozenset[tuple[str, str]]]) -> tuple[tuple[str, str], ...] | None:
-    """The (part of the context, field) pairs these conditions read, e.g. ``("facts",
-    "age")``, and ``("consents", scope)`` per consent tested; None where they read something a
-    key cannot hold (a whole part, a subject or request, a kind not known here)."""
-    plan: set[tuple[str, str]] = set()
-    for read in reads:
-        for kind, name in read:
-            if kind in ("history", "earlier"):
-                continue
-            if kind == "consent":
-                plan.add(("consents", name))
-                continue
-            head, _, rest = name.partition(".")
-            if kind != "field" or head == "settings":
-                if kind == "field":
-                    continue
-                return None
-            if head not in _ROOTS_BY_VALUE or not rest:
-                return None
-            plan.add((head, rest.partition(".")[0]))
-    return tuple(sorted(plan))
-
-
-NOT_PLAIN: Any = object()  # values_key: a context not in the plain form
-
-ValuesKey = Callable[[str | None, Mapping[str, Any]], Any]
-
-
-_PARTS = {"facts": 1, "payload": 2, "consents": 4}  # context_parts: a bit per part given
-_UNPLAIN = 8  # context_parts: not in the plain form
-_ROOTS = ("facts", "payload", "consents")  # the parts by their bit's position
-
-
-def context_parts(context: Mapping[str, Any]) -> int:
-    """The parts a query's context gives, a bit each (``_PARTS``; given even when empty),
-    or ``_UNPLAIN`` where it is not in the plain form ``values_key`` reads (dicts of facts
-    and payload, a list or set of consent scopes)."""
-    if type(context) is dict:  # the usual case, read without a method call per part
-        given = 0
-        if "facts" in context:
-            if type(context["facts"]) is not dict:
-                return _UNPLAIN
-            given = 1
-        if "payload" in context:
-            if type(context["payload"]) is not dict:
-                return _UNPLAIN
-            given |= 2
-        if "consents" in context:
-            if not _plain_scopes(context["consents"]):
-                return _UNPLAIN
-            given |= 4
-        return given
-    get = context.get
-    facts = get("facts", _ABSENT)
-    payload = get("payload", _ABSENT)
-    scopes = get("consents", _ABSENT)
-    given = 0
-    if facts is not _ABSENT:
-        if type(facts) is not dict:
-            return _UNPLAIN
-        given = 1
-    if payload is not _ABSENT:
-        if type(payload) is not dict:
-            return _UNPLAIN
-        given |= 2
-    if scopes is not _ABSENT:
-        if not _plain_scopes(scopes):
-            return _UNPLAIN
-        given |= 4
-    return given
-
-
-def values_key(
-    plan: tuple[tuple[str, str], ...] | None, purpose: str | None, context: Mapping[str, Any]
-) -> Any:
-    """The key a cell keeps a context query's verdict under: the purpose and each planned
-    value of the context with its exact type (so 1, 1.0 and true differ) and whether each
-    planned consent is given. None where nothing can be kept (a value that is not plain text,
-    number, boolean or null: a list, a mapping, a subclass; no plan; a purpose not text).
-    ``NOT_PLAIN`` where the context's facts or payload are not dicts or its consents not a
-    list or set of scope names: such a context is read as it always was (converted, or
-    refused with the same error), whatever was asked before. (``values_keyer(plan)`` is
-    this function for one plan, compiled.)"""
-    return values_keyer(plan)(purpose, context)
-
-
-def _plain_scopes(scopes: Any) -> bool:
-    return type(scopes) in _SCOPES and all(type(s) is str for s in scopes)
-
-
-def values_keyer(plan: tuple[tuple[str, str], ...] | None) -> ValuesKey:
-    """``values_key`` for one plan, compiled once per cell: the plan's shape is resolved
-    here (no plan, no values, one value, several), so a query builds its key in one call
-    without a loop or a list."""
-    absent = _ABSENT
-    plain = _PLAIN
-
-    def parts(context: Mapping[str, Any]) -> Any:
-        """(facts, payload, consents) of a plain context, each ``_ABSENT`` when not given;
-        ``NOT_PLAIN`` otherwise (see ``values_key``)."""
-        get = context.get
-        facts = get("facts", absent)
-        payload = get("payload", absent)
-        scopes = get("consents", absent)
-        if (
-            (facts is not absent and type(facts) is not dict)
-            or (payload is not absent and type(payload) is not dict)
-            or (scopes is not absent and not _plain_scopes(scopes))
-        ):
-            return NOT_PLAIN
-        return facts, payload, scopes
-
-    if plan is None:
-
-        def unplanned(purpose: str | None, context: Mapping[str, Any]) -> Any:
-            return NOT_PLAIN if parts(context) is NOT_PLAIN else None
-
-        return unplanned
-    if not plan:
-
-        def no_values(purpose: str | None, context: Mapping[str, Any]) -> Any:
-            get = context.get
-            facts = get("facts", absent)
-            payload = get("payload", absent)
-            scopes = get("consents", absent)
-            if (
-                (facts is not absent and type(facts) is not dict)
-                or (payload is not absent and type(payload) is not dict)
-                or (scopes is not absent and not _plain_scopes(scopes))
-            ):
-                return NOT_PLAIN
-            return (purpose,) if purpose is None or type(purpose) is str else None
-
-        return no_values
-    if len(plan) == 1 and plan[0][0] != "consents":
-        ((root, name),) = plan
-        at = 0 if root == "facts" else 1
-
-        def one_value(purpose: str | None, context: Mapping[str, Any]) -> Any:
-            get = context.get
-            facts = get("facts", absent)
-            payload = get("payload", absent)
-            scopes = get("consents", absent)
-            if (
-                (facts is not absent and type(facts) is not dict)
-                or (payload is not absent and type(payload) is not dict)
-                or (scopes is not absent and not _plain_scopes(scopes))
-            ):
-                return NOT_PLAIN
-            if purpose is not None and type(purpose) is not str:
-                return None
-            part = payload if at else facts
-            if part is absent:
-                return (purpose, absent)
-            value = part.get(name, absent)
-            if value is not absent and type(value) not in plain:
-                return None
-            return (purpose, type(value), value)
-
-        return one_value
-    steps = tuple(
-        (2 if root == "consents" else 0 if root == "facts" else 1, name) for root, name in plan
-    )
-
-    def several(purpose: str | None, context: Mapping[str, Any]) -> Any:
-        found = parts(context)
-        if found is NOT_PLAIN:
-            return NOT_PLAIN
-        if purpose is not None and type(purpose) is not str:
-            return None
-        scopes = found[2]
-        key: list[Any] = [purpose]
-        for at, name in steps:
-            if at == 2:
-                key.append(scopes is not absent and name in scopes)
-                continue
-            part = found[at]
-            if part is absent:
-                key.append(absent)
-                continue
-            value = part.get(name, absent)
-            if value is not absent and type(value) not in plain:
-                return None
-            key += (type(value), value)
-        return tuple(key)
-
-    return several
-
-
-def in_phase(state: CaseState, phase: str) -> CaseState:
-    """A session's state as a point query reads it, in ``phase``: a shallow copy, as
-    ``dataclasses.replace(state, phase=phase)`` gives (CaseState has no ``__post_init__``
-    and every field is an init field), without its cost (27 µs: a call of ``__init__`` with
-    every field by name). Its tables are the session's: the conditions only read them
-    (``latest_match`` keeps how far it tested in ``matched``, as on the session itself)."""
-    view = object.__new__(type(state))
-    view.__dict__.update(state.__dict__)
-    view.phase = phase
-    return view
-
-
-class QueryState:
-    """What a point query with a context (and no session) reads of a case: the context's facts
-    and consents and the engine's settings, in ``phase``; no history, subjects or requests
-    (read-only and empty). Built per query at the cost of one small object, where a whole
-    ``CaseState`` costs a dozen tables the conditions never read."""
-
-    __slots__ = ("consents", "facts", "phase", "settings")
-    subjects = occurred = last = matched = requests = _NOTHING
-    book = None
-
-    def __init__(self, phase: str, facts: Any, consents: Any, settings: Mapping[str, Any]) -> None:
-        self.phase = phase
-        self.facts = facts
-        self.consents = consents
-        self.settings = settings
 
 
 class Access(RuleFamily):
@@ -436,7 +212,7 @@ class Access(RuleFamily):
         payload: Any = context.get("payload")
         if type(payload) is not dict:
             payload = {} if payload is None and "payload" not in context else dict(payload)
-        consents = {s: True for s in context["consents"]} if "consents" in context else _NOTHING
+        consents = {s: True for s in context["consents"]} if "consents" in context else NOTHING
         state = QueryState(phase, facts, consents, self.engine.settings)
         return Context(cast(CaseState, state), None, payload)
 
@@ -444,7 +220,7 @@ class Access(RuleFamily):
         """The context of a point query without context or session (see ``blank_state``)."""
         ctx = self._blank_ctx.get(phase)
         if ctx is None:
-            ctx = self._blank_ctx[phase] = Context(self.blank_state(phase), None, _NOTHING)
+            ctx = self._blank_ctx[phase] = Context(self.blank_state(phase), None, NOTHING)
         return ctx
 
     def blank_state(self, phase: str) -> CaseState:
@@ -470,7 +246,12 @@ class Access(RuleFamily):
         through each rule's outcome (its purposes exclude the query's, its condition is not
         met, or it applies), so it is memoised under those outcomes and the purpose:
         transparent by construction, history-reading conditions included (their outcome is
-        computed, never assumed). A forbidden category's write is refused whatever the rules."""
+        computed, never assumed). A forbidden category's write is refused whatever the rules.
+
+        Long for a reason: the closures below (decide, blank, query, given_query) are the
+        cell's compiled form and share its state (its tests, kept verdicts and context
+        plan) as closure variables, which is what makes a query a few lookups; check_access
+        reads ``plain`` and ``unread`` first, which ``blank`` fills."""
         cp = self.cp
         category = cp.categories.get(cell[1])
         forbidden = category if category is not None and category.forbidden else None
@@ -506,11 +287,11 @@ class Access(RuleFamily):
         # a plain context without any of them reads as the blank context does (empty facts,
         # payload and consents), so its verdict is the blank query's; None when not known
         parts_read = (
-            _UNPLAIN
+            UNPLAIN
             if not varies
             else None
             if plan is None
-            else _UNPLAIN | sum({_PARTS[root] for root, _ in plan})
+            else UNPLAIN | sum({PARTS[root] for root, _ in plan})
         )
         # only a cell of the pack's names is listed in check_access's tables (a caller's
         # other action is compiled per query and never kept: see ``cell``)
@@ -563,7 +344,7 @@ class Access(RuleFamily):
         met: tuple[bool, ...] | None = None  # each condition's outcome in the blank context
 
         answers: dict[str | None, Verdict] = {}  # blank queries: the verdict per purpose
-        absent, plain_types = _ABSENT, _PLAIN
+        absent, plain_types = ABSENT, PLAIN
         plain = self.plain
 
         def blank_met() -> tuple[bool, ...] | None:
@@ -627,25 +408,23 @@ class Access(RuleFamily):
                     blank_once()  # so check_access answers the next one from its tables
             return found
 
-        # the plan as (part index, bit, name): facts 0, payload 1, consents 2 (_PARTS' bits)
-        steps = tuple(
-            (at, 1 << at, name)
-            for root, name in plan or ()
-            for at in ((2 if root == "consents" else 0 if root == "facts" else 1),)
-        )
+        # the plan as (part index, bit, name): facts 0, payload 1, consents 2 (PARTS' bits)
+        steps = plan_steps(plan)
         one = steps[0] if len(steps) == 1 and steps[0][0] != 2 else None
+        one_root, one_bit, one_name = (ROOTS[one[0]], one[1], one[2]) if one else ("", 0, "")
+        unplain = UNPLAIN
 
         def given_query(context: Mapping[str, Any], given: int) -> Verdict:
             """``query(None, context)`` for a plain context that gives the parts ``given``
             (``context_parts``, which check_access has read): the values the conditions read
             are looked up here, under the key ``values_key`` gives them, without checking
             the context's form again."""
-            if plan is None or given & _UNPLAIN:
+            if given & unplain or plan is None:
                 return query(None, context)
-            if one is not None:  # the usual plan: one value
-                at, bit, name = one
-                if given & bit:
-                    part = context[_ROOTS[at]]  # a dict (context_parts)
+            if one_bit:  # the usual plan: one value
+                if given & one_bit:
+                    part = context[one_root]  # a dict (context_parts)
+                    name = one_name
                     value = part[name] if name in part else absent  # noqa: SIM401 (no call)
                     if value is not absent and type(value) not in plain_types:
                         return query(None, context)
@@ -653,20 +432,10 @@ class Access(RuleFamily):
                 else:
                     found = by_values.get((None, absent))
                 return found if found is not None else query(None, context)
-            key: list[Any] = [None]
-            for at, bit, name in steps:
-                if not given & bit:
-                    key.append(False if at == 2 else absent)
-                    continue
-                part = context[_ROOTS[at]]
-                if at == 2:
-                    key.append(name in part)
-                    continue
-                value = part[name] if name in part else absent  # noqa: SIM401 (no call)
-                if value is not absent and type(value) not in plain_types:
-                    return query(None, context)
-                key += (type(value), value)
-            found = by_values.get(tuple(key))
+            key = planned_key(steps, None, context, given)
+            if key is None:  # a value not plain
+                return query(None, context)
+            found = by_values.get(key)
             return found if found is not None else query(None, context)
 
         def blank_once() -> None:
@@ -744,4 +513,14 @@ class Access(RuleFamily):
         return allowed
 
 
-__all__ = ["Access", "ConditionalCell", "combine", "in_phase", "reads_context"]
+__all__ = [
+    "NOT_PLAIN",
+    "Access",
+    "ConditionalCell",
+    "combine",
+    "context_parts",
+    "context_plan",
+    "in_phase",
+    "reads_context",
+    "values_key",
+]

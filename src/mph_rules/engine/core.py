@@ -28,7 +28,7 @@ from mph_rules.decision import (
     new_case_decision,
     new_settled_event_verdict,
 )
-from mph_rules.engine.access import Access, context_parts, in_phase
+from mph_rules.engine.access import Access
 from mph_rules.engine.case import CaseFacts
 from mph_rules.engine.duties import Duties
 from mph_rules.engine.family import RuleFamily
@@ -36,6 +36,7 @@ from mph_rules.engine.findings import DATA_EVENTS, UNSPECIFIED, Findings
 from mph_rules.engine.lifecycle import Lifecycle
 from mph_rules.engine.memo import Memo
 from mph_rules.engine.plan import Plan, Step
+from mph_rules.engine.point_query import context_parts, in_phase
 from mph_rules.engine.records import Records
 from mph_rules.engine.retention import Retention
 from mph_rules.engine.rights import Rights
