@@ -357,3 +357,28 @@ def test_a_consent_or_retention_scope_in_a_reason_reads_by_its_label() -> None:
     assert m.reason("retention clock for vis2 started") == "bewaartermijn voor VIS2 gestart"
     bare = Messages("nl").reason("no consent for special_data")
     assert bare == "geen toestemming voor special_data"
+
+
+@pytest.mark.parametrize("pack", bundled_names())
+def test_the_pack_page_lists_every_conflict_with_its_readings(pack: str) -> None:
+    """Every `conflict:` written in the pack's YAML is a row, each reading in the page's language."""
+    loaded = load_pack(pack)
+    found = render.markdown.conflicts(loaded)
+    files = [ROOT / "policies" / f"{pack}.yaml"]
+    files += [ROOT / "policies" / "base" / f"{base}.yaml" for base in loaded.pack.extends]
+    written = sum(
+        len(re.findall(r"^\s*conflict:", f.read_text(encoding="utf-8"), re.M)) for f in files
+    )
+    assert len(found) == written
+    for lang in LANGUAGES:
+        page = render.markdown.pack(loaded, lang=lang)
+        if not found:
+            assert 'id="conflicts"' not in page
+            continue
+        section = page.split('<a id="conflicts"></a>', 1)[1]
+        rows = [line for line in section.splitlines() if line.startswith("| ")][1:]
+        assert len(rows) == len(found)
+        for (owner, marker, _), row in zip(found, rows, strict=True):
+            assert f"`{owner}`" in row
+            for reading in marker.readings:
+                assert pack_text(reading, lang) in row

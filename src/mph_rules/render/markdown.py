@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from mph_rules.analysis import (
     AccessMatrix,
     CellVerdict,
@@ -26,6 +28,7 @@ from mph_rules.render import periods, svg
 from mph_rules.render.conditions import Labels, describe
 from mph_rules.render.i18n import LANGUAGES, Messages, language, pack_names
 from mph_rules.schema import Pack, RetentionClock, Source, Unspecified
+from mph_rules.schema.common import Conflict
 
 EXAMPLE_TRIGGER = dt.date(2024, 9, 17)
 EXAMPLE_EARLIER = dt.date(2024, 3, 13)
@@ -74,7 +77,39 @@ SECTIONS = (
     ("retention", "retention"),
     ("rights", "rights"),
     ("settings", "settings"),
+    ("conflicts", "conflicts"),
 )
+
+
+def conflicts(pack: Pack) -> list[tuple[str, Conflict, Source | None]]:
+    """Every `conflict` marker of a pack in the order of the pack: (item id, marker, source).
+
+    A marker sits on a rule, a setting or a data category, or on a part of one (then the
+    enclosing item's id names it): the walk finds them wherever the schema allows one.
+    """
+    found: list[tuple[str, Conflict, Source | None]] = []
+
+    def walk(value: object, owner: str, source: Source | None) -> None:
+        if isinstance(value, BaseModel):
+            own_id = getattr(value, "id", None)
+            owner = own_id if isinstance(own_id, str) else owner
+            own_source = getattr(value, "source", None)
+            source = own_source if isinstance(own_source, Source) else source
+            marker = getattr(value, "conflict", None)
+            if isinstance(marker, Conflict):
+                found.append((owner, marker, source))
+            for name in type(value).model_fields:
+                if name not in ("conflict", "source"):
+                    walk(getattr(value, name), owner, source)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item, owner, source)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item, owner, source)
+
+    walk(pack, pack.pack.id, None)
+    return found
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -182,6 +217,7 @@ class _Page:
         self.retention()
         self.rights()
         self.settings()
+        self.conflicts()
         while self.out and self.out[-1] == "":
             self.out.pop()
         return "\n".join(self.out) + "\n"
@@ -743,6 +779,32 @@ class _Page:
                     self.cite("settings", st.id, st.source),
                 )
                 for st in self.pack.settings
+            ),
+        )
+
+    def conflicts(self) -> None:
+        """Where the sources contradict themselves: every reading, the one encoded and why.
+
+        A decision names a marker under open points only when a case touches it; a policy
+        author or privacy officer reviewing the pack needs the whole list, readings included.
+        """
+        found = conflicts(self.pack)
+        if not found:
+            return
+        self.section("conflicts")
+        self.para(self.m("docs.conflicts_intro"))
+        page = "\n".join(self.out)
+        self.out += _table(
+            self.col("item", "readings", "chosen", "why", "source"),
+            (
+                (
+                    f"[`{owner}`](#{owner})" if f'id="{owner}"' in page else f"`{owner}`",
+                    "<br>".join(self.t(r) for r in marker.readings),
+                    self.t(marker.chosen),
+                    " ".join(self.t(marker.why).split()),
+                    _cite(source) if source is not None else "",
+                )
+                for owner, marker, source in found
             ),
         )
 
