@@ -175,3 +175,48 @@ def test_a_session_query_in_another_phase_answers_as_a_replaced_state() -> None:
             replaced = dataclasses.replace(state, phase=cell[2])
             assert got == found.decide(purpose, Context(replaced, None, payload)), (cell, purpose)
     assert session._state is state and state.phase == phase
+
+
+def _pick(values: Any, known: list[str]) -> str:
+    return known[0] if values == "*" else sorted(values)[0]
+
+
+@pytest.mark.parametrize("pack", ["hilversum", "nijmegen", "nieuwegein", "mda_plus"])
+def test_check_sharing_with_a_context_answers_as_on_a_whole_case_state(pack: str) -> None:
+    """check_sharing without a session reads a light query state (the context's facts and
+    consents, the engine's settings, empty read-only history): the same answers as on a
+    whole ``CaseState`` built from the context (``_query_state``), on a fresh engine. Asked
+    for each conditional sharing rule's own roles, category and phase, with contexts and
+    payloads that give and withhold what its condition reads."""
+    from mph_rules.engine.sharing import Sharing
+
+    used = Engine(load_pack(pack))
+    fresh = Engine(used.compiled, settings=used.settings)
+    cp = used.compiled
+    roles, cats, phases = sorted(cp.roles), sorted(cp.categories), list(cp.phases)
+    asked = 0
+    for rule in used.pack.sharing:
+        if rule.when is None:
+            continue
+        reads = used.compiled.node(rule.when).reads
+        scopes = sorted(name for kind, name in reads if kind == "consent")
+        facts = {n.split(".")[1]: True for k, n in reads if k == "field" and n.startswith("facts.")}
+        fields = {n.split(".")[1] for k, n in reads if k == "field" and n.startswith("payload.")}
+        contexts: list[dict[str, Any]] = [{}, {"consents": scopes, "facts": facts}]
+        contexts += [{"consents": scopes}, {"facts": facts}]
+        payloads: list[dict[str, Any]] = [{}, {f: True for f in fields if f != "categories"}]
+        giver, taker = _pick(rule.from_roles, roles), _pick(rule.to_roles, roles)
+        cat, phase = _pick(rule.categories, cats), _pick(rule.phases, phases)
+        for context, payload in itertools.product(contexts, payloads):
+            got = used.check_sharing(
+                giver, taker, cat, phase=phase, payload=payload, context=context
+            )
+            full = {"from_role": giver, "to_role": taker, "categories": [cat], **payload}
+            state = fresh._query_state(phase, context)
+            sharing: Sharing = fresh.sharing
+            want = sharing.sharing(giver, taker, (cat,), phase, Context(state, None, full))
+            assert got == want, (rule.id, context, payload)
+            asked += 1
+    assert asked > 20
+    with pytest.raises(TypeError):  # a malformed context fails as before
+        used.check_sharing(roles[0], roles[1], cats[0], phase=phases[0], context={"facts": None})

@@ -22,12 +22,12 @@ from mph_rules.engine.point_query import (
     PLAIN,
     ROOTS,
     UNPLAIN,
-    QueryState,
     context_parts,
     context_plan,
     in_phase,
     plan_steps,
     planned_key,
+    query_state,
     reads_context,
     values_key,
     values_keyer,
@@ -206,15 +206,11 @@ class Access(RuleFamily):
         ``payload``) and no session. The caller's facts and payload are read where they are
         plain dicts (conditions only read), copied otherwise (as before: a non-mapping fails
         here as it did)."""
-        facts: Any = context.get("facts")
-        if type(facts) is not dict:  # absent: a fresh empty dict (the conditions' fast path)
-            facts = {} if facts is None and "facts" not in context else dict(facts)
+        state = query_state(phase, context, self.engine.settings)
         payload: Any = context.get("payload")
         if type(payload) is not dict:
             payload = {} if payload is None and "payload" not in context else dict(payload)
-        consents = {s: True for s in context["consents"]} if "consents" in context else NOTHING
-        state = QueryState(phase, facts, consents, self.engine.settings)
-        return Context(cast(CaseState, state), None, payload)
+        return Context(state, None, payload)
 
     def blank_context(self, phase: str) -> Context:
         """The context of a point query without context or session (see ``blank_state``)."""

@@ -36,7 +36,7 @@ from mph_rules.engine.findings import DATA_EVENTS, UNSPECIFIED, Findings
 from mph_rules.engine.lifecycle import Lifecycle
 from mph_rules.engine.memo import Memo
 from mph_rules.engine.plan import Plan, Step
-from mph_rules.engine.point_query import context_parts, in_phase
+from mph_rules.engine.point_query import context_parts, in_phase, query_state
 from mph_rules.engine.records import Records
 from mph_rules.engine.retention import Retention
 from mph_rules.engine.rights import Rights
@@ -215,8 +215,12 @@ class Engine:
             "categories": list(cats),
             **dict(payload or {}),
         }
-        ctx = Context(self._query_state(phase, context, session), None, full)
-        return self.sharing.sharing(from_role, to_role, cats, phase, ctx)
+        state = (
+            query_state(phase, context or {}, self.settings)  # read only: no case tables
+            if session is None
+            else self._query_state(phase, context, session)
+        )
+        return self.sharing.sharing(from_role, to_role, cats, phase, Context(state, None, full))
 
     def _query_state(
         self, phase: str, context: Mapping[str, Any] | None, session: CaseSession | None = None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from mph_rules.engine.state import CaseState
 
@@ -212,6 +212,18 @@ class QueryState:
         self.settings = settings
 
 
+def query_state(phase: str, context: Mapping[str, Any], settings: Mapping[str, Any]) -> CaseState:
+    """The state a point query with ``context`` and no session reads (its ``facts`` and
+    ``consents``; the payload is the caller's to give). The caller's facts are read where
+    they are a plain dict (conditions only read), copied otherwise, so a non-mapping fails
+    here as it did when a whole ``CaseState`` was built per query."""
+    facts: Any = context.get("facts")
+    if type(facts) is not dict:  # absent: a fresh empty dict (the conditions' fast path)
+        facts = {} if facts is None and "facts" not in context else dict(facts)
+    consents = {s: True for s in context["consents"]} if "consents" in context else NOTHING
+    return cast(CaseState, QueryState(phase, facts, consents, settings))
+
+
 __all__ = [
     "ABSENT",
     "NOTHING",
@@ -226,6 +238,7 @@ __all__ = [
     "in_phase",
     "plan_steps",
     "planned_key",
+    "query_state",
     "reads_context",
     "values_key",
     "values_keyer",
