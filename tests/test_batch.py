@@ -121,3 +121,18 @@ def test_a_malformed_line_is_reported_with_file_and_line(tmp_path: Path, process
         assert (problem.file, problem.line) == (str(store), 3)
         assert where is None or (problem.path or "").startswith(where)
         assert f"{store}:3" in str(problem)
+
+
+def test_a_bad_line_past_the_first_pool_task_keeps_its_number(tmp_path: Path) -> None:
+    """A chunk goes to the pool's workers in smaller tasks: a line keeps its number."""
+    case = load_case(ROOT / "examples/hilversum/household_closed.yaml")
+    good = _jsonl([case])[0]
+    store = tmp_path / "cases.jsonl"
+    store.write_text("\n".join([good] * 36 + ["[1]"] + [good] * 3) + "\n", encoding="utf-8")
+    with pytest.raises(EventError) as info:
+        list(evaluate_jsonl("hilversum", store, as_of=dt.date(2026, 6, 1), processes=2))
+    assert (info.value.problems[0].file, info.value.problems[0].line) == (str(store), 37)
+    lines = store.read_text(encoding="utf-8").splitlines()
+    del lines[36]
+    got = list(evaluate_jsonl("hilversum", lines, as_of=dt.date(2026, 6, 1), processes=2))
+    assert [s.case_id for s in got] == [case.id] * 39

@@ -361,7 +361,7 @@ def test_a_consent_or_retention_scope_in_a_reason_reads_by_its_label() -> None:
 
 @pytest.mark.parametrize("pack", bundled_names())
 def test_the_pack_page_lists_every_conflict_with_its_readings(pack: str) -> None:
-    """Every `conflict:` written in the pack's YAML is a row, each reading in the page's language."""
+    """Each `conflict:` in the pack's YAML is a row, each reading in the page's language."""
     loaded = load_pack(pack)
     found = render.markdown.conflicts(loaded)
     files = [ROOT / "policies" / f"{pack}.yaml"]

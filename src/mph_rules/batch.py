@@ -21,7 +21,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -331,7 +331,7 @@ def _evaluate_lines(
     file, first, lines = job
     out = []
     for number, line in enumerate(lines, first):
-        if not line.strip():
+        if not line or line.isspace():  # blank (no stripped copy of every line)
             continue
         case = parse_line(line, file, number)
         try:
@@ -354,7 +354,7 @@ def evaluate_lines_chunk(
     return _evaluate_lines(engine_for(spec), job, as_of, reduce)
 
 
-_pool_engine: Engine | None = None  # the engine of a multiprocessing pool worker
+_pool_engine: Engine | None = None  # the engine of a process pool worker
 
 
 def _init(source: PackSpec | Engine) -> None:
@@ -487,9 +487,31 @@ def _dispatch(
         for chunk in chunks:
             yield from here(engine, chunk, as_of, keep)
         return
-    with _pool(pack, settings, processes) as pool:
-        for results in pool.imap(in_pool, ((chunk, as_of, keep) for chunk in chunks)):
+    pool = _pool(pack, settings, processes)
+    pieces = (piece for chunk in chunks for piece in _pieces(chunk))
+    try:
+        for results in _in_order(pool, in_pool, ((p, as_of, keep) for p in pieces), 4 * processes):
             yield from results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_PIECE: Final = 32  # cases per task of a process pool
+
+
+def _pieces(chunk: Any) -> Iterator[Any]:
+    """A chunk (a list of cases, or JSON Lines) in tasks of at most ``_PIECE`` cases for a
+    process pool: workers take the next task as they finish one, so at the end of a run one
+    worker waits for the other's last task, and a smaller task makes that wait shorter. A
+    task costs the parent about 0.5 ms (measured: 8 cases a task 80 µs a case in the parent,
+    16 50 µs, 32 and 64 30 µs), 32 cases of about 1 ms each keep that small."""
+    if isinstance(chunk, tuple):  # Lines: the file, the number of its first line, the lines
+        file, first, lines = chunk
+        for start in range(0, len(lines), _PIECE):
+            yield file, first + start, lines[start : start + _PIECE]
+    else:
+        for start in range(0, len(chunk), _PIECE):
+            yield chunk[start : start + _PIECE]
 
 
 def _line_chunks(
@@ -512,17 +534,37 @@ def _line_chunks(
 
 def _pool(
     pack: Pack | Engine | str | Path, settings: Mapping[str, Any] | None, processes: int
-) -> Any:
+) -> ProcessPoolExecutor:
     """A process pool whose workers hold the engine. Forked workers inherit the engine compiled
     here (the pack is compiled once, not once per worker, and nothing is pickled); workers
-    started afresh (spawn, forkserver) load the spec and check its content hash."""
+    started afresh (spawn, forkserver) load the spec and check its content hash.
+    ``concurrent.futures`` rather than ``multiprocessing.Pool``: the latter's worker-handler
+    thread wakes whenever a result is waiting to be read and cost the parent 75-154 µs of CPU
+    a case against 42-54 µs (1,000 cases, two workers, measured alternately)."""
     context = multiprocessing.get_context()
     source: PackSpec | Engine
     if context.get_start_method() == "fork":
         source = _local_engine(pack, settings)
     else:
         source = PackSpec.of(pack, settings)
-    return context.Pool(processes, initializer=_init, initargs=(source,))
+    return ProcessPoolExecutor(processes, mp_context=context, initializer=_init, initargs=(source,))
+
+
+def _in_order(
+    executor: Executor, task: Callable[[Any], list[Any]], jobs: Iterator[Any], window: int
+) -> Iterator[list[Any]]:
+    """``task`` of each job on ``executor``, at most ``window`` at a time, results in order."""
+    pending: deque[Future[list[Any]]] = deque()
+    try:
+        for job in jobs:
+            pending.append(executor.submit(task, job))
+            while len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 def _local_engine(pack: Pack | Engine | str | Path, settings: Mapping[str, Any] | None) -> Engine:

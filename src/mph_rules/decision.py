@@ -10,12 +10,11 @@ import dataclasses
 import datetime as dt
 import enum
 import json
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import orjson
+from mph_rules.decision_json import write_sorted_json
 
 # The version of the published decision schema (``mph_rules/decision.schema.json``): raised when
 # a field is renamed or removed or changes meaning; adding a field keeps it.
@@ -38,106 +37,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _encoder(cls: type) -> Any:
-    """A function from a result object to a dict of its fields in sorted order, generated once
-    per class as one dict display (orjson sorts dicts, not dataclass fields)."""
-    names = sorted(f.name for f in dataclasses.fields(cls))
-    assert all(name.isidentifier() for name in names)
-    hints = typing.get_type_hints(cls)
-    dated = {
-        name
-        for name in names
-        if {dt.date, dt.datetime} & set(typing.get_args(hints[name]) or (hints[name],))
-    }
-    scope: dict[str, Any] = {"_DATES": (dt.date, dt.datetime)}
-    parts = []
-    for name in names:
-        value = f"obj.{name}"
-        args = typing.get_args(hints[name])
-        if name in dated:
-            # a date written here as _default would (its isoformat): one call back less
-            value = f"({value}.isoformat() if {value}.__class__ in _DATES else {value})"
-        elif (
-            typing.get_origin(hints[name]) is tuple
-            and len(args) == 2
-            and args[1] is Ellipsis
-            and isinstance(args[0], type)
-            and dataclasses.is_dataclass(args[0])
-        ):
-            # a tuple of result objects (the trace, the verdicts): each one encoded here by
-            # its own class's encoder, as _default would; anything else the general way
-            scope[f"_c_{name}"], scope[f"_e_{name}"] = args[0], _encoder_of(args[0])
-            value = f"[_e_{name}(x) if x.__class__ is _c_{name} else x for x in {value}]"
-        parts.append(f"{name!r}: {value}")
-    source = f"lambda obj: {{{', '.join(parts)}}}"
-    encode: Any = eval(source, scope)  # field names and annotations, checked above
-    return encode
-
-
-def _encoder_of(cls: type) -> Any:
-    encode = _ENCODERS.get(cls)
-    if encode is None:
-        encode = _ENCODERS[cls] = _encoder(cls)
-    return encode
-
-
-_ENCODERS: dict[type, Any] = {dt.date: dt.date.isoformat, dt.datetime: dt.datetime.isoformat}
-
-
-def _default(value: Any) -> Any:
-    """orjson's fallback: result objects as sorted dicts, dates as ``isoformat`` writes them."""
-    encode = _ENCODERS.get(type(value))
-    if encode is None:
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            encode = _ENCODERS[type(value)] = _encoder(type(value))
-        elif isinstance(value, dt.date):
-            return value.isoformat()
-        else:
-            raise TypeError
-    return encode(value)
-
-
-def _plain_values(value: Any) -> bool:
-    """Strings, booleans, small integers, None, dates, and lists or str-keyed dicts of them."""
-    if value is None or isinstance(value, str | bool | dt.date):
-        return True
-    if isinstance(value, int):
-        return -(2**63) <= value < 2**63
-    if isinstance(value, list | tuple):
-        return all(_plain_values(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain_values(v) for k, v in value.items())
-    return False
-
-
-_ORJSON = (
-    orjson.OPT_INDENT_2
-    | orjson.OPT_SORT_KEYS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_DATACLASS
-)
-
-
 class _Serialisable:
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = _plain(self)
         return result
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """Sorted JSON; with the default indent of 2 written by orjson from the dataclasses
-        directly, byte for byte what ``json.dumps(to_dict(), indent=2, sort_keys=True,
-        ensure_ascii=False)`` writes (tested), at a fraction of the cost."""
-        if indent == 2 and self._orjson_safe():
-            try:
-                return orjson.dumps(self, default=_default, option=_ORJSON).decode()
-            except TypeError:  # a value orjson does not write as json does (e.g. big ints)
-                pass
+        """Sorted JSON, byte for byte what ``json.dumps(to_dict(), indent=indent,
+        sort_keys=True, ensure_ascii=False)`` writes (tested); with an indent of 2 or none
+        written from dicts ``decision_json`` fills, at a fraction of the cost."""
+        if indent in (2, None):
+            text = write_sorted_json(self, compact=indent is None)
+            if text is not None:
+                return text
         return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
-
-    def _orjson_safe(self) -> bool:
-        """Whether orjson writes this object as json does: only free-form settings values can
-        hold what it writes differently (floats, non-string keys)."""
-        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,9 +248,6 @@ class PackRef(_Serialisable):
     engine_version: str
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)
 
-    def _orjson_safe(self) -> bool:
-        return _plain_values(self.settings)
-
 
 @dataclass(frozen=True, slots=True)
 class CaseDecision(_Serialisable):
@@ -360,9 +270,6 @@ class CaseDecision(_Serialisable):
     findings: tuple[Finding, ...] = ()
     open_points: tuple[OpenPoint, ...] = ()
     owner: str | None = None  # v2: the role owning the case in its current phase
-
-    def _orjson_safe(self) -> bool:
-        return _plain_values(self.pack.settings)
 
 
 @dataclass(frozen=True, slots=True)

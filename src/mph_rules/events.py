@@ -381,28 +381,13 @@ class Event(BaseModel):
         if isinstance(value, int | float) and not isinstance(value, bool):
             raise ValueError(f"expected an ISO 8601 date or moment, found the number {value!r}")
         if isinstance(value, str):
-            text = value.strip()
-            try:
-                if len(text) == 10:
-                    return dt.date.fromisoformat(text)
-                return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-            except ValueError:
-                raise ValueError(
-                    f"expected an ISO 8601 date (2024-03-11) or moment "
-                    f"(2024-03-11T18:00:00+01:00), found {value!r}"
-                ) from None
+            return moment_from_text(value)
         return value
 
     @field_validator("at")
     @classmethod
     def _aware(cls, value: dt.datetime | dt.date) -> dt.datetime | dt.date:
-        check_supported_year(value)
-        if isinstance(value, dt.datetime) and value.utcoffset() is None:
-            raise ValueError(
-                "a time needs a UTC offset (e.g. 2024-03-11T18:00:00+01:00); "
-                "give a plain date if the time of day does not matter"
-            )
-        return value
+        return aware(value)
 
     _parsed: Any = PrivateAttr(default=None)
     _moment: Any = PrivateAttr(default=None)
@@ -467,6 +452,31 @@ def _none_private(*names: str) -> Any:
 setattr(Event, "model_post_init", _none_private("_parsed", "_moment"))  # noqa: B010
 
 
+def moment_from_text(value: str) -> dt.date | dt.datetime:
+    """An event's ``at`` given as text: ISO 8601; exactly a date (10 characters) is a date."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"expected an ISO 8601 date (2024-03-11) or moment "
+            f"(2024-03-11T18:00:00+01:00), found {value!r}"
+        ) from None
+
+
+def aware(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
+    """``value`` if the calendar supports its year and, as a moment, it has a UTC offset."""
+    check_supported_year(value)
+    if isinstance(value, dt.datetime) and value.utcoffset() is None:
+        raise ValueError(
+            "a time needs a UTC offset (e.g. 2024-03-11T18:00:00+01:00); "
+            "give a plain date if the time of day does not matter"
+        )
+    return value
+
+
 def _payload_message(event_type: str, model: type[Payload], exc: ValidationError) -> str:
     """Payload errors as one line each, naming the field, with a did-you-mean for extras."""
     from mph_rules.suggestions import did_you_mean
@@ -525,37 +535,47 @@ class Case(BaseModel):
         """Subject ids are unique; a birth date is a plausible one and not after an event
         that names that subject (its age there would be negative); a consent names a subject
         of the case (when the case lists subjects)."""
-        problems = []
-        born: dict[str, dt.date] = {}
-        for i, subject in enumerate(self.subjects):
-            if subject.id in born or any(s.id == subject.id for s in self.subjects[:i]):
-                problems.append(f"subjects[{i}].id: duplicate subject id {subject.id!r}")
-            day = subject.birth_date
-            if day is None:
-                continue
-            if day.year < FIRST_BIRTH_YEAR or day.year > LAST_YEAR:
-                problems.append(
-                    f"subjects[{i}].birth_date: {day} is not a plausible birth date "
-                    f"(years {FIRST_BIRTH_YEAR} to {LAST_YEAR})"
-                )
-            else:
-                born[subject.id] = day
-        known = {s.id for s in self.subjects}
-        for i, event in enumerate(self.events):
-            named = event.payload.get("subject")
-            if isinstance(named, str) and named in born and born[named] > _day_of(event.at):
-                problems.append(
-                    f"events[{i}]: subject {named!r} is born on {born[named]}, after this event"
-                )
-            consent = event.type.startswith("consent_")
-            if known and consent and isinstance(named, str) and named not in known:
-                problems.append(
-                    f"events[{i}].payload.subject: consent for unknown subject {named!r} "
-                    f"(subjects: {', '.join(sorted(known))})"
-                )
+        problems = subject_problems(self)
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def subject_problems(case: Case, *, events: bool = True) -> list[str]:
+    """What ``Case._subjects_consistent`` refuses, one line each (``events=False``: the
+    caller knows no event payload names a subject, so only the subjects are checked)."""
+    problems = []
+    born: dict[str, dt.date] = {}
+    for i, subject in enumerate(case.subjects):
+        if subject.id in born or any(s.id == subject.id for s in case.subjects[:i]):
+            problems.append(f"subjects[{i}].id: duplicate subject id {subject.id!r}")
+        day = subject.birth_date
+        if day is None:
+            continue
+        if day.year < FIRST_BIRTH_YEAR or day.year > LAST_YEAR:
+            problems.append(
+                f"subjects[{i}].birth_date: {day} is not a plausible birth date "
+                f"(years {FIRST_BIRTH_YEAR} to {LAST_YEAR})"
+            )
+        else:
+            born[subject.id] = day
+    known = {s.id for s in case.subjects}
+    if not known or not events:
+        return problems  # no subject to be born after an event or to be consented for
+    for i, event in enumerate(case.events):
+        named = event.payload.get("subject")
+        if not isinstance(named, str):
+            continue
+        if named in born and born[named] > _day_of(event.at):
+            problems.append(
+                f"events[{i}]: subject {named!r} is born on {born[named]}, after this event"
+            )
+        if named not in known and event.type.startswith("consent_"):
+            problems.append(
+                f"events[{i}].payload.subject: consent for unknown subject {named!r} "
+                f"(subjects: {', '.join(sorted(known))})"
+            )
+    return problems
 
 
 setattr(Case, "model_post_init", _none_private("_checked"))  # noqa: B010

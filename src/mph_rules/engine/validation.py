@@ -4,7 +4,7 @@ received before they are answered, events come in time order, settings have thei
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -22,6 +22,9 @@ class Validator:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self._names: dict[str, tuple[frozenset[str], str]] | None = None  # see _known
+        # whether ``event_problems`` would find nothing in an event, by a cheaper test of
+        # the same names (False where it cannot tell: those events get the full check)
+        self._clear: Callable[[Event], bool] = self._compile_clear()
 
     def check_case(self, case: Case) -> None:
         problems: list[Problem] = []
@@ -29,8 +32,9 @@ class Validator:
         received: set[str] = set()
         subject_ids = {s.id for s in case.subjects}
         hints = Hints()  # did-you-mean over the whole case, bounded in total work
+        clear = self._clear
         for i, event in enumerate(case.events):
-            if not self._clear(event):  # only an event that may have a problem is examined
+            if not clear(event):  # only an event that may have a problem is examined
                 problems += self.event_problems(i, event, hints)
             kind = event.type
             if kind in _REQUEST_EVENTS:
@@ -51,37 +55,45 @@ class Validator:
         if problems:
             raise EventError(problems)
 
-    def _clear(self, event: Event) -> bool:
-        """Whether ``event_problems`` would find nothing, by a cheaper test of the same names
-        (False where it cannot tell: those events get the full check)."""
+    def _compile_clear(self) -> Callable[[Event], bool]:
+        """``_clear`` for this pack: per event type it may clear, the payload fields that
+        name something the pack defines (VOCABULARY), each with the names it defines."""
         cp = self.engine.compiled
-        kind = event.type
-        if kind not in cp.event_types or kind in _EXAMINED:
-            return False
-        actor = event.actor
-        if actor is not None:
-            if actor.role not in cp.roles:
+        refs: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
+        for kind in cp.event_types - _EXAMINED:
+            spec = VOCABULARY.get(kind)
+            named = spec.references if spec is not None else ()
+            refs[kind] = tuple((name, self._known(what)[0]) for name, what in named)
+        plan, roles, parties = refs.get, cp.roles, cp.parties
+
+        def clear(event: Event) -> bool:
+            checks = plan(event.type)
+            if checks is None:  # not a type of the pack, or one checked beyond names
                 return False
-            if actor.party is not None and actor.party not in cp.parties:
-                return False
-        spec = VOCABULARY.get(kind)
-        if spec is None or not spec.references:
-            return True
-        p = event.parsed
-        if not isinstance(p, BaseModel):
-            return False
-        fields = p.__dict__
-        for name, what in spec.references:
-            value = fields.get(name)
-            if value is None:
-                continue
-            known = self._known(what)[0]
-            if type(value) is tuple:
-                if not known.issuperset(value):
+            actor = event.actor
+            if actor is not None:
+                if actor.role not in roles:
                     return False
-            elif type(value) is not str or value not in known:
+                if actor.party is not None and actor.party not in parties:
+                    return False
+            if not checks:
+                return True
+            p = event.parsed
+            if not isinstance(p, BaseModel):
                 return False
-        return True
+            fields = p.__dict__
+            for name, known in checks:
+                value = fields.get(name)
+                if value is None:
+                    continue
+                if type(value) is tuple:
+                    if not known.issuperset(value):
+                        return False
+                elif type(value) is not str or value not in known:
+                    return False
+            return True
+
+        return clear
 
     def event_problems(self, i: int, event: Event, hints: Hints | None = None) -> list[Problem]:
         cp = self.engine.compiled
