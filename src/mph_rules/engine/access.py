@@ -14,6 +14,24 @@ from mph_rules.compile import Cell, decide_access
 from mph_rules.decision import RoleAccess, Verdict
 from mph_rules.engine.family import RuleFamily
 from mph_rules.engine.memo import Memo
+from mph_rules.engine.point_query import (
+    ABSENT,
+    NOT_PLAIN,
+    NOTHING,
+    PARTS,
+    PLAIN,
+    ROOTS,
+    UNPLAIN,
+    context_parts,
+    context_plan,
+    in_phase,
+    plan_steps,
+    planned_key,
+    query_state,
+    reads_context,
+    values_key,
+    values_keyer,
+)
 from mph_rules.engine.state import CaseState, Context
 from mph_rules.events import Event
 from mph_rules.schema import Effect
@@ -21,7 +39,7 @@ from mph_rules.schema import Effect
 _BLANK_PURPOSES = 4  # verdicts a conditional cell keeps for queries without context
 _GROUP_CATEGORIES = 8  # events naming more categories are decided cell by cell
 _GROUPS = 4096  # (role, categories, phase, action) groups kept: the category lists vary
-_NOTHING: Any = MappingProxyType({})  # the payload of a query without context: read-only
+_QUERY_VALUES = 256  # verdicts a conditional cell keeps per plain context (query())
 
 
 def combine(verdicts: list[Verdict]) -> Verdict:
@@ -61,113 +79,6 @@ class ConditionalCell:
         self.verdict = verdict
 
 
-_CONTEXT_ROOTS = frozenset({"facts", "payload", "subject", "request"})
-
-
-def reads_context(reads: frozenset[tuple[str, str]]) -> bool:
-    """Whether a condition reads what a point query's context gives: its facts, its payload
-    (the ``subject`` and ``request`` roots are found through the payload) or its consents.
-    Settings, the case's history and fields of earlier events (``earlier``) are not: a query
-    without a session has no history. A kind of read not known here counts as reading it."""
-    for kind, name in reads:
-        if kind == "field":
-            if name.partition(".")[0] in _CONTEXT_ROOTS:
-                return True
-        elif kind not in ("history", "earlier"):
-            return True  # consent, or a kind this does not know
-    return False
-
-
-_QUERY_VALUES = 256  # verdicts a conditional cell keeps per plain context (query())
-_ROOTS_BY_VALUE = ("facts", "payload")  # the context's parts a key can be read from
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-_SCOPES = frozenset({list, tuple, set, frozenset})
-_ABSENT: Any = object()
-
-
-def context_plan(reads: list[frozenset[tuple[str, str]]]) -> tuple[tuple[str, str], ...] | None:
-    """The (part of the context, field) pairs these conditions read, e.g. ``("facts",
-    "age")``, and ``("consents", scope)`` per consent tested; None where they read something a
-    key cannot hold (a whole part, a subject or request, a kind not known here)."""
-    plan: set[tuple[str, str]] = set()
-    for read in reads:
-        for kind, name in read:
-            if kind in ("history", "earlier"):
-                continue
-            if kind == "consent":
-                plan.add(("consents", name))
-                continue
-            head, _, rest = name.partition(".")
-            if kind != "field" or head == "settings":
-                if kind == "field":
-                    continue
-                return None
-            if head not in _ROOTS_BY_VALUE or not rest:
-                return None
-            plan.add((head, rest.partition(".")[0]))
-    return tuple(sorted(plan))
-
-
-NOT_PLAIN: Any = object()  # values_key: a context not in the plain form
-
-
-def values_key(
-    plan: tuple[tuple[str, str], ...] | None, purpose: str | None, context: Mapping[str, Any]
-) -> Any:
-    """The key a cell keeps a context query's verdict under: the purpose and each planned
-    value of the context with its exact type (so 1, 1.0 and true differ) and whether each
-    planned consent is given. None where nothing can be kept (a value that is not plain text,
-    number, boolean or null: a list, a mapping, a subclass; no plan; a purpose not text).
-    ``NOT_PLAIN`` where the context's facts or payload are not dicts or its consents not a
-    list or set of scope names: such a context is read as it always was (converted, or
-    refused with the same error), whatever was asked before."""
-    facts = context.get("facts", _ABSENT)
-    payload = context.get("payload", _ABSENT)
-    scopes = context.get("consents", _ABSENT)
-    if (
-        (facts is not _ABSENT and type(facts) is not dict)
-        or (payload is not _ABSENT and type(payload) is not dict)
-        or (
-            scopes is not _ABSENT
-            and not (type(scopes) in _SCOPES and all(type(s) is str for s in scopes))
-        )
-    ):
-        return NOT_PLAIN
-    if plan is None or not (purpose is None or type(purpose) is str):
-        return None
-    key: list[Any] = [purpose]
-    for root, name in plan:
-        if root == "consents":
-            key.append(scopes is not _ABSENT and name in scopes)
-            continue
-        part = facts if root == "facts" else payload
-        if part is _ABSENT:
-            key.append(_ABSENT)
-            continue
-        value = part.get(name, _ABSENT)
-        if value is not _ABSENT and type(value) not in _PLAIN:
-            return None
-        key += (type(value), value)
-    return tuple(key)
-
-
-class QueryState:
-    """What a point query with a context (and no session) reads of a case: the context's facts
-    and consents and the engine's settings, in ``phase``; no history, subjects or requests
-    (read-only and empty). Built per query at the cost of one small object, where a whole
-    ``CaseState`` costs a dozen tables the conditions never read."""
-
-    __slots__ = ("consents", "facts", "phase", "settings")
-    subjects = occurred = last = matched = requests = _NOTHING
-    book = None
-
-    def __init__(self, phase: str, facts: Any, consents: Any, settings: Mapping[str, Any]) -> None:
-        self.phase = phase
-        self.facts = facts
-        self.consents = consents
-        self.settings = settings
-
-
 class Access(RuleFamily):
     name = "access"
     checks = frozenset({"file_accessed", "data_recorded"})
@@ -177,7 +88,17 @@ class Access(RuleFamily):
         super().__init__(engine)
         self.memo = memo
         self._summary: dict[str, tuple[RoleAccess, ...]] = {}
-        self._cells: dict[Cell, Verdict | ConditionalCell] = {}
+        # each cell compiled so far (see ``cell``); check_access reads it first
+        self.kept: dict[Cell, Verdict | ConditionalCell] = {}
+        # per cell, the verdict of a query without purpose, context or session where it is
+        # known to be a pure function of the cell (a fixed cell's, or the blank answer a
+        # conditional cell kept): such a query reads one table (see Engine.check_access)
+        self.plain: dict[Cell, Verdict] = {}
+        # a conditional cell's blank verdict with the parts of a context (``context_parts``)
+        # that can change it, for a query with a context and no purpose or session: one
+        # that gives none of those parts is answered with it (see ``_conditional``), one
+        # that does by the cell's ``given_query``
+        self.unread: dict[Cell, tuple[int, Verdict, Callable[[Any, int], Verdict]]] = {}
         self._blank: dict[str, CaseState] = {}
         self._blank_ctx: dict[str, Context] = {}
         self._groups: dict[Any, tuple[Any, tuple[Verdict | ConditionalCell, ...]] | None] = {}
@@ -265,7 +186,7 @@ class Access(RuleFamily):
     def cell(self, cell: Cell) -> Verdict | ConditionalCell | None:
         """A cell as compiled on first use and kept: its verdict when no condition or purpose
         can change it, else a function of (purpose, context); None for an unknown name."""
-        found = self._cells.get(cell)
+        found = self.kept.get(cell)
         if found is None:
             found = self.cp.fixed_access(cell)
             if found is None:
@@ -275,7 +196,9 @@ class Access(RuleFamily):
                 if cell[3] not in ("read", "write"):  # default deny, not kept: a caller's value
                     return self._conditional(cell)
                 found = self._conditional(cell)
-            self._cells[cell] = found
+            self.kept[cell] = found
+            if isinstance(found, Verdict):
+                self.plain[cell] = found
         return found
 
     def query_context(self, phase: str, context: Mapping[str, Any]) -> Context:
@@ -283,21 +206,17 @@ class Access(RuleFamily):
         ``payload``) and no session. The caller's facts and payload are read where they are
         plain dicts (conditions only read), copied otherwise (as before: a non-mapping fails
         here as it did)."""
-        facts: Any = context.get("facts")
-        if type(facts) is not dict:  # absent: a fresh empty dict (the conditions' fast path)
-            facts = {} if facts is None and "facts" not in context else dict(facts)
+        state = query_state(phase, context, self.engine.settings)
         payload: Any = context.get("payload")
         if type(payload) is not dict:
             payload = {} if payload is None and "payload" not in context else dict(payload)
-        consents = {s: True for s in context["consents"]} if "consents" in context else _NOTHING
-        state = QueryState(phase, facts, consents, self.engine.settings)
-        return Context(cast(CaseState, state), None, payload)
+        return Context(state, None, payload)
 
     def blank_context(self, phase: str) -> Context:
         """The context of a point query without context or session (see ``blank_state``)."""
         ctx = self._blank_ctx.get(phase)
         if ctx is None:
-            ctx = self._blank_ctx[phase] = Context(self.blank_state(phase), None, _NOTHING)
+            ctx = self._blank_ctx[phase] = Context(self.blank_state(phase), None, NOTHING)
         return ctx
 
     def blank_state(self, phase: str) -> CaseState:
@@ -323,7 +242,12 @@ class Access(RuleFamily):
         through each rule's outcome (its purposes exclude the query's, its condition is not
         met, or it applies), so it is memoised under those outcomes and the purpose:
         transparent by construction, history-reading conditions included (their outcome is
-        computed, never assumed). A forbidden category's write is refused whatever the rules."""
+        computed, never assumed). A forbidden category's write is refused whatever the rules.
+
+        Long for a reason: the closures below (decide, blank, query, given_query) are the
+        cell's compiled form and share its state (its tests, kept verdicts and context
+        plan) as closure variables, which is what makes a query a few lookups; check_access
+        reads ``plain`` and ``unread`` first, which ``blank`` fills."""
         cp = self.cp
         category = cp.categories.get(cell[1])
         forbidden = category if category is not None and category.forbidden else None
@@ -352,8 +276,27 @@ class Access(RuleFamily):
         }
         read = [self.node(rules[i].when).reads for i, _, _ in varying if rules[i].when is not None]
         plan = context_plan([reads for reads in read if reads_context(reads)])
+        keyed = values_keyer(plan)
         by_values: dict[tuple[Any, ...], Verdict] = {}  # query(): see there
         varies = True in contextual
+        # the parts of a plain context the contextual conditions read (their plan's roots):
+        # a plain context without any of them reads as the blank context does (empty facts,
+        # payload and consents), so its verdict is the blank query's; None when not known
+        parts_read = (
+            UNPLAIN
+            if not varies
+            else None
+            if plan is None
+            else UNPLAIN | sum({PARTS[root] for root, _ in plan})
+        )
+        # only a cell of the pack's names is listed in check_access's tables (a caller's
+        # other action is compiled per query and never kept: see ``cell``)
+        listed = (
+            cell[3] in ("read", "write")
+            and cell[0] in cp.roles
+            and cell[1] in cp.categories
+            and cell[2] in cp.phases
+        )
         memo = self.memo
         name = f"access {cell}"  # a string: its hash is computed once
         applies = (True, "")
@@ -397,6 +340,8 @@ class Access(RuleFamily):
         met: tuple[bool, ...] | None = None  # each condition's outcome in the blank context
 
         answers: dict[str | None, Verdict] = {}  # blank queries: the verdict per purpose
+        absent, plain_types = ABSENT, PLAIN
+        plain = self.plain
 
         def blank_met() -> tuple[bool, ...] | None:
             """Each condition's outcome in the blank context, computed once and kept (the
@@ -430,6 +375,10 @@ class Access(RuleFamily):
             found = verdict(purpose, varied)
             if (purpose is None or type(purpose) is str) and len(answers) < _BLANK_PURPOSES:
                 answers[purpose] = found
+                if purpose is None and listed:
+                    plain[cell] = found
+                    if parts_read is not None:
+                        self.unread[cell] = (parts_read, found, given_query)
             return found
 
         def query(purpose: str | None, context: Mapping[str, Any]) -> Verdict:
@@ -439,7 +388,7 @@ class Access(RuleFamily):
             condition the answer is the blank query's. Where the context's values those
             conditions read are all plain (``values_key``), the verdict is a pure function of
             them and the purpose, and is kept per cell under them (bounded)."""
-            key = values_key(plan, purpose, context)
+            key = keyed(purpose, context)
             if key is NOT_PLAIN:  # read as before: every condition tested
                 return decide(purpose, self.query_context(cell[2], context))
             if key is not None:
@@ -451,7 +400,45 @@ class Access(RuleFamily):
                 if len(by_values) >= _QUERY_VALUES:
                     by_values.clear()
                 by_values[key] = found
+                if purpose is None and listed and parts_read is not None and cell not in plain:
+                    blank_once()  # so check_access answers the next one from its tables
             return found
+
+        # the plan as (part index, bit, name): facts 0, payload 1, consents 2 (PARTS' bits)
+        steps = plan_steps(plan)
+        one = steps[0] if len(steps) == 1 and steps[0][0] != 2 else None
+        one_root, one_bit, one_name = (ROOTS[one[0]], one[1], one[2]) if one else ("", 0, "")
+        unplain = UNPLAIN
+
+        def given_query(context: Mapping[str, Any], given: int) -> Verdict:
+            """``query(None, context)`` for a plain context that gives the parts ``given``
+            (``context_parts``, which check_access has read): the values the conditions read
+            are looked up here, under the key ``values_key`` gives them, without checking
+            the context's form again."""
+            if given & unplain or plan is None:
+                return query(None, context)
+            if one_bit:  # the usual plan: one value
+                if given & one_bit:
+                    part = context[one_root]  # a dict (context_parts)
+                    name = one_name
+                    value = part[name] if name in part else absent  # noqa: SIM401 (no call)
+                    if value is not absent and type(value) not in plain_types:
+                        return query(None, context)
+                    found = by_values.get((None, type(value), value))
+                else:
+                    found = by_values.get((None, absent))
+                return found if found is not None else query(None, context)
+            key = planned_key(steps, None, context, given)
+            if key is None:  # a value not plain
+                return query(None, context)
+            found = by_values.get(key)
+            return found if found is not None else query(None, context)
+
+        def blank_once() -> None:
+            """Compute the blank answer without a purpose, which blank keeps (where the
+            conditions' outcomes in the blank context are known: it then cannot raise)."""
+            if blank_met() is not None:
+                blank(None)
 
         def contextual_query(purpose: str | None, context: Mapping[str, Any]) -> Verdict:
             outcomes = blank_met()
@@ -522,4 +509,14 @@ class Access(RuleFamily):
         return allowed
 
 
-__all__ = ["Access", "ConditionalCell", "combine", "reads_context"]
+__all__ = [
+    "NOT_PLAIN",
+    "Access",
+    "ConditionalCell",
+    "combine",
+    "context_parts",
+    "context_plan",
+    "in_phase",
+    "reads_context",
+    "values_key",
+]

@@ -8,7 +8,6 @@ event's effects are applied family by family (case, rights, duties, lifecycle, r
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -38,6 +37,7 @@ from mph_rules.engine.findings import DATA_EVENTS, UNSPECIFIED, Findings
 from mph_rules.engine.lifecycle import Lifecycle
 from mph_rules.engine.memo import Memo
 from mph_rules.engine.plan import Frame, Plan, Step
+from mph_rules.engine.point_query import context_parts, in_phase, query_state
 from mph_rules.engine.records import Records
 from mph_rules.engine.retention import Retention
 from mph_rules.engine.rights import Rights
@@ -163,7 +163,23 @@ class Engine:
         v2: with ``session``, conditions on the case's history (earlier events, consent per
         subject) are answered from that case instead of from ``context``."""
         cell = (role, category, phase, action)
-        found = self.access.cell(cell)  # perfio: a fixed verdict, or the cell's closure
+        if purpose is None and session is None:
+            # the most common queries: a verdict known for the cell, in one table
+            access = self.access
+            if context is None:
+                answer = access.plain.get(cell)
+                if answer is not None:
+                    return answer
+            else:
+                # (the context's parts it reads, its verdict without them, the query)
+                known = access.unread.get(cell)
+                if known is not None:
+                    given = context_parts(context)
+                    return known[2](context, given) if given & known[0] else known[1]
+        # a fixed verdict, or the cell's closure: the kept cell without a call, else compiled
+        found = self.access.kept.get(cell)
+        if found is None:
+            found = self.access.cell(cell)
         if isinstance(found, Verdict):
             return found
         if found is None:
@@ -204,8 +220,12 @@ class Engine:
             "categories": list(cats),
             **dict(payload or {}),
         }
-        ctx = Context(self._query_state(phase, context, session), None, full)
-        return self.sharing.sharing(from_role, to_role, cats, phase, ctx)
+        state = (
+            query_state(phase, context or {}, self.settings)  # read only: no case tables
+            if session is None
+            else self._query_state(phase, context, session)
+        )
+        return self.sharing.sharing(from_role, to_role, cats, phase, Context(state, None, full))
 
     def _query_state(
         self, phase: str, context: Mapping[str, Any] | None, session: CaseSession | None = None
@@ -217,7 +237,7 @@ class Engine:
                 raise EventError(
                     [Problem("the session belongs to another engine", code="MPH-C007")]
                 )
-            return dataclasses.replace(session._state, phase=phase)
+            return in_phase(session._state, phase)
         state = CaseState(phase, dict((context or {}).get("facts", {})), {}, self.settings)
         state.consents = {s: True for s in (context or {}).get("consents", ())}
         return state
