@@ -132,8 +132,12 @@ def _gates(rule: Any) -> list[tuple[str, Any]]:
 
 
 def _rules(pack: Pack) -> Iterable[Any]:
+    """Everything whose id a trace entry can name: the rules, lifecycle parts, intake criteria
+    and the data categories (a forbidden category refuses under its own id, so a `conflict` on
+    it is an open point of the case that touched it)."""
     for section in RULE_SECTIONS:
         yield from getattr(pack, section)
+    yield from pack.data_categories
     if pack.lifecycle is not None:
         yield from pack.lifecycle.phases
         yield from pack.lifecycle.transitions
