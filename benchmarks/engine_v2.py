@@ -42,6 +42,7 @@ from mph_rules.schema import Effect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate_min import fastest  # noqa: E402
 from run import casbin_enforcer  # noqa: E402  (the Casbin model of benchmarks/run.py)
 
 AS_OF = dt.date(2025, 1, 15)
@@ -457,16 +458,6 @@ def bench_batch(count: int, rounds: int) -> None:
         "(evaluate is the dict and eval helpers' part)",
         (parse + reduce) / evaluate < 0.05,
     )
-
-
-def fastest(fn: Callable[[], object], runs: int) -> float:
-    """The shortest of ``runs`` single calls, in seconds."""
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,9 @@ from mph_rules import Engine, load_pack
 from mph_rules.engine.session import CaseSession
 from mph_rules.engine.state import cutoff
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate_min import fastest as fastest_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = {
     "hilversum": ROOT / "examples/hilversum/household_closed.yaml",
@@ -35,12 +39,7 @@ AS_OF = dt.date(2025, 1, 15)
 
 def fastest(fn: Callable[[], object], runs: int) -> float:
     """The shortest of ``runs`` single calls, in µs."""
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best * 1e6
+    return fastest_seconds(fn, runs) * 1e6
 
 
 def replay(engine: Engine, case: Any, runs: int) -> tuple[list[float], float, float, Any]:

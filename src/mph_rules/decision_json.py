@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import types
 import typing
@@ -159,24 +160,10 @@ class _Writer:
         self.fill: Callable[[Any], dict[str, Any]] = scope["fill"]
 
 
-def _writer_of(cls: type) -> _Writer:
-    writer = _WRITERS.get(cls)
-    if writer is None:
-        writer = _WRITERS[cls] = _Writer(cls)
-    return writer
-
-
-_WRITERS: dict[type, _Writer] = {}
-
-
-def _encoder_of(cls: type) -> Any:
-    encode = _ENCODERS.get(cls)
-    if encode is None:
-        encode = _ENCODERS[cls] = _encoder(cls)
-    return encode
-
-
-_ENCODERS: dict[type, Any] = {}
+# one writer and one encoder per result class, built on first use (a pure function of the
+# class: keyed on the few result classes, so bounded)
+_writer_of: Callable[[type], _Writer] = functools.cache(_Writer)
+_encoder_of: Callable[[type], Any] = functools.cache(_encoder)
 
 
 # The time zones of moments orjson writes exactly as ``isoformat`` does: none (a naive moment)
