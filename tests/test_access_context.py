@@ -48,8 +48,9 @@ def full(engine: Engine, cell: tuple[str, str, str, str], purpose: Any, context:
     return found.decide(purpose, Context(state, None, dict(context.get("payload", {}))))
 
 
-@pytest.mark.parametrize("pack", ["hilversum", "zvh_midden_nl", "mda_plus", "nijmegen"])
-def test_a_context_query_answers_as_the_full_computation(pack: str) -> None:
+def _conditional_cells(pack: str) -> tuple[Engine, Engine, list[Any]]:
+    """An engine to use, a fresh one on the same compiled pack, and the pack's conditional
+    access cells."""
     used = Engine(load_pack(pack))
     fresh = Engine(used.compiled, settings=used.settings)
     cp = used.compiled
@@ -60,6 +61,12 @@ def test_a_context_query_answers_as_the_full_computation(pack: str) -> None:
         )
         if isinstance(fresh.access.cell(c), ConditionalCell)
     ]
+    return used, fresh, cells
+
+
+@pytest.mark.parametrize("pack", ["hilversum", "zvh_midden_nl", "mda_plus", "nijmegen"])
+def test_a_context_query_answers_as_the_full_computation(pack: str) -> None:
+    used, fresh, cells = _conditional_cells(pack)
     sample = cells[:: max(1, len(cells) // 150)]
     for cell in sample:
         for _ in range(2):  # the second round answers from what the first kept
@@ -117,16 +124,7 @@ def test_a_context_without_what_a_cell_reads_is_answered_from_the_tables(pack: s
     """check_access answers a query whose context gives none of the parts a cell's conditions
     read (facts only, where they read the payload) from its tables, as the full computation
     does; and a context that gives one of them, or is not plain, is not."""
-    used = Engine(load_pack(pack))
-    fresh = Engine(used.compiled, settings=used.settings)
-    cp = used.compiled
-    cells = [
-        c
-        for c in itertools.product(
-            sorted(cp.roles), sorted(cp.categories), cp.phases, ("read", "write")
-        )
-        if isinstance(fresh.access.cell(c), ConditionalCell)
-    ]
+    used, fresh, cells = _conditional_cells(pack)
     facts = {"facts": {"age": 17}}
     for cell in cells[:: max(1, len(cells) // 300)]:
         for context in (facts, facts, {"payload": {"purpose": "x"}}, {"payload": {}}, facts):
