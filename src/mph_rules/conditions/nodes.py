@@ -72,7 +72,21 @@ class Node:
         return any(kind == "history" for kind, _ in self.reads)
 
 
-_MODEL_TYPES = 64  # model types a one-step field test remembers (see _leaf)
+# The pydantic model types met (the event payloads): on the hot paths a set lookup
+# (``type(value) in MODEL_TYPES or is_model(value)``) where isinstance of an ABC costs three
+# times as much. Only a type found to be a model is added, and a subclass stays one, so the
+# answer is isinstance's; bounded. Read here and by ``engine.state.field_of``.
+MODEL_TYPES: set[type] = set()
+
+
+def is_model(value: object) -> bool:
+    """``isinstance(value, BaseModel)``, remembering the type in ``MODEL_TYPES``."""
+    if isinstance(value, BaseModel):
+        if len(MODEL_TYPES) < 1024:
+            MODEL_TYPES.add(type(value))
+        return True
+    return False
+
 
 # The roots the engine's context holds as attributes (``Context.payload``, its state's facts
 # and settings): read by one C-level attribute getter instead of a call of ``root``.
@@ -148,10 +162,7 @@ def _leaf(path: str, pred: Callable[[Any], bool]) -> Callable[[ConditionContext]
     only = rest
     step = _step
     read = root_reader(head)
-    # the pydantic model types this test has read (the event payloads): a set lookup where
-    # isinstance of an ABC costs three times as much. Only a type found to be a model is
-    # added, and a subclass stays one, so the answer is isinstance's; bounded.
-    models: set[type] = set()
+    models = MODEL_TYPES
 
     def holds(ctx: ConditionContext) -> bool:
         try:
@@ -161,12 +172,7 @@ def _leaf(path: str, pred: Callable[[Any], bool]) -> Callable[[ConditionContext]
         kind = type(value)
         if kind is dict:
             return pred(value.get(only, MISSING))
-        if kind in models:
-            fields = value.__dict__
-            return pred(fields[only] if only in fields else getattr(value, only, MISSING))
-        if isinstance(value, BaseModel):
-            if len(models) < _MODEL_TYPES:
-                models.add(kind)
+        if kind in models or is_model(value):
             fields = value.__dict__
             return pred(fields[only] if only in fields else getattr(value, only, MISSING))
         return pred(MISSING if value is MISSING else step(value, only))
@@ -381,4 +387,12 @@ def compile_condition(condition: Condition) -> Node:
     )
 
 
-__all__ = ["ConditionContext", "Node", "Read", "compile_condition", "field_getter"]
+__all__ = [
+    "MODEL_TYPES",
+    "ConditionContext",
+    "Node",
+    "Read",
+    "compile_condition",
+    "field_getter",
+    "is_model",
+]

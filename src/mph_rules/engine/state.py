@@ -23,7 +23,8 @@ from mph_rules.calendar import (
 )
 from mph_rules.casebook import CaseBook
 from mph_rules.conditions import MISSING, Node
-from mph_rules.decision import TraceEntry, new_trace_entry
+from mph_rules.conditions.nodes import MODEL_TYPES, is_model
+from mph_rules.decision import TraceEntry
 from mph_rules.error_codes import validation_code
 from mph_rules.errors import EventError, Problem
 from mph_rules.events import Event
@@ -528,26 +529,9 @@ def field_of(payload: Any, name: str) -> Any:
     kind = type(payload)
     if kind is dict:
         return payload.get(name)
-    model = _MODEL_TYPES.get(kind)
-    if model is None:
-        model = issubclass(kind, BaseModel)
-        if len(_MODEL_TYPES) < 1024:
-            _MODEL_TYPES[kind] = model
-    if model:
+    if kind in MODEL_TYPES or is_model(payload):
         return payload.__dict__.get(name)
     return payload.get(name) if isinstance(payload, Mapping) else None
-
-
-# per type: is it a pydantic model (a pure function of the type; see field_of)
-_MODEL_TYPES: dict[type, bool] = {}
-
-
-def trace_entry(
-    cp: Any, rule: str, outcome: str, reason: str, event: int, source: str | None = None
-) -> TraceEntry:
-    return new_trace_entry(
-        rule, outcome, reason, source or cp.cite(rule), cp.origins.get(rule), event
-    )
 
 
 _M = TypeVar("_M", bound=BaseModel)
