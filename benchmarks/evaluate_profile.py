@@ -11,7 +11,6 @@ work its effects cause later (fewer open notifications to discharge, fewer recor
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import sys
@@ -20,20 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mph_rules import Engine, load_pack
 from mph_rules.engine.session import CaseSession
 from mph_rules.engine.state import cutoff
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate_min import arguments
 from evaluate_min import fastest as fastest_seconds
 
-ROOT = Path(__file__).resolve().parent.parent
-CASES = {
-    "hilversum": ROOT / "examples/hilversum/household_closed.yaml",
-    "zvh_midden_nl": ROOT / "examples/zvh_midden_nl/topx_case_closed.yaml",
-}
 AS_OF = dt.date(2025, 1, 15)
 
 
@@ -82,12 +75,7 @@ SWITCHES: dict[str, Callable[[Engine], None]] = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pack", choices=sorted(CASES), default="hilversum")
-    parser.add_argument("--runs", type=int, default=1500)
-    args = parser.parse_args()
-    raw = yaml.safe_load(CASES[args.pack].read_text(encoding="utf-8"))
-    raw["events"] = raw["events"][:20]
+    args, raw = arguments(__doc__.splitlines()[0])
     text = json.dumps(raw, default=str)
     pack = load_pack(args.pack)
 
