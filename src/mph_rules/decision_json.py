@@ -129,40 +129,8 @@ def _encoder(cls: type) -> Any:
     return encode
 
 
-class _Writer:
-    """What ``to_json`` hands orjson for one result class, built by a function generated once
-    per class: the result object's fields in sorted order, each tuple of flat result objects
-    (the trace, the event verdicts, the notifications: nearly every dict of a decision) as a
-    list of dict displays, one comprehension per field. Nothing is kept between calls."""
-
-    __slots__ = ("fill",)
-
-    def __init__(self, cls: type) -> None:
-        scope = _scope()
-        parts = []
-        hints = typing.get_type_hints(cls)
-        for name, value in _field_exprs(cls, "obj", scope):
-            hint = hints[name]
-            item_class = typing.get_args(hint)[0] if _objects_hint(hint) else None
-            if item_class is None or not _flat(item_class):
-                parts.append(f"{name!r}: {value}")
-                continue
-            key = _scope_name(scope, item_class)
-            item = ", ".join(
-                f"{field!r}: {expr}" for field, expr in _field_exprs(item_class, "x", scope)
-            )
-            parts.append(
-                f"{name!r}: [{{{item}}} if x.__class__ is _c_{key} else _free(x)"
-                f" for x in obj.{name}]"
-            )
-        source = f"def fill(obj):\n    return {{{', '.join(parts)}}}"
-        exec(source, scope)  # field names and annotations, checked in _field_exprs
-        self.fill: Callable[[Any], dict[str, Any]] = scope["fill"]
-
-
-# one writer and one encoder per result class, built on first use (a pure function of the
-# class: keyed on the few result classes, so bounded)
-_writer_of: Callable[[type], _Writer] = functools.cache(_Writer)
+# one encoder per result class, built on first use (a pure function of the class: keyed on
+# the few result classes, so bounded)
 _encoder_of: Callable[[type], Any] = functools.cache(_encoder)
 
 
@@ -222,11 +190,11 @@ def write_sorted_json(obj: Any, *, compact: bool = False) -> str | None:
     dicts (orjson has no such separators). None where a value is one orjson writes otherwise
     than ``json.dumps`` (floats, integers past 64 bits, keys that are not strings, enums,
     values of another type than declared): the caller then asks ``json.dumps``."""
-    fill = _writer_of(type(obj)).fill
+    encode = _encoder_of(type(obj))
     try:
         if compact:
-            return json.dumps(fill(obj), ensure_ascii=False, default=_isoformat)
-        return orjson.dumps(fill(obj), option=_ORJSON).decode()
+            return json.dumps(encode(obj), ensure_ascii=False, default=_isoformat)
+        return orjson.dumps(encode(obj), option=_ORJSON).decode()
     except TypeError:  # orjson's JSONEncodeError is one
         return None
 
