@@ -88,8 +88,8 @@ class Access(RuleFamily):
         super().__init__(engine)
         self.memo = memo
         self._summary: dict[str, tuple[RoleAccess, ...]] = {}
-        # each cell compiled so far (see ``cell``); check_access reads it first
-        self.kept: dict[Cell, Verdict | ConditionalCell] = {}
+        # each cell compiled so far (see ``cell``)
+        self._cells: dict[Cell, Verdict | ConditionalCell] = {}
         # per cell, the verdict of a query without purpose, context or session where it is
         # known to be a pure function of the cell (a fixed cell's, or the blank answer a
         # conditional cell kept): such a query reads one table (see Engine.check_access)
@@ -186,7 +186,7 @@ class Access(RuleFamily):
     def cell(self, cell: Cell) -> Verdict | ConditionalCell | None:
         """A cell as compiled on first use and kept: its verdict when no condition or purpose
         can change it, else a function of (purpose, context); None for an unknown name."""
-        found = self.kept.get(cell)
+        found = self._cells.get(cell)
         if found is None:
             found = self.cp.fixed_access(cell)
             if found is None:
@@ -196,7 +196,7 @@ class Access(RuleFamily):
                 if cell[3] not in ("read", "write"):  # default deny, not kept: a caller's value
                     return self._conditional(cell)
                 found = self._conditional(cell)
-            self.kept[cell] = found
+            self._cells[cell] = found
             if isinstance(found, Verdict):
                 self.plain[cell] = found
         return found

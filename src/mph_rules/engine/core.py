@@ -176,10 +176,7 @@ class Engine:
                 if known is not None:
                     given = context_parts(context)
                     return known[2](context, given) if given & known[0] else known[1]
-        # a fixed verdict, or the cell's closure: the kept cell without a call, else compiled
-        found = self.access.kept.get(cell)
-        if found is None:
-            found = self.access.cell(cell)
+        found = self.access.cell(cell)  # a fixed verdict, or the cell's closure
         if isinstance(found, Verdict):
             return found
         if found is None:
